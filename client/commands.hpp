@@ -1,0 +1,16 @@
+#pragma once
+// One function per hfcache command; each parses its own flags and returns the exit code.
+// Errors are thrown as the typed errors of core/errors.hpp and printed once in main.
+#include <string>
+#include <vector>
+
+namespace hfcache::cli {
+
+using ArgList = std::vector<std::string>;
+
+int cmd_pull(const ArgList& args);
+int cmd_path(const ArgList& args);
+int cmd_ls(const ArgList& args);
+int cmd_show(const ArgList& args);
+
+}  // namespace hfcache::cli

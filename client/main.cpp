@@ -1,0 +1,73 @@
+// hfcache: the command-line client. Dispatches to one function per command and turns the typed
+// errors of libhfcache into a message and the exit code of interface.md, in one place.
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <algorithm>
+#include <system_error>
+
+#include "commands.hpp"
+#include "core/errors.hpp"
+
+namespace {
+
+constexpr const char* version = "0.1.0";
+
+constexpr const char* usage =
+    "usage: hfcache COMMAND [ARGS]\n"
+    "\n"
+    "  pull REPO      download a revision into the cache and print its snapshot folder\n"
+    "  path REPO [F]  print where a snapshot or file lives (offline, from the cache)\n"
+    "  ls             list the repos in the cache\n"
+    "  show REPO      refs, revisions and files of one repo\n"
+    "\n"
+    "Run `hfcache COMMAND --help` for the options of a command. The cache is $HF_HUB_CACHE,\n"
+    "else $HF_HOME/hub, else ~/.cache/huggingface/hub, as huggingface_hub uses it.\n";
+
+void print_error(const std::string& what, const std::string& hint) {
+  std::fprintf(stderr, "hfcache: error: %s\n", what.c_str());
+  if (!hint.empty()) std::fprintf(stderr, "hint: %s\n", hint.c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace hfcache;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << usage;
+    return args.empty() ? static_cast<int>(ExitCode::usage) : 0;
+  }
+  if (args[0] == "--version") {
+    std::cout << "hfcache " << version << "\n";
+    return 0;
+  }
+  static const std::map<std::string, int (*)(const cli::ArgList&)> commands = {
+      {"pull", cli::cmd_pull}, {"path", cli::cmd_path}, {"ls", cli::cmd_ls}, {"show", cli::cmd_show}};
+  static const std::vector<std::string> later = {"verify", "repair", "export", "import", "rm",     "gc",
+                                                 "pin",    "unpin",  "doctor", "reindex", "status"};
+  std::string name = args[0];
+  args.erase(args.begin());
+  try {
+    auto it = commands.find(name);
+    if (it != commands.end()) return it->second(args);
+    if (std::find(later.begin(), later.end(), name) != later.end())
+      throw Error(ExitCode::failure, "`hfcache " + name + "` is not available in this version",
+                  "this build has pull, path, ls and show");
+    throw UsageError("unknown command '" + name + "'", "run `hfcache --help` for the commands");
+  } catch (const Error& e) {
+    print_error(e.what(), e.hint());
+    return static_cast<int>(e.code());
+  } catch (const std::filesystem::filesystem_error& e) {
+    print_error(e.what(), "check the permissions and free space of the cache folder");
+    return static_cast<int>(ExitCode::failure);
+  } catch (const std::system_error& e) {
+    print_error(e.what(), "check the permissions and free space of the cache folder");
+    return static_cast<int>(ExitCode::failure);
+  } catch (const std::exception& e) {
+    print_error(e.what(), "");
+    return static_cast<int>(ExitCode::failure);
+  }
+}

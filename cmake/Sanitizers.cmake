@@ -1,0 +1,18 @@
+# Sanitizer options, applied to every target that links hfcache_sanitizers.
+add_library(hfcache_sanitizers INTERFACE)
+set(_san "")
+if(ENABLE_ASAN)
+  list(APPEND _san address)
+endif()
+if(ENABLE_UBSAN)
+  list(APPEND _san undefined)
+endif()
+if(ENABLE_TSAN)
+  list(APPEND _san thread)
+endif()
+if(_san)
+  list(JOIN _san "," _san_list)
+  target_compile_options(hfcache_sanitizers INTERFACE -fsanitize=${_san_list} -fno-omit-frame-pointer
+                         -fno-sanitize-recover=undefined)
+  target_link_options(hfcache_sanitizers INTERFACE -fsanitize=${_san_list})
+endif()

@@ -1,0 +1,183 @@
+#include "config/settings.hpp"
+
+#include <cctype>
+#include <cstdlib>
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "core/errors.hpp"
+#include "util/fs.hpp"
+
+namespace hfcache::config {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::optional<std::string> env(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return std::nullopt;
+  return std::string(v);
+}
+
+fs::path home() { return env("HOME").value_or("/root"); }
+
+fs::path expand_user(const std::string& p) {
+  if (p == "~") return home();
+  if (p.starts_with("~/")) return home() / p.substr(2);
+  return p;
+}
+
+bool truthy(const std::string& v) {
+  std::string lower;
+  for (char c : v) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower == "1" || lower == "on" || lower == "yes" || lower == "true";
+}
+
+// One row per key: how to apply a string value (from a flag, env or file) to Settings.
+struct Key {
+  const char* name;
+  const char* type;
+  const char* env;  // "" when no environment variable sets it
+  const char* doc;
+  std::function<void(Settings&, const std::string&)> apply;
+};
+
+int parse_int(const std::string& key, const std::string& v, int lo, int hi) {
+  try {
+    std::size_t used = 0;
+    int n = std::stoi(v, &used);
+    if (used != v.size() || n < lo || n > hi) throw std::out_of_range(v);
+    return n;
+  } catch (const std::exception&) {
+    throw UsageError("bad value '" + v + "' for " + key, "expected a whole number from " + std::to_string(lo) +
+                                                             " to " + std::to_string(hi));
+  }
+}
+
+const std::vector<Key>& keys() {
+  static const std::vector<Key> table = {
+      {"cache_dir", "path", "HF_HUB_CACHE", "the hub cache folder (default ~/.cache/huggingface/hub, or $HF_HOME/hub)",
+       [](Settings& s, const std::string& v) { s.cache_dir = expand_user(v); }},
+      {"endpoint", "url", "HF_ENDPOINT", "the upstream hub (default https://huggingface.co)",
+       [](Settings& s, const std::string& v) {
+         if (!v.starts_with("http://") && !v.starts_with("https://"))
+           throw UsageError("bad endpoint '" + v + "'", "give an http:// or https:// URL");
+         s.endpoint = v;
+         while (s.endpoint.ends_with('/')) s.endpoint.pop_back();
+       }},
+      {"token_file", "path", "HF_TOKEN_PATH", "file holding the hub token (default $HF_HOME/token)",
+       [](Settings& s, const std::string& v) { s.token_file = expand_user(v).string(); }},
+      {"offline", "bool", "HF_HUB_OFFLINE", "never contact the upstream; answer from the cache only",
+       [](Settings& s, const std::string& v) { s.offline = truthy(v); }},
+      {"ca_bundle", "path", "", "PEM bundle to verify the upstream's TLS certificate (default: system CA store)",
+       [](Settings& s, const std::string& v) { s.ca_bundle = expand_user(v).string(); }},
+      {"connect_timeout_s", "int", "", "seconds to wait for a connection to the upstream (default 10)",
+       [](Settings& s, const std::string& v) { s.connect_timeout_s = parse_int("connect_timeout_s", v, 1, 600); }},
+      {"read_timeout_s", "int", "", "seconds without data before a transfer counts as stalled (default 30)",
+       [](Settings& s, const std::string& v) { s.read_timeout_s = parse_int("read_timeout_s", v, 1, 3600); }},
+      {"max_workers", "int", "", "parallel connections per pull (default 8)",
+       [](Settings& s, const std::string& v) { s.max_workers = parse_int("max_workers", v, 1, 64); }},
+      {"max_retries", "int", "", "retries of a failed request or broken transfer (default 5)",
+       [](Settings& s, const std::string& v) { s.max_retries = parse_int("max_retries", v, 0, 100); }},
+      {"chunk_size_mb", "int", "", "size of the parallel ranges a large file is split into (default 32)",
+       [](Settings& s, const std::string& v) {
+         s.chunk_size = static_cast<std::uint64_t>(parse_int("chunk_size_mb", v, 1, 4096)) << 20;
+       }},
+      {"listen", "host:port", "", "where hfcached listens (default 127.0.0.1:8765)",
+       [](Settings& s, const std::string& v) { s.listen = v; }},
+      {"daemon_url", "url", "HFCACHE_URL", "where the CLI finds hfcached",
+       [](Settings& s, const std::string& v) { s.daemon_url = v; }},
+      {"state_dir", "path", "", "our own state, outside the hub cache (default $XDG_STATE_HOME/hfcache)",
+       [](Settings& s, const std::string& v) { s.state_dir = expand_user(v); }},
+      {"log_level", "string", "", "trace, debug, info, warn, error (default info)",
+       [](Settings& s, const std::string& v) { s.log_level = v; }},
+  };
+  return table;
+}
+
+const Key* find_key(const std::string& name) {
+  for (const auto& k : keys())
+    if (name == k.name) return &k;
+  return nullptr;
+}
+
+void apply_file(Settings& s, const fs::path& file) {
+  auto text = util::read_small_file(file);
+  if (!text) throw UsageError("cannot read config file " + file.string(), "check the path and its permissions");
+  json doc;
+  try {
+    doc = json::parse(*text);
+  } catch (const json::exception& e) {
+    throw UsageError("config file " + file.string() + " is not valid JSON: " + e.what());
+  }
+  if (!doc.is_object()) throw UsageError("config file " + file.string() + " must hold a JSON object");
+  for (auto& [name, value] : doc.items()) {
+    const Key* key = find_key(name);
+    if (!key) throw UsageError("unknown key '" + name + "' in " + file.string(), "see config/hfcache.json for the keys");
+    std::string v = value.is_string() ? value.get<std::string>() : value.dump();
+    try {
+      key->apply(s, v);
+    } catch (const UsageError& e) {
+      throw UsageError(std::string(e.what()) + " (key '" + name + "' in " + file.string() + ")", e.hint());
+    }
+    s.origin[name] = "file " + file.string();
+  }
+}
+
+}  // namespace
+
+Settings load_settings(const FlagValues& flags, const std::optional<std::string>& config_file) {
+  Settings s;
+  fs::path hf_home = env("HF_HOME") ? expand_user(*env("HF_HOME"))
+                                    : (env("XDG_CACHE_HOME") ? fs::path(*env("XDG_CACHE_HOME")) : home() / ".cache") / "huggingface";
+  s.cache_dir = hf_home / "hub";
+  s.state_dir = (env("XDG_STATE_HOME") ? fs::path(*env("XDG_STATE_HOME")) : home() / ".local" / "state") / "hfcache";
+  for (const auto& k : keys()) s.origin[k.name] = "default";
+
+  // Layer 3: the config file.
+  std::optional<fs::path> file;
+  if (config_file) file = *config_file;
+  else if (auto e = env("HFCACHE_CONFIG")) file = *e;
+  else if (fs::exists("/etc/hfcache/hfcache.json")) file = "/etc/hfcache/hfcache.json";
+  if (file) apply_file(s, *file);
+
+  // Layer 2: the environment.
+  if (env("HF_HOME") && !env("HF_HUB_CACHE") && !env("HUGGINGFACE_HUB_CACHE")) {
+    s.cache_dir = hf_home / "hub";
+    s.origin["cache_dir"] = "env HF_HOME";
+  }
+  if (auto legacy = env("HUGGINGFACE_HUB_CACHE"); legacy && !env("HF_HUB_CACHE")) {
+    s.cache_dir = expand_user(*legacy);
+    s.origin["cache_dir"] = "env HUGGINGFACE_HUB_CACHE";
+  }
+  for (const auto& k : keys()) {
+    if (!*k.env) continue;
+    if (auto v = env(k.env)) {
+      k.apply(s, *v);
+      s.origin[k.name] = std::string("env ") + k.env;
+    }
+  }
+  if (!s.token_file) s.token_file = (hf_home / "token").string();
+
+  // Layer 1: flags.
+  for (const auto& [name, value] : flags) {
+    const Key* key = find_key(name);
+    if (!key) throw UsageError("unknown setting '" + name + "'");
+    key->apply(s, value);
+    s.origin[name] = "flag";
+  }
+  s.cache_dir = fs::absolute(s.cache_dir).lexically_normal();
+  return s;
+}
+
+const std::vector<KeyDoc>& documented_keys() {
+  static const std::vector<KeyDoc> docs = [] {
+    std::vector<KeyDoc> out;
+    for (const auto& k : keys()) out.push_back({k.name, k.type, k.env, k.doc});
+    return out;
+  }();
+  return docs;
+}
+
+}  // namespace hfcache::config

@@ -1,0 +1,48 @@
+#pragma once
+// Settings shared by hfcache and hfcached, layered as interface.md says: flags, then the
+// environment (HF_HUB_CACHE, HF_HOME, HF_ENDPOINT, HF_TOKEN, HF_TOKEN_PATH, HF_HUB_OFFLINE,
+// HFCACHE_CONFIG, HFCACHE_URL), then the config file, then defaults. Every key is declared once in
+// the table in settings.cpp with its type, default, environment name and one-line doc.
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hfcache::config {
+
+struct Settings {
+  std::filesystem::path cache_dir;  // the hub cache folder
+  std::string endpoint = "https://huggingface.co";
+  std::optional<std::string> token_file;  // a file holding the hub token (never the token itself)
+  bool offline = false;
+  std::string ca_bundle;
+  int connect_timeout_s = 10;
+  int read_timeout_s = 30;
+  int max_workers = 8;
+  int max_retries = 5;
+  std::uint64_t chunk_size = 32ull << 20;
+  std::uint64_t parallel_threshold = 64ull << 20;
+  std::string daemon_url;  // HFCACHE_URL: where the CLI finds hfcached
+  std::string listen = "127.0.0.1:8765";
+  std::filesystem::path state_dir;  // our own state (index), outside the hub cache
+  std::string log_level = "info";
+
+  // key -> where its value came from ("default", "env HF_HOME", "file /etc/hfcache/hfcache.json", "flag")
+  std::map<std::string, std::string> origin;
+};
+
+// Flags given on the command line, by config key ("cache_dir", "endpoint", ...).
+using FlagValues = std::map<std::string, std::string>;
+
+// Resolve the settings. `config_file` is --config; throws UsageError naming file and key for an
+// unknown key or a bad value, and for a --config file that does not exist.
+Settings load_settings(const FlagValues& flags, const std::optional<std::string>& config_file);
+
+// The documented key table, for `hfcache config show` and the README.
+struct KeyDoc {
+  std::string key, type, env, doc;
+};
+const std::vector<KeyDoc>& documented_keys();
+
+}  // namespace hfcache::config

@@ -1,0 +1,56 @@
+#include "core/snapshot.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <system_error>
+
+#include "util/fs.hpp"
+
+namespace hfcache::core {
+
+LinkOutcome link_snapshot_file(const CacheLayout& layout, const RepoRef& repo, std::string_view commit,
+                               std::string_view path, std::string_view etag, bool symlinks, bool blob_is_new) {
+  auto link = layout.snapshot_file(repo, commit, path);
+  fs::create_directories(link.parent_path());
+  if (symlinks) {
+    auto target = snapshot_link_target(path, etag);
+    std::error_code ec;
+    if (fs::is_symlink(fs::symlink_status(link, ec)) && fs::read_symlink(link, ec).string() == target) {
+      return LinkOutcome::already_correct;
+    }
+    util::replace_with_symlink(target, link);
+    return LinkOutcome::created;
+  }
+  // No symlinks: a new blob moves into the snapshot, an existing one is copied (it may be shared).
+  auto blob = layout.blob_path(repo, etag);
+  auto tmp = link;
+  tmp += "." + util::random_hex(8) + ".tmp";
+  if (blob_is_new) {
+    fs::rename(blob, link);
+  } else {
+    fs::copy_file(blob, tmp, fs::copy_options::overwrite_existing);
+    fs::rename(tmp, link);
+  }
+  util::fsync_dir(link.parent_path());
+  return LinkOutcome::copied;
+}
+
+bool snapshot_file_present(const CacheLayout& layout, const RepoRef& repo, std::string_view commit,
+                           std::string_view path) {
+  struct stat st {};
+  auto file = layout.snapshot_file(repo, commit, path);
+  return ::stat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+void mark_no_exist(const CacheLayout& layout, const RepoRef& repo, std::string_view commit, std::string_view path) {
+  auto marker = layout.no_exist_path(repo, commit, path);
+  std::error_code ec;
+  fs::create_directories(marker.parent_path(), ec);
+  if (ec) return;
+  int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+  if (fd >= 0) ::close(fd);
+}
+
+}  // namespace hfcache::core

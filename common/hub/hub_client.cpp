@@ -1,0 +1,96 @@
+#include "hub/hub_client.hpp"
+
+#include <set>
+
+#include "hub/file_metadata.hpp"
+#include "hub/hub_client_impl.hpp"
+#include "hub/hub_json.hpp"
+#include "hub/link_header.hpp"
+
+namespace hfcache::hub {
+namespace {
+
+// A listing with more pages than this is a server looping on its cursor (1000 entries per page).
+constexpr int max_tree_pages = 10'000;
+
+}  // namespace
+
+HubClient::HubClient(HubOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+HubClient::~HubClient() = default;
+
+const HubOptions& HubClient::options() const { return impl_->options; }
+
+std::string HubClient::resolve_url(const core::RepoRef& repo, const std::string& revision,
+                                   const std::string& path) const {
+  return impl_->endpoint_text + "/" + std::string(repo.url_prefix()) + repo.id + "/resolve/" +
+         quote_revision(revision) + "/" + quote_path(path);
+}
+
+std::string HubClient::resolve_commit(const core::RepoRef& repo, const std::string& revision) {
+  auto url = parse_or_throw(impl_->endpoint_text + "/api/" + std::string(core::plural(repo.type)) + "/" + repo.id +
+                                "/revision/" + quote_revision(revision),
+                            "revision URL");
+  auto context = impl_->context_for(url);
+  context.repo = repo;
+  context.revision = revision;
+  auto answer = impl_->get_json(url, context);
+  return parse_revision_sha(answer.response.body, answer.url.str());
+}
+
+std::vector<RemoteFile> HubClient::list_files(const core::RepoRef& repo, const std::string& commit) {
+  auto url = parse_or_throw(impl_->endpoint_text + "/api/" + std::string(core::plural(repo.type)) + "/" + repo.id +
+                                "/tree/" + quote_revision(commit) + "?recursive=true&expand=false",
+                            "tree URL");
+  auto context = impl_->context_for(url);
+  context.repo = repo;
+  context.revision = commit;
+  std::vector<RemoteFile> files;
+  std::set<std::string> seen;
+  for (int page = 0;; ++page) {
+    if (page >= max_tree_pages || !seen.insert(url.str()).second) {
+      throw Error(ExitCode::failure, "the tree listing of " + repo.display() + " does not end (page " +
+                                         std::to_string(page) + ")");
+    }
+    auto answer = impl_->get_json(url, context);
+    auto entries = parse_tree_page(answer.response.body, answer.url.str());
+    files.insert(files.end(), std::make_move_iterator(entries.begin()), std::make_move_iterator(entries.end()));
+    auto link = answer.response.headers.get("Link");
+    auto next = link ? find_link(*link, "next") : std::nullopt;
+    if (!next) return files;
+    auto next_url = resolve_location(answer.url, *next);
+    if (!next_url) throw Error(ExitCode::failure, "the tree listing of " + repo.display() + " links to a non-http(s) URL");
+    url = *next_url;
+  }
+}
+
+FileMetadata HubClient::file_metadata(const core::RepoRef& repo, const std::string& revision,
+                                      const std::string& path) {
+  auto url = parse_or_throw(resolve_url(repo, revision, path), "resolve URL");
+  for (int hops = 0;; ++hops) {
+    auto response = impl_->with_retries("HEAD", url, [&] {
+      auto headers = impl_->headers_for(url);
+      headers.add("Accept-Encoding", "identity");
+      return impl_->transport.head(url, headers);
+    });
+    auto location = response.headers.get("Location");
+    // Relative redirects are renamed repos: follow them. Absolute ones point at the bytes (a CDN).
+    if (response.is_redirect() && location && is_relative_location(*location)) {
+      if (hops >= max_redirects) {
+        throw Error(ExitCode::failure, "too many redirects for " + repo.display() + " file " + path);
+      }
+      url = replace_path(url, *location);
+      continue;
+    }
+    if (!response.is_success() && !response.is_redirect()) {
+      auto context = impl_->context_for(url);
+      context.repo = repo;
+      context.revision = revision;
+      context.path = path;
+      throw_hub_error(context, response);
+    }
+    return metadata_from_head(response, url);
+  }
+}
+
+}  // namespace hfcache::hub

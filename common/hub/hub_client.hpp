@@ -1,0 +1,112 @@
+#pragma once
+// Client of the upstream hub (huggingface.co or anything that answers like it): resolves revisions,
+// lists files, fetches file metadata and streams file bytes, the way huggingface_hub does
+// (docs/hub-protocol.md sections 3-6). Retries 5xx/429 with backoff and Retry-After; maps 401/403/404
+// and X-Error-Code to typed errors (core/errors.hpp). Thread-safe: each thread gets its own
+// connections. Never sends the hub token to another host.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/errors.hpp"
+#include "core/repo_id.hpp"
+
+namespace hfcache::hub {
+
+struct HubOptions {
+  std::string endpoint = "https://huggingface.co";  // no trailing slash
+  std::optional<std::string> token;                 // sent as "Authorization: Bearer" to the endpoint's host only
+  std::string ca_bundle;                            // PEM file; empty = the system CA store
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds read_timeout{30'000};
+  int max_retries = 5;                              // for 408/429/5xx and network errors
+  std::chrono::milliseconds max_backoff{8'000};     // waits 1, 2, 4, 8, 8 s (huggingface_hub)
+  std::chrono::milliseconds base_backoff{1'000};
+  // Longest wait a Retry-After or RateLimit header may impose (it is waited plus 1 s, then capped).
+  std::chrono::milliseconds max_server_wait{60'000};
+  std::string user_agent = "hfcache/0.1";
+  // Proxy settings; empty = read HTTPS_PROXY/https_proxy, HTTP_PROXY/http_proxy, NO_PROXY/no_proxy.
+  std::optional<std::string> https_proxy, http_proxy, no_proxy;
+};
+
+// One file of a revision, from the tree listing.
+struct RemoteFile {
+  std::string path;                       // path in repo, '/'-separated
+  std::uint64_t size = 0;                 // content size (the real size for LFS files)
+  std::string oid;                        // git blob sha1 (of the pointer for LFS files)
+  std::optional<std::string> lfs_sha256;  // set for LFS files
+  // The blob name huggingface_hub uses: sha256 for LFS files, the git blob sha1 otherwise.
+  const std::string& etag() const { return lfs_sha256 ? *lfs_sha256 : oid; }
+};
+
+// What a HEAD on the resolve URL says (huggingface_hub get_hf_file_metadata).
+struct FileMetadata {
+  std::string commit;    // X-Repo-Commit
+  std::string etag;      // X-Linked-Etag, else ETag, normalised
+  std::uint64_t size = 0;
+  std::string location;  // absolute URL to GET the bytes from (the CDN, or the resolve URL itself)
+};
+
+// Receives body bytes; return false to abort the transfer.
+using ByteSink = std::function<bool(const char* data, std::size_t size)>;
+
+class HubClient {
+ public:
+  explicit HubClient(HubOptions options);
+  ~HubClient();
+  HubClient(const HubClient&) = delete;
+  HubClient& operator=(const HubClient&) = delete;
+
+  const HubOptions& options() const;
+
+  // GET /api/{type}s/{id}/revision/{rev}: the 40-hex commit `revision` points at.
+  // Throws NotFoundError (repo or revision), AuthError, OfflineError, Error.
+  std::string resolve_commit(const core::RepoRef& repo, const std::string& revision);
+
+  // GET /api/{type}s/{id}/tree/{commit}?recursive=true&expand=false, following Link rel="next".
+  std::vector<RemoteFile> list_files(const core::RepoRef& repo, const std::string& commit);
+
+  // HEAD {endpoint}/{prefix}{id}/resolve/{rev}/{path}: no absolute redirects followed, relative
+  // ones (renamed repos) followed. Throws EntryNotFoundError for a missing file.
+  FileMetadata file_metadata(const core::RepoRef& repo, const std::string& revision, const std::string& path);
+
+  // The resolve URL of a file: {endpoint}/{prefix}{id}/resolve/{quote(rev, safe="")}/{quote(path)}.
+  std::string resolve_url(const core::RepoRef& repo, const std::string& revision, const std::string& path) const;
+
+  // GET `url` from byte `offset` (Range: bytes=offset- or offset-(end-1) when `end` is set), following
+  // redirects (the token only to the endpoint's host) and retrying the initial response on
+  // 408/429/5xx. Streams the body into `sink`. Returns the bytes delivered. A connection lost
+  // mid-body throws TransferError with the byte count so far, so the caller can resume.
+  std::uint64_t download(const std::string& url, std::uint64_t offset, std::optional<std::uint64_t> end,
+                         const ByteSink& sink);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Thrown by HubClient::download when the transfer broke after some bytes; retryable by resuming.
+struct TransferError : OfflineError {
+  TransferError(const std::string& what, std::uint64_t delivered)
+      : OfflineError(what, "check the network and run the command again; finished files are kept"),
+        bytes_delivered(delivered) {}
+  std::uint64_t bytes_delivered;
+};
+
+// Thrown by HubClient::download when the sink returned false; nothing is retried.
+struct DownloadCancelled : Error {
+  DownloadCancelled() : Error(ExitCode::failure, "download cancelled") {}
+};
+
+// EntryNotFound from the hub; `commit` is X-Repo-Commit when the hub sent it (for .no_exist markers).
+struct EntryNotFoundError : NotFoundError {
+  EntryNotFoundError(const std::string& what, std::string at_commit)
+      : NotFoundError(what, "check the file name and revision"), commit(std::move(at_commit)) {}
+  std::string commit;
+};
+
+}  // namespace hfcache::hub

@@ -1,0 +1,56 @@
+#pragma once
+// Internals shared by hub_client.cpp and hub_download.cpp: the parsed endpoint, the transport, the
+// retry loop and the header rules (the token only ever goes to the endpoint's origin).
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "hub/hub_client.hpp"
+#include "hub/hub_errors.hpp"
+#include "hub/http_transport.hpp"
+#include "hub/retry_policy.hpp"
+#include "hub/url.hpp"
+
+namespace hfcache::hub {
+
+// Redirect hops followed at most (huggingface_hub and hf-hub stop at 10 as well).
+inline constexpr int max_redirects = 10;
+
+struct HubClient::Impl {
+  explicit Impl(HubOptions opts);
+
+  HubOptions options;
+  std::string endpoint_text;  // options.endpoint without trailing slashes
+  Url endpoint;
+  RetryPolicy policy;
+  HttpTransport transport;
+
+  bool sends_token_to(const Url& url) const;
+  // User-Agent, and Authorization when `url` has the endpoint's origin.
+  HttpHeaders headers_for(const Url& url) const;
+  HubRequestContext context_for(const Url& url) const;
+
+  // Run `attempt` until it gives a response that is not worth retrying, sleeping and logging in
+  // between. Returns the last response (possibly a retryable status after the last retry); throws
+  // OfflineError (or Error for TLS setup) when no response came.
+  HttpResponse with_retries(std::string_view method, const Url& url, const std::function<HttpResult()>& attempt) const;
+
+  // Sleep `delay` and log why.
+  void pause_before_retry(std::string_view method, const Url& url, const std::string& reason, int retries_done,
+                          std::chrono::milliseconds delay) const;
+
+  struct JsonAnswer {
+    HttpResponse response;
+    Url url;  // after redirects, to resolve relative Link URLs against
+  };
+  // GET a JSON document, following redirects; non-2xx answers are thrown via throw_hub_error.
+  JsonAnswer get_json(const Url& url, HubRequestContext context) const;
+};
+
+// Throw the error for a request that got no response.
+[[noreturn]] void throw_transport_error(const TransportError& error, const Url& url);
+
+// Parse a URL we built or were given; UsageError naming it otherwise.
+Url parse_or_throw(std::string_view text, std::string_view what);
+
+}  // namespace hfcache::hub

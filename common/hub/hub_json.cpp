@@ -1,0 +1,64 @@
+#include "hub/hub_json.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/errors.hpp"
+#include "core/revision.hpp"
+#include "hub/url.hpp"
+
+namespace hfcache::hub {
+namespace {
+
+[[noreturn]] void unexpected(std::string_view source, const std::string& what) {
+  throw OfflineError("the endpoint does not answer like the Hugging Face Hub (a proxy or captive portal?): " + what +
+                         " from " + redact_url(source),
+                     "check HF_ENDPOINT / the endpoint setting and any proxy");
+}
+
+nlohmann::json parse(std::string_view body, std::string_view source) {
+  auto json = nlohmann::json::parse(body, nullptr, false);
+  if (json.is_discarded()) unexpected(source, "invalid JSON");
+  return json;
+}
+
+std::string string_field(const nlohmann::json& object, const char* key, std::string_view source) {
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_string()) unexpected(source, std::string("an entry without a string '") + key + "'");
+  return it->get<std::string>();
+}
+
+}  // namespace
+
+std::string parse_revision_sha(std::string_view body, std::string_view source) {
+  auto json = parse(body, source);
+  if (!json.is_object()) unexpected(source, "a revision answer that is not a JSON object");
+  auto sha = string_field(json, "sha", source);
+  if (!core::is_commit_hash(sha)) unexpected(source, "a 'sha' that is not a 40-hex commit id");
+  return sha;
+}
+
+std::vector<RemoteFile> parse_tree_page(std::string_view body, std::string_view source) {
+  auto json = parse(body, source);
+  if (!json.is_array()) unexpected(source, "a tree listing that is not a JSON array");
+  std::vector<RemoteFile> files;
+  files.reserve(json.size());
+  for (const auto& entry : json) {
+    if (!entry.is_object()) unexpected(source, "a tree entry that is not an object");
+    auto type = entry.find("type");
+    if (type == entry.end() || !type->is_string() || type->get<std::string>() != "file") continue;
+    RemoteFile file;
+    file.path = string_field(entry, "path", source);
+    file.oid = string_field(entry, "oid", source);
+    auto size = entry.find("size");
+    if (size == entry.end() || !size->is_number_unsigned()) unexpected(source, "a file entry without a size");
+    file.size = size->get<std::uint64_t>();
+    if (auto lfs = entry.find("lfs"); lfs != entry.end() && lfs->is_object()) {
+      file.lfs_sha256 = string_field(*lfs, "oid", source);
+    }
+    if (file.path.empty()) unexpected(source, "a file entry with an empty path");
+    files.push_back(std::move(file));
+  }
+  return files;
+}
+
+}  // namespace hfcache::hub

@@ -1,0 +1,130 @@
+// HubClient::Impl: endpoint, headers, retries and JSON GETs shared by every hub call.
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "core/errors.hpp"
+#include "hub/hub_client_impl.hpp"
+
+namespace hfcache::hub {
+namespace {
+
+TransportOptions transport_options(const HubOptions& options) {
+  TransportOptions out;
+  out.ca_bundle = options.ca_bundle;
+  out.connect_timeout = options.connect_timeout;
+  out.read_timeout = options.read_timeout;
+  out.proxy = ProxyConfig::from_env();
+  if (options.https_proxy || options.http_proxy) out.proxy.all_proxy.clear();
+  if (options.https_proxy) out.proxy.https_proxy = *options.https_proxy;
+  if (options.http_proxy) out.proxy.http_proxy = *options.http_proxy;
+  if (options.no_proxy) out.proxy.no_proxy = *options.no_proxy;
+  return out;
+}
+
+std::string strip_trailing_slashes(std::string text) {
+  while (text.ends_with('/')) text.pop_back();
+  return text;
+}
+
+}  // namespace
+
+Url parse_or_throw(std::string_view text, std::string_view what) {
+  auto url = parse_url(text);
+  if (!url) {
+    throw UsageError("invalid " + std::string(what) + " '" + redact_url(text) + "'",
+                     "use an absolute http:// or https:// URL");
+  }
+  return *url;
+}
+
+void throw_transport_error(const TransportError& error, const Url& url) {
+  (void)url;  // the transport message already names the host
+  switch (error.kind) {
+    case TransportError::Kind::tls_setup:
+      throw Error(ExitCode::failure, error.message, "check the ca_bundle setting");
+    case TransportError::Kind::too_large:
+    case TransportError::Kind::cancelled:
+    case TransportError::Kind::other:
+      throw Error(ExitCode::failure, error.message);
+    default:
+      throw OfflineError(error.message, "check the network connection and proxy settings (https_proxy, no_proxy)");
+  }
+}
+
+HubClient::Impl::Impl(HubOptions opts)
+    : options(std::move(opts)),
+      endpoint_text(strip_trailing_slashes(options.endpoint)),
+      endpoint(parse_or_throw(endpoint_text, "hub endpoint")),
+      policy{options.max_retries, options.base_backoff, options.max_backoff, options.max_server_wait},
+      transport(transport_options(options)) {}
+
+bool HubClient::Impl::sends_token_to(const Url& url) const {
+  return options.token && !options.token->empty() && same_origin(url, endpoint);
+}
+
+HttpHeaders HubClient::Impl::headers_for(const Url& url) const {
+  HttpHeaders headers{{"User-Agent", options.user_agent}};
+  if (sends_token_to(url)) headers.add("Authorization", "Bearer " + *options.token);
+  return headers;
+}
+
+HubRequestContext HubClient::Impl::context_for(const Url& url) const {
+  HubRequestContext context;
+  context.endpoint = endpoint_text;
+  context.url = url.str();
+  context.token_sent = sends_token_to(url);
+  if (options.token) context.token = *options.token;
+  return context;
+}
+
+void HubClient::Impl::pause_before_retry(std::string_view method, const Url& url, const std::string& reason,
+                                         int retries_done, std::chrono::milliseconds delay) const {
+  spdlog::info("hub: {} {}: {}; retrying in {} ms (retry {}/{})", method, redact_url(url.str()), reason,
+               delay.count(), retries_done + 1, policy.max_retries);
+  std::this_thread::sleep_for(delay);
+}
+
+HttpResponse HubClient::Impl::with_retries(std::string_view method, const Url& url,
+                                           const std::function<HttpResult()>& attempt) const {
+  for (int retries = 0;; ++retries) {
+    HttpResult result = attempt();
+    if (result.response) {
+      const auto& response = *result.response;
+      ServerWaitHints hints{response.headers.get("Retry-After").value_or(""),
+                            response.headers.get("RateLimit").value_or("")};
+      auto decision = decide_after_status(policy, retries, response.status, hints);
+      if (!decision.retry) return std::move(*result.response);
+      pause_before_retry(method, url, "status " + std::to_string(response.status), retries, decision.delay);
+      continue;
+    }
+    const auto& error = *result.error;
+    auto decision = error.retryable() ? decide_after_network_error(policy, retries) : RetryDecision{};
+    if (!decision.retry) throw_transport_error(error, url);
+    pause_before_retry(method, url, error.message, retries, decision.delay);
+  }
+}
+
+HubClient::Impl::JsonAnswer HubClient::Impl::get_json(const Url& url, HubRequestContext context) const {
+  Url current = url;
+  for (int hops = 0;; ++hops) {
+    auto response = with_retries("GET", current, [&] {
+      auto headers = headers_for(current);
+      headers.add("Accept", "application/json");
+      return transport.get(current, headers);
+    });
+    if (response.is_success()) return {std::move(response), current};
+    auto location = response.headers.get("Location");
+    context.url = current.str();
+    context.token_sent = sends_token_to(current);
+    if (!response.is_redirect() || !location) throw_hub_error(context, response);
+    if (hops >= max_redirects) {
+      throw Error(ExitCode::failure, "too many redirects from " + redact_url(url.str()));
+    }
+    auto next = resolve_location(current, *location);
+    if (!next) throw Error(ExitCode::failure, "redirect to a non-http(s) URL from " + redact_url(current.str()));
+    current = *next;
+  }
+}
+
+}  // namespace hfcache::hub

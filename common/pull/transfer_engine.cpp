@@ -1,0 +1,326 @@
+#include "pull/transfer_engine.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "core/blob_store.hpp"
+#include "core/errors.hpp"
+#include "hub/hub_client.hpp"
+#include "util/file_lock.hpp"
+
+namespace hfcache::pull {
+
+// ---- ProgressTracker ------------------------------------------------------------------------
+
+ProgressTracker::ProgressTracker(const ProgressFn& fn, std::size_t files_total, std::uint64_t bytes_total)
+    : fn_(fn), files_total_(files_total), bytes_total_(bytes_total) {
+  emit(ProgressEvent::Kind::planned, {}, 0, 0);
+}
+
+void ProgressTracker::emit(ProgressEvent::Kind kind, const std::string& path, std::uint64_t file_done,
+                           std::uint64_t file_total, const std::string& message) {
+  if (!fn_) return;
+  ProgressEvent e;
+  e.kind = kind;
+  e.path = path;
+  e.file_done = file_done;
+  e.file_total = file_total;
+  e.bytes_done = bytes_done_;
+  e.bytes_total = bytes_total_;
+  e.files_done = files_done_;
+  e.files_total = files_total_;
+  e.message = message;
+  fn_(e);
+}
+
+void ProgressTracker::file_started(const std::string& path, std::uint64_t already, std::uint64_t total) {
+  std::lock_guard lock(mutex_);
+  bytes_done_ += already;
+  emit(ProgressEvent::Kind::file_started, path, already, total);
+}
+
+void ProgressTracker::add_bytes(const std::string& path, std::uint64_t n, std::uint64_t file_done,
+                                std::uint64_t file_total) {
+  std::lock_guard lock(mutex_);
+  bytes_done_ += n;
+  emit(ProgressEvent::Kind::bytes, path, file_done, file_total);
+}
+
+void ProgressTracker::file_retry(const std::string& path, const std::string& why) {
+  std::lock_guard lock(mutex_);
+  emit(ProgressEvent::Kind::file_retry, path, 0, 0, why);
+}
+
+void ProgressTracker::file_done(const std::string& path, std::uint64_t total) {
+  std::lock_guard lock(mutex_);
+  ++files_done_;
+  emit(ProgressEvent::Kind::file_done, path, total, total);
+}
+
+void ProgressTracker::finished() {
+  std::lock_guard lock(mutex_);
+  emit(ProgressEvent::Kind::finished, {}, 0, 0);
+}
+
+// ---- TransferEngine -------------------------------------------------------------------------
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// One blob being downloaded: its lock, writer and the ranges still to fetch.
+struct Job {
+  const TransferFile* file = nullptr;
+  std::mutex mutex;
+  std::optional<util::FileLock> lock;
+  std::unique_ptr<core::BlobWriter> writer;
+  std::string url;  // where ranges are fetched from (the CDN location for split files)
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> chunks;
+  std::vector<bool> chunk_done;
+  std::size_t chunks_left = 0;
+  std::uint64_t frontier = 0;        // [0, frontier) is on disk
+  std::atomic<std::uint64_t> received{0};
+  bool restarted_from_zero = false;  // after a hash mismatch of a resumed file
+};
+
+struct Task {
+  Job* job;
+  int chunk;  // -1: prepare the job (lock, writer, split into chunks)
+};
+
+class Run {
+ public:
+  Run(const core::CacheLayout& layout, const core::RepoRef& repo, hub::HubClient& hub, const PullOptions& options,
+      ProgressTracker& progress, const TransferEngine::OnBlobReady& on_ready)
+      : layout_(layout), repo_(repo), hub_(hub), options_(options), progress_(progress), on_ready_(on_ready) {}
+
+  void execute(const std::vector<TransferFile>& files) {
+    jobs_.reserve(files.size());
+    for (const auto& f : files) {
+      jobs_.push_back(std::make_unique<Job>());
+      jobs_.back()->file = &f;
+      queue_.push_back({jobs_.back().get(), -1});
+    }
+    pending_ = files.size();
+    auto n = static_cast<std::size_t>(std::max(1, options_.max_workers));
+    n = std::min(n, std::max<std::size_t>(1, files.size() * 64));
+    std::vector<std::thread> workers;
+    for (std::size_t i = 0; i < n; ++i) workers.emplace_back([this] { work(); });
+    for (auto& w : workers) w.join();
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  void work() {
+    while (auto task = next()) {
+      try {
+        if (task->chunk < 0) prepare(*task->job);
+        else fetch_chunk(*task->job, static_cast<std::size_t>(task->chunk));
+      } catch (...) {
+        fail(std::current_exception());
+      }
+    }
+  }
+
+  std::optional<Task> next() {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [this] { return stop_ || !queue_.empty() || pending_ == 0; });
+    if (stop_ || queue_.empty()) return std::nullopt;
+    Task t = queue_.front();
+    queue_.pop_front();
+    return t;
+  }
+
+  void push_front(const std::vector<Task>& tasks) {
+    {
+      std::lock_guard lock(mutex_);
+      for (auto it = tasks.rbegin(); it != tasks.rend(); ++it) queue_.push_front(*it);
+    }
+    cv_.notify_all();
+  }
+
+  void job_finished() {
+    {
+      std::lock_guard lock(mutex_);
+      --pending_;
+    }
+    cv_.notify_all();
+  }
+
+  void fail(std::exception_ptr e) {
+    {
+      std::lock_guard lock(mutex_);
+      if (!error_) error_ = e;
+      stop_ = true;
+    }
+    cv_.notify_all();
+  }
+
+  bool stopping() {
+    std::lock_guard lock(mutex_);
+    return stop_;
+  }
+
+  void prepare(Job& job) {
+    const TransferFile& f = *job.file;
+    job.lock.emplace(layout_.lock_path(repo_, f.etag));
+    if (core::blob_present(layout_, repo_, f.etag, f.size)) {  // another process finished it meanwhile
+      on_ready_(f, false);
+      job.lock.reset();
+      progress_.file_done(f.path, f.size);
+      job_finished();
+      return;
+    }
+    job.writer = std::make_unique<core::BlobWriter>(layout_, repo_, f.etag, f.size);
+    std::uint64_t start = job.writer->resume_offset();
+    job.frontier = start;
+    progress_.file_started(f.path, start, f.size);
+    job.url = f.url;
+    bool split = f.size >= options_.parallel_threshold && options_.max_workers > 1;
+    if (split) {
+      // Ask once where the bytes live (the CDN), as huggingface_hub's HEAD does, so ranges go there directly.
+      auto meta = hub_.file_metadata(repo_, commit_of(f.url), f.path);
+      if (meta.etag != f.etag || meta.size != f.size) {
+        throw IntegrityError("the hub's metadata for " + f.path + " (" + meta.etag + ", " + std::to_string(meta.size) +
+                                 " bytes) differs from its file listing (" + f.etag + ", " + std::to_string(f.size) + ")",
+                             "the repo may have changed during the pull; run the command again");
+      }
+      job.url = meta.location;
+    }
+    std::uint64_t chunk = split ? std::max<std::uint64_t>(options_.chunk_size, 1 << 20) : std::max<std::uint64_t>(f.size, 1);
+    for (std::uint64_t off = start; off < f.size; off += chunk) job.chunks.emplace_back(off, std::min(f.size, off + chunk));
+    job.chunk_done.assign(job.chunks.size(), false);
+    job.chunks_left = job.chunks.size();
+    if (job.chunks.empty()) {  // nothing left to fetch (empty file, or fully on disk already)
+      complete(job);
+      return;
+    }
+    if (job.chunks.size() == 1) {
+      fetch_chunk(job, 0);
+      return;
+    }
+    std::vector<Task> tasks;
+    for (std::size_t i = 1; i < job.chunks.size(); ++i) tasks.push_back({&job, static_cast<int>(i)});
+    push_front(tasks);
+    fetch_chunk(job, 0);
+  }
+
+  // The commit is the resolve URL's revision segment; our URLs are built at the commit.
+  static std::string commit_of(const std::string& url) {
+    auto pos = url.find("/resolve/");
+    if (pos == std::string::npos) return {};
+    return url.substr(pos + 9, 40);
+  }
+
+  void fetch_chunk(Job& job, std::size_t index) {
+    const TransferFile& f = *job.file;
+    auto [begin, end] = job.chunks[index];
+    std::uint64_t pos = begin;
+    int stalls = 0;
+    while (pos < end) {
+      std::uint64_t before = pos;
+      try {
+        hub_.download(job.url, pos, end, [&](const char* data, std::size_t n) {
+          if (stopping()) return false;
+          auto take = static_cast<std::size_t>(std::min<std::uint64_t>(n, end - pos));
+          job.writer->write_at(pos, data, take);
+          pos += take;
+          auto received = job.received.fetch_add(take) + take;
+          progress_.add_bytes(f.path, take, std::min(f.size, job.frontier + received), f.size);
+          return true;
+        });
+      } catch (const hub::TransferError& e) {
+        if (stopping()) return;
+        stalls = pos > before ? 1 : stalls + 1;
+        if (stalls > options_.max_stalls) throw;
+        progress_.file_retry(f.path, std::string(e.what()) + "; resuming at byte " + std::to_string(pos));
+        std::this_thread::sleep_for(options_.resume_delay);
+        if (job.url != f.url && stalls > 1) job.url = f.url;  // a signed CDN URL may have expired: resolve again
+        continue;
+      } catch (...) {
+        if (stopping()) return;
+        throw;
+      }
+      if (stopping()) return;
+      if (pos < end) {
+        throw OfflineError("the transfer of " + f.path + " ended early, at byte " + std::to_string(pos) + " of " +
+                               std::to_string(end),
+                           "run the command again to resume");
+      }
+    }
+    chunk_finished(job, index);
+  }
+
+  void chunk_finished(Job& job, std::size_t index) {
+    std::uint64_t frontier;
+    bool last;
+    {
+      std::lock_guard lock(job.mutex);
+      job.chunk_done[index] = true;
+      std::size_t i = 0;
+      while (i < job.chunks.size() && job.chunk_done[i]) ++i;
+      frontier = i == job.chunks.size() ? job.file->size : job.chunks[i].first;
+      last = --job.chunks_left == 0;
+    }
+    job.writer->contiguous_upto(frontier);
+    if (last) complete(job);
+  }
+
+  void complete(Job& job) {
+    const TransferFile& f = *job.file;
+    try {
+      job.writer->commit();
+    } catch (const IntegrityError&) {
+      // A resumed file can hold bytes from an older, different transfer: start once from zero.
+      if (job.frontier > 0 && !job.restarted_from_zero) {
+        job.restarted_from_zero = true;
+        job.writer.reset();
+        job.lock.reset();
+        job.chunks.clear();
+        job.received = 0;
+        progress_.file_retry(f.path, "hash mismatch in the resumed part; downloading again from the start");
+        prepare(job);
+        return;
+      }
+      throw;
+    }
+    job.writer.reset();
+    on_ready_(f, true);
+    job.lock.reset();
+    progress_.file_done(f.path, f.size);
+    job_finished();
+  }
+
+  const core::CacheLayout& layout_;
+  const core::RepoRef& repo_;
+  hub::HubClient& hub_;
+  const PullOptions& options_;
+  ProgressTracker& progress_;
+  const TransferEngine::OnBlobReady& on_ready_;
+
+  std::vector<std::unique_ptr<Job>> jobs_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<Task> queue_;
+  std::size_t pending_ = 0;
+  bool stop_ = false;
+  std::exception_ptr error_;
+};
+
+}  // namespace
+
+TransferEngine::TransferEngine(const core::CacheLayout& layout, const core::RepoRef& repo, hub::HubClient& hub,
+                               const PullOptions& options, ProgressTracker& progress)
+    : layout_(layout), repo_(repo), hub_(hub), options_(options), progress_(progress) {}
+
+void TransferEngine::run(const std::vector<TransferFile>& files, const OnBlobReady& on_ready) {
+  Run run(layout_, repo_, hub_, options_, progress_, on_ready);
+  run.execute(files);
+}
+
+}  // namespace hfcache::pull

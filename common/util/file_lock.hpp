@@ -1,0 +1,28 @@
+#pragma once
+// An exclusive flock() on a lock file, the same kind huggingface_hub takes through filelock
+// (open O_RDWR|O_CREAT|O_TRUNC|O_NOFOLLOW mode 0664, flock LOCK_EX), so a Python process and
+// hfcache writing one cache exclude each other. Released on destruction. The lock file is left in
+// place (older filelock versions do the same); a holder that unlinks it on release is detected by
+// comparing inodes after locking, and the lock is taken again on the new file.
+#include <filesystem>
+
+#include "util/fs.hpp"
+
+namespace hfcache::util {
+
+class FileLock {
+ public:
+  // Blocks until the lock is held. Creates parent folders. Throws std::system_error.
+  explicit FileLock(const std::filesystem::path& path);
+  ~FileLock();
+  FileLock(FileLock&&) = default;
+  FileLock& operator=(FileLock&&) = default;
+
+  // Try without blocking; nullopt-like empty lock when held elsewhere.
+  static bool try_lock_probe(const std::filesystem::path& path);
+
+ private:
+  UniqueFd fd_;
+};
+
+}  // namespace hfcache::util

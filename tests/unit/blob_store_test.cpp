@@ -1,0 +1,137 @@
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "core/blob_store.hpp"
+#include "core/errors.hpp"
+#include "util/file_lock.hpp"
+#include "util/fs.hpp"
+#include "util/hash.hpp"
+
+using namespace hfcache;
+using namespace hfcache::core;
+namespace fs = std::filesystem;
+
+namespace {
+struct TempDir {
+  fs::path path = fs::temp_directory_path() / ("hfcache-test-" + util::random_hex(8));
+  TempDir() { fs::create_directories(path); }
+  ~TempDir() { fs::remove_all(path); }
+};
+std::string content(std::size_t n) {
+  std::string s(n, '\0');
+  for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 131 + 7) % 251);
+  return s;
+}
+}  // namespace
+
+TEST_SUITE("blob_store") {
+  TEST_CASE("sequential write verifies and renames") {
+    TempDir t;
+    CacheLayout layout(t.path);
+    RepoRef repo{RepoType::model, "org/x"};
+    auto data = content(100000);
+    auto etag = util::sha256_hex(data);
+    {
+      BlobWriter w(layout, repo, etag, data.size());
+      CHECK(w.resume_offset() == 0);
+      w.write_at(0, data.data(), 5000);
+      w.write_at(5000, data.data() + 5000, data.size() - 5000);
+      w.commit();
+    }
+    CHECK(blob_present(layout, repo, etag, data.size()));
+    CHECK_FALSE(fs::exists(layout.incomplete_path(repo, etag)));
+  }
+
+  TEST_CASE("out-of-order ranges, resume after interruption") {
+    TempDir t;
+    CacheLayout layout(t.path);
+    RepoRef repo{RepoType::model, "org/x"};
+    auto data = content(3 << 20);
+    auto etag = util::git_blob_sha1_hex(data);
+    {
+      BlobWriter w(layout, repo, etag, data.size());
+      w.write_at(0, data.data(), 1 << 20);
+      // interrupted: writer destroyed without commit
+    }
+    BlobWriter w(layout, repo, etag, data.size());
+    CHECK(w.resume_offset() == (1u << 20));
+    w.write_at(2 << 20, data.data() + (2 << 20), 1 << 20);  // a later range first
+    w.write_at(1 << 20, data.data() + (1 << 20), 1 << 20);
+    w.contiguous_upto(data.size());
+    w.commit();
+    CHECK(blob_present(layout, repo, etag, data.size()));
+  }
+
+  TEST_CASE("a holed .incomplete file resumes before the hole") {
+    TempDir t;
+    CacheLayout layout(t.path);
+    RepoRef repo{RepoType::model, "org/x"};
+    auto data = content(4 << 20);
+    auto etag = util::sha256_hex(data);
+    {
+      BlobWriter w(layout, repo, etag, data.size());
+      w.write_at(0, data.data(), 1 << 20);
+      w.write_at(3 << 20, data.data() + (3 << 20), 1 << 20);  // leaves a hole at [1M, 3M)
+    }
+    BlobWriter w(layout, repo, etag, data.size());
+    CHECK(w.resume_offset() <= (1u << 20));
+    auto from = w.resume_offset();
+    w.write_at(from, data.data() + from, data.size() - from);
+    w.commit();
+    CHECK(blob_present(layout, repo, etag, data.size()));
+  }
+
+  TEST_CASE("corrupt bytes never land in blobs/") {
+    TempDir t;
+    CacheLayout layout(t.path);
+    RepoRef repo{RepoType::model, "org/x"};
+    auto data = content(1000);
+    auto etag = util::sha256_hex(data);
+    data[500] ^= 1;
+    BlobWriter w(layout, repo, etag, data.size());
+    w.write_at(0, data.data(), data.size());
+    try {
+      w.commit();
+      FAIL("corrupt blob accepted");
+    } catch (const Error& e) {
+      CHECK(e.code() == ExitCode::integrity);
+    }
+    CHECK_FALSE(fs::exists(layout.blob_path(repo, etag)));
+    CHECK_FALSE(fs::exists(layout.incomplete_path(repo, etag)));
+  }
+
+  TEST_CASE("a short file is an integrity error") {
+    TempDir t;
+    CacheLayout layout(t.path);
+    RepoRef repo{RepoType::model, "org/x"};
+    auto data = content(1000);
+    BlobWriter w(layout, repo, util::sha256_hex(data), data.size());
+    w.write_at(0, data.data(), 999);
+    CHECK_THROWS_AS(w.commit(), IntegrityError);
+  }
+}
+
+TEST_SUITE("file_lock") {
+  TEST_CASE("excludes a second holder until released") {
+    TempDir t;
+    auto path = t.path / ".locks" / "models--a--b" / "x.lock";
+    std::atomic<bool> second_has_it{false};
+    std::thread other;
+    {
+      util::FileLock first(path);
+      CHECK((fs::status(path).permissions() & fs::perms::owner_write) != fs::perms::none);
+      other = std::thread([&] {
+        util::FileLock second(path);
+        second_has_it = true;
+      });
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      CHECK_FALSE(second_has_it.load());
+    }
+    other.join();
+    CHECK(second_has_it.load());
+  }
+}

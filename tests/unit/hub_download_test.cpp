@@ -1,0 +1,287 @@
+// HubClient::download against httplib servers on loopback: redirects, token scope, ranges, resume.
+#include <doctest/doctest.h>
+
+// The test binary does not get cpp-httplib's pkg-config definitions; they must match the library.
+#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
+#define CPPHTTPLIB_OPENSSL_SUPPORT
+#endif
+#ifndef CPPHTTPLIB_ZLIB_SUPPORT
+#define CPPHTTPLIB_ZLIB_SUPPORT
+#endif
+#ifndef CPPHTTPLIB_BROTLI_SUPPORT
+#define CPPHTTPLIB_BROTLI_SUPPORT
+#endif
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "core/errors.hpp"
+#include "hub/url.hpp"
+#include "hub/hub_client.hpp"
+
+using namespace hfcache;
+using namespace hfcache::hub;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string commit = "607a30d783dfa663caf39e06633721c8d4cfcd7e";
+const std::string token = "hf_" + std::string(34, 't');
+
+// An httplib server on an ephemeral port of `host`; register handlers, then start().
+class TestServer {
+ public:
+  explicit TestServer(std::string host = "127.0.0.1") : host_(std::move(host)) {
+    server.set_keep_alive_timeout(1);
+    port_ = server.bind_to_any_port(host_);
+    REQUIRE(port_ > 0);
+  }
+  ~TestServer() {
+    server.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  TestServer(const TestServer&) = delete;
+  TestServer& operator=(const TestServer&) = delete;
+  void start() {
+    thread_ = std::thread([this] { server.listen_after_bind(); });
+    while (!server.is_running()) std::this_thread::sleep_for(1ms);
+  }
+  std::string base() const { return "http://" + host_ + ":" + std::to_string(port_); }
+  httplib::Server server;
+
+ private:
+  std::string host_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+// Values seen by server threads, read by the test thread.
+class Recorder {
+ public:
+  void set(const std::string& key, std::string value) {
+    std::lock_guard lock(mutex_);
+    values_[key] = std::move(value);
+  }
+  std::string get(const std::string& key) const {
+    std::lock_guard lock(mutex_);
+    auto it = values_.find(key);
+    return it == values_.end() ? std::string{} : it->second;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::string> values_;
+};
+
+HubOptions fast_options(const std::string& endpoint) {
+  HubOptions options;
+  options.endpoint = endpoint;
+  options.token = token;
+  options.connect_timeout = 2s;
+  options.read_timeout = 2s;
+  options.max_retries = 3;
+  options.base_backoff = 1ms;
+  options.max_backoff = 4ms;
+  options.max_server_wait = 300ms;
+  options.https_proxy = "";
+  options.http_proxy = "";
+  options.no_proxy = "";
+  return options;
+}
+
+}  // namespace
+
+namespace {
+
+// 1000 distinct-ish bytes, so a wrong offset shows.
+std::string pattern_bytes() {
+  std::string data;
+  for (int i = 0; i < 1000; ++i) data += static_cast<char>('a' + i % 26 + (i / 26) % 2);
+  return data;
+}
+
+struct Collected {
+  std::string bytes;
+  ByteSink sink() {
+    return [this](const char* data, std::size_t size) {
+      bytes.append(data, size);
+      return true;
+    };
+  }
+};
+
+}  // namespace
+
+TEST_SUITE("hub_download") {
+  TEST_CASE("follows the absolute redirect; the token goes to the hub only") {
+    TestServer hub;
+    TestServer cdn("127.0.0.2");
+    Recorder seen;
+    const auto data = pattern_bytes();
+    hub.server.Get("/org/m/resolve/main/model.bin", [&](const httplib::Request& req, httplib::Response& res) {
+      seen.set("hub_auth", req.get_header_value("Authorization"));
+      seen.set("hub_ua", req.get_header_value("User-Agent"));
+      res.status = 302;
+      res.set_header("Location", cdn.base() + "/blob?X-Amz-Signature=sig");
+      res.set_content("Found", "text/plain");
+    });
+    cdn.server.Get("/blob", [&](const httplib::Request& req, httplib::Response& res) {
+      seen.set("cdn_has_auth", req.has_header("Authorization") ? "yes" : "no");
+      seen.set("cdn_ua", req.get_header_value("User-Agent"));
+      seen.set("cdn_query", req.get_param_value("X-Amz-Signature"));
+      res.set_content(data, "application/octet-stream");
+    });
+    hub.start();
+    cdn.start();
+    HubClient client(fast_options(hub.base()));
+    Collected out;
+    auto url = client.resolve_url({core::RepoType::model, "org/m"}, "main", "model.bin");
+    CHECK(client.download(url, 0, std::nullopt, out.sink()) == data.size());
+    CHECK(out.bytes == data);
+    CHECK(seen.get("hub_auth") == "Bearer " + token);
+    CHECK(seen.get("cdn_has_auth") == "no");
+    CHECK(seen.get("hub_ua") == "hfcache/0.1");
+    CHECK(seen.get("cdn_ua") == "hfcache/0.1");
+    CHECK(seen.get("cdn_query") == "sig");
+  }
+
+  TEST_CASE("ranged requests: 206 from the server") {
+    TestServer cdn;
+    Recorder seen;
+    const auto data = pattern_bytes();
+    cdn.server.Get("/blob", [&](const httplib::Request& req, httplib::Response& res) {
+      seen.set("range", req.get_header_value("Range"));
+      res.set_content(data, "application/octet-stream");
+    });
+    cdn.start();
+    HubClient client(fast_options("http://hub.invalid"));
+    Collected tail;
+    CHECK(client.download(cdn.base() + "/blob", 100, std::nullopt, tail.sink()) == 900);
+    CHECK(seen.get("range") == "bytes=100-");
+    CHECK(tail.bytes == data.substr(100));
+    Collected middle;
+    CHECK(client.download(cdn.base() + "/blob", 100, 200, middle.sink()) == 100);
+    CHECK(seen.get("range") == "bytes=100-199");
+    CHECK(middle.bytes == data.substr(100, 100));
+    Collected head;
+    CHECK(client.download(cdn.base() + "/blob", 0, 10, head.sink()) == 10);
+    CHECK(seen.get("range") == "bytes=0-9");
+    CHECK(head.bytes == data.substr(0, 10));
+    Collected whole;
+    CHECK(client.download(cdn.base() + "/blob", 0, std::nullopt, whole.sink()) == 1000);
+    CHECK(seen.get("range").empty());
+  }
+
+  TEST_CASE("a 200 answered to a ranged request: the first bytes are skipped") {
+    TestServer cdn;
+    const auto data = pattern_bytes();
+    cdn.server.Get("/blob", [&](const httplib::Request& req, httplib::Response& res) {
+      // Behave like a CDN that ignores Range: httplib would otherwise answer 206 by itself.
+      const_cast<httplib::Request&>(req).ranges.clear();
+      res.set_content(data, "application/octet-stream");
+    });
+    cdn.start();
+    HubClient client(fast_options("http://hub.invalid"));
+    Collected tail;
+    CHECK(client.download(cdn.base() + "/blob", 250, std::nullopt, tail.sink()) == 750);
+    CHECK(tail.bytes == data.substr(250));
+    Collected middle;
+    CHECK(client.download(cdn.base() + "/blob", 250, 300, middle.sink()) == 50);
+    CHECK(middle.bytes == data.substr(250, 50));
+  }
+
+  TEST_CASE("a connection lost mid-body is a TransferError with the bytes delivered") {
+    TestServer cdn;
+    std::atomic<int> hits = 0;
+    cdn.server.Get("/drop", [&](const httplib::Request&, httplib::Response& res) {
+      ++hits;
+      res.set_content_provider(1000, "application/octet-stream",
+                               [](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+                                 if (offset >= 300) return false;  // closes the connection
+                                 std::string chunk(100, 'z');
+                                 sink.write(chunk.data(), chunk.size());
+                                 return true;
+                               });
+    });
+    cdn.start();
+    HubClient client(fast_options("http://hub.invalid"));
+    Collected out;
+    try {
+      client.download(cdn.base() + "/drop", 0, std::nullopt, out.sink());
+      FAIL("expected TransferError");
+    } catch (const TransferError& e) {
+      CHECK(e.bytes_delivered == 300);
+      CHECK(e.code() == ExitCode::offline);
+    }
+    CHECK(out.bytes == std::string(300, 'z'));
+    CHECK(hits == 1);  // no retry of its own: the caller resumes
+  }
+
+  TEST_CASE("retries 503 on the initial response, honours the policy") {
+    TestServer cdn;
+    std::atomic<int> hits = 0;
+    cdn.server.Get("/blob", [&](const httplib::Request&, httplib::Response& res) {
+      if (++hits < 3) {
+        res.status = 503;
+        res.set_content("busy", "text/plain");
+        return;
+      }
+      res.set_content("payload", "application/octet-stream");
+    });
+    cdn.start();
+    HubClient client(fast_options("http://hub.invalid"));
+    Collected out;
+    CHECK(client.download(cdn.base() + "/blob", 0, std::nullopt, out.sink()) == 7);
+    CHECK(out.bytes == "payload");
+    CHECK(hits == 3);
+  }
+
+  TEST_CASE("a sink returning false cancels") {
+    TestServer cdn;
+    cdn.server.Get("/blob", [&](const httplib::Request&, httplib::Response& res) {
+      res.set_content(std::string(100000, 'q'), "application/octet-stream");
+    });
+    cdn.start();
+    HubClient client(fast_options("http://hub.invalid"));
+    CHECK_THROWS_AS(client.download(cdn.base() + "/blob", 0, std::nullopt, [](const char*, std::size_t) { return false; }),
+                    DownloadCancelled);
+  }
+
+  TEST_CASE("416 names the Range and the Content-Range; 403 from a CDN is an AuthError") {
+    TestServer cdn;
+    cdn.server.Get("/gone", [&](const httplib::Request&, httplib::Response& res) {
+      res.status = 416;
+      res.set_header("Content-Range", "bytes */1000");
+    });
+    cdn.server.Get("/expired", [&](const httplib::Request&, httplib::Response& res) {
+      res.status = 403;
+      res.set_content("<Error><Code>AccessDenied</Code></Error>", "application/xml");
+    });
+    cdn.start();
+    HubClient client(fast_options("http://hub.invalid"));
+    Collected out;
+    try {
+      client.download(cdn.base() + "/gone?sig=secret", 5000, std::nullopt, out.sink());
+      FAIL("expected Error");
+    } catch (const Error& e) {
+      std::string what = e.what();
+      CHECK(e.code() == ExitCode::failure);
+      CHECK(what.find("bytes=5000-") != std::string::npos);
+      CHECK(what.find("bytes */1000") != std::string::npos);
+      CHECK(what.find("secret") == std::string::npos);
+    }
+    CHECK_THROWS_AS(client.download(cdn.base() + "/expired", 0, std::nullopt, out.sink()), AuthError);
+  }
+
+  TEST_CASE("invalid arguments") {
+    HubClient client(fast_options("http://hub.invalid"));
+    Collected out;
+    CHECK(client.download("http://hub.invalid/x", 10, 10, out.sink()) == 0);
+    CHECK_THROWS_AS(client.download("http://hub.invalid/x", 10, 5, out.sink()), UsageError);
+    CHECK_THROWS_AS(client.download("file:///etc/passwd", 0, std::nullopt, out.sink()), UsageError);
+  }
+}

@@ -1,0 +1,240 @@
+// HubClient over HTTPS and through a proxy, against httplib servers on loopback.
+#include <doctest/doctest.h>
+
+// The test binary does not get cpp-httplib's pkg-config definitions; they must match the library.
+#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
+#define CPPHTTPLIB_OPENSSL_SUPPORT
+#endif
+#ifndef CPPHTTPLIB_ZLIB_SUPPORT
+#define CPPHTTPLIB_ZLIB_SUPPORT
+#endif
+#ifndef CPPHTTPLIB_BROTLI_SUPPORT
+#define CPPHTTPLIB_BROTLI_SUPPORT
+#endif
+#include <httplib.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "core/errors.hpp"
+#include "hub/hub_client.hpp"
+
+using namespace hfcache;
+using namespace hfcache::hub;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string commit = "607a30d783dfa663caf39e06633721c8d4cfcd7e";
+const std::string token = "hf_" + std::string(34, 't');
+
+// An httplib server on an ephemeral port of `host`; register handlers, then start().
+template <class ServerType = httplib::Server>
+class TestServer {
+ public:
+  template <class... Args>
+  explicit TestServer(std::string host, Args&&... args) : server(std::forward<Args>(args)...), host_(std::move(host)) {
+    server.set_keep_alive_timeout(1);
+    port_ = server.bind_to_any_port(host_);
+    REQUIRE(port_ > 0);
+  }
+  ~TestServer() {
+    server.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  TestServer(const TestServer&) = delete;
+  TestServer& operator=(const TestServer&) = delete;
+  void start() {
+    thread_ = std::thread([this] { server.listen_after_bind(); });
+    while (!server.is_running()) std::this_thread::sleep_for(1ms);
+  }
+  std::string base() const {
+    return std::string(std::is_same_v<ServerType, httplib::Server> ? "http" : "https") + "://" + host_ + ":" +
+           std::to_string(port_);
+  }
+  ServerType server;
+
+ private:
+  std::string host_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+// Values seen by server threads, read by the test thread.
+class Recorder {
+ public:
+  void set(const std::string& key, std::string value) {
+    std::lock_guard lock(mutex_);
+    values_[key] = std::move(value);
+  }
+  std::string get(const std::string& key) const {
+    std::lock_guard lock(mutex_);
+    auto it = values_.find(key);
+    return it == values_.end() ? std::string{} : it->second;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::string> values_;
+};
+
+HubOptions fast_options(const std::string& endpoint) {
+  HubOptions options;
+  options.endpoint = endpoint;
+  options.token = token;
+  options.connect_timeout = 2s;
+  options.read_timeout = 2s;
+  options.max_retries = 3;
+  options.base_backoff = 1ms;
+  options.max_backoff = 4ms;
+  options.max_server_wait = 300ms;
+  options.https_proxy = "";
+  options.http_proxy = "";
+  options.no_proxy = "";
+  return options;
+}
+
+// A self-signed certificate for `san` (e.g. "IP:127.0.0.1"), with its key, freed on destruction.
+struct TestCertificate {
+  EVP_PKEY* key = nullptr;
+  X509* cert = nullptr;
+  std::filesystem::path pem;
+
+  explicit TestCertificate(const char* san) {
+    key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+    REQUIRE(key != nullptr);
+    cert = X509_new();
+    X509_set_version(cert, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+    X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+    X509_set_pubkey(cert, key);
+    X509_NAME* name = X509_get_subject_name(cert);
+    const unsigned char cn[] = "hfcache test";
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, cn, -1, -1, 0);
+    X509_set_issuer_name(cert, name);
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, san);
+    REQUIRE(ext != nullptr);
+    X509_add_ext(cert, ext, -1);
+    X509_EXTENSION_free(ext);
+    REQUIRE(X509_sign(cert, key, EVP_sha256()) > 0);
+
+    std::string pattern = (std::filesystem::temp_directory_path() / "hfcache-ca-XXXXXX").string();
+    int fd = mkstemp(pattern.data());
+    REQUIRE(fd >= 0);
+    pem = pattern;
+    FILE* file = fdopen(fd, "w");
+    PEM_write_X509(file, cert);
+    std::fclose(file);
+  }
+  ~TestCertificate() {
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    std::filesystem::remove(pem);
+  }
+  TestCertificate(const TestCertificate&) = delete;
+  TestCertificate& operator=(const TestCertificate&) = delete;
+};
+
+void serve_revision(httplib::Server& server) {
+  server.Get(".*", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"sha":")" + commit + R"("})", "application/json");
+  });
+}
+
+}  // namespace
+
+TEST_SUITE("hub_tls") {
+  TEST_CASE("HTTPS is verified: an unknown certificate is refused with advice, ca_bundle makes it trusted") {
+    TestCertificate certificate("IP:127.0.0.1,DNS:localhost");
+    TestServer<httplib::SSLServer> hub("127.0.0.1", certificate.cert, certificate.key);
+    REQUIRE(hub.server.is_valid());
+    serve_revision(hub.server);
+    hub.start();
+    {
+      HubClient client(fast_options(hub.base()));
+      try {
+        client.resolve_commit({core::RepoType::model, "org/m"}, "main");
+        FAIL("expected OfflineError");
+      } catch (const OfflineError& e) {
+        std::string what = e.what();
+        CHECK(what.find("not trusted") != std::string::npos);
+        CHECK(what.find("ca_bundle") != std::string::npos);
+      }
+    }
+    auto options = fast_options(hub.base());
+    options.ca_bundle = certificate.pem.string();
+    HubClient trusting(options);
+    CHECK(trusting.resolve_commit({core::RepoType::model, "org/m"}, "main") == commit);
+  }
+
+  TEST_CASE("HTTPS checks the host name") {
+    TestCertificate certificate("DNS:other.example");
+    TestServer<httplib::SSLServer> hub("127.0.0.1", certificate.cert, certificate.key);
+    serve_revision(hub.server);
+    hub.start();
+    auto options = fast_options(hub.base());
+    options.ca_bundle = certificate.pem.string();
+    HubClient client(options);
+    try {
+      client.resolve_commit({core::RepoType::model, "org/m"}, "main");
+      FAIL("expected OfflineError");
+    } catch (const OfflineError& e) {
+      CHECK(std::string(e.what()).find("another host name") != std::string::npos);
+    }
+  }
+
+  TEST_CASE("an unreadable ca_bundle is a clear error") {
+    TestCertificate certificate("IP:127.0.0.1");
+    TestServer<httplib::SSLServer> hub("127.0.0.1", certificate.cert, certificate.key);
+    serve_revision(hub.server);
+    hub.start();
+    auto options = fast_options(hub.base());
+    options.ca_bundle = "/nonexistent/ca.pem";
+    HubClient client(options);
+    try {
+      client.resolve_commit({core::RepoType::model, "org/m"}, "main");
+      FAIL("expected Error");
+    } catch (const Error& e) {
+      CHECK(std::string(e.what()).find("/nonexistent/ca.pem") != std::string::npos);
+    }
+  }
+}
+
+TEST_SUITE("hub_proxy") {
+  TEST_CASE("plain-http requests go through the proxy with basic auth; the token still only to the hub") {
+    TestServer<> proxy("127.0.0.1");
+    Recorder seen;
+    proxy.server.Get(".*", [&](const httplib::Request& req, httplib::Response& res) {
+      seen.set("target", req.target);
+      seen.set("proxy_auth", req.get_header_value("Proxy-Authorization"));
+      seen.set("auth", req.get_header_value("Authorization"));
+      res.set_content(R"({"sha":")" + commit + R"("})", "application/json");
+    });
+    proxy.start();
+    auto options = fast_options("http://hub.invalid");
+    options.http_proxy = "http://user:p%40ss@" + proxy.base().substr(7);
+    HubClient client(options);
+    CHECK(client.resolve_commit({core::RepoType::model, "org/m"}, "main") == commit);
+    CHECK(seen.get("target") == "http://hub.invalid:80/api/models/org/m/revision/main");
+    CHECK(seen.get("proxy_auth") == "Basic dXNlcjpwQHNz");  // user:p@ss
+    CHECK(seen.get("auth") == "Bearer " + token);
+  }
+}
