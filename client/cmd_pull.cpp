@@ -91,6 +91,7 @@ int cmd_pull(const ArgList& argv) {
   options.chunk_size = settings.chunk_size;
   options.parallel_threshold = settings.parallel_threshold;
   options.max_stalls = settings.max_retries;
+  options.write_cachedir_tag = settings.write_cachedir_tag;
 
   pull::PullRequest request{parsed.repo, revision, args.all("include"), args.all("exclude"), settings.offline};
   bool json = args.has("json");

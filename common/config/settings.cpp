@@ -90,6 +90,9 @@ const std::vector<Key>& keys() {
        [](Settings& s, const std::string& v) { s.daemon_url = v; }},
       {"state_dir", "path", "", "our own state, outside the hub cache (default $XDG_STATE_HOME/hfcache)",
        [](Settings& s, const std::string& v) { s.state_dir = expand_user(v); }},
+      {"write_cachedir_tag", "bool", "",
+       "write CACHEDIR.TAG at the cache root as huggingface_hub >= 1.9 does (scan_cache_dir of 0.x warns about it)",
+       [](Settings& s, const std::string& v) { s.write_cachedir_tag = truthy(v); }},
       {"log_level", "string", "", "trace, debug, info, warn, error (default info)",
        [](Settings& s, const std::string& v) { s.log_level = v; }},
   };

@@ -73,7 +73,8 @@ void BlobWriter::hash_from_disk(std::uint64_t end) {
     auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), end - hashed_));
     ssize_t n = ::pread(fd_.get(), buf.data(), want, static_cast<off_t>(hashed_));
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw_errno("read back " + incomplete_.string());
+    if (n < 0) throw_errno("read back " + incomplete_.string());
+    if (n == 0) throw IntegrityError(incomplete_.string() + " is shorter than its bytes written", "run the command again");
     hasher_.update(buf.data(), static_cast<std::size_t>(n));
     hashed_ += static_cast<std::uint64_t>(n);
   }
@@ -82,13 +83,15 @@ void BlobWriter::hash_from_disk(std::uint64_t end) {
 void BlobWriter::commit() {
   {
     std::lock_guard lock(hash_mutex_);
-    hash_from_disk(size_);
     struct stat st {};
     if (::fstat(fd_.get(), &st) != 0) throw_errno("stat " + incomplete_.string());
-    if (static_cast<std::uint64_t>(st.st_size) != size_ || !hasher_.matches()) {
+    auto on_disk = static_cast<std::uint64_t>(st.st_size);
+    bool complete = on_disk == size_;
+    if (complete) hash_from_disk(size_);
+    if (!complete || !hasher_.matches()) {
       discard();
-      throw IntegrityError("downloaded bytes do not match blob " + etag_ + " (" + std::to_string(st.st_size) + " of " +
-                               std::to_string(size_) + " bytes)",
+      throw IntegrityError("downloaded bytes do not match blob " + etag_ + " (" + std::to_string(on_disk) + " of " +
+                               std::to_string(size_) + " bytes" + (complete ? ", wrong hash)" : ")"),
                            "the upstream or a proxy served corrupt data; nothing was kept, run the command again");
     }
   }

@@ -136,6 +136,12 @@ std::uint64_t HubClient::download(const std::string& url_text, std::uint64_t off
       url = *next;
       continue;
     }
+    // A signed CDN URL expires (X-Amz-Expires=3600): the caller resolves again when it resumes.
+    if ((response.status == 401 || response.status == 403) && !same_origin(url, impl_->endpoint)) {
+      throw TransferError("the download URL was refused by " + url.authority() + " (" +
+                              std::to_string(response.status) + "; a signed URL may have expired)",
+                          0);
+    }
     ServerWaitHints hints{response.headers.get("Retry-After").value_or(""),
                           response.headers.get("RateLimit").value_or("")};
     auto decision = decide_after_status(impl_->policy, retries, response.status, hints);

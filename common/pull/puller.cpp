@@ -116,7 +116,7 @@ PullResult Puller::pull(const PullRequest& request, const ProgressFn& progress) 
     core::write_tree_cache(layout_, request.repo, commit, listing);
   }
 
-  layout_.ensure_cachedir_tag();
+  if (options_.write_cachedir_tag) layout_.ensure_cachedir_tag();
   std::filesystem::create_directories(layout_.snapshot_dir(request.repo, commit));
   core::write_ref(layout_, request.repo, request.revision, commit);
 

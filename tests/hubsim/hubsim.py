@@ -44,6 +44,7 @@ from .control import ControlState, bytes_served, filter_requests
 from .httpio import Listener, Request, Response, json_body
 from .routes_api import route_api
 from .routes_files import parse_file_route, route_cdn, route_file
+from .world import World
 from .worldview import WorldView
 
 
@@ -53,6 +54,7 @@ class Simulator:
     def __init__(self, world, host: str = "127.0.0.1", port: int = 0, cdn_host: str = "127.0.0.2",
                  cdn_port: int = 0, control_port: int = 0):
         self.world_dir = pathlib.Path(getattr(world, "dir", world))
+        self._world = world if isinstance(world, World) else None
         view = WorldView(self.world_dir)
         self.control = ControlState()
         self.ctx = hc.HubContext(view, self.control, view.settings.get("cdn_secret") or "hubsim")
@@ -91,8 +93,17 @@ class Simulator:
     def control_url(self) -> str:
         return self.ctl.url
 
+    @property
+    def world(self) -> World:
+        """Builder for the served world; ``reload()`` saves it (if used) and re-reads it."""
+        if self._world is None:
+            self._world = World(self.world_dir)
+        return self._world
+
     # -- controls (same as the /_sim/ routes) ----------------------------------------------------
-    def reload(self) -> None:
+    def reload(self, save: bool = True) -> None:
+        if save and self._world is not None:
+            self._world.save()
         self.ctx.world = WorldView(self.world_dir)
 
     def add_faults(self, rules: list[dict]) -> list[dict]:
@@ -207,7 +218,7 @@ class Simulator:
             self.set_page_size(body.get("tree"), body.get("tree_expand"))
             return self.state()
         if name == "reload" and method == "POST":
-            self.reload()
+            self.reload(save=False)
             return self.state()
         return None
 

@@ -13,11 +13,17 @@
 #endif
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "core/errors.hpp"
 #include "hub/url.hpp"
@@ -251,7 +257,7 @@ TEST_SUITE("hub_download") {
                     DownloadCancelled);
   }
 
-  TEST_CASE("416 names the Range and the Content-Range; 403 from a CDN is an AuthError") {
+  TEST_CASE("416 names the Range and the Content-Range; 403 from a CDN is worth resolving again") {
     TestServer cdn;
     cdn.server.Get("/gone", [&](const httplib::Request&, httplib::Response& res) {
       res.status = 416;
@@ -274,7 +280,82 @@ TEST_SUITE("hub_download") {
       CHECK(what.find("bytes */1000") != std::string::npos);
       CHECK(what.find("secret") == std::string::npos);
     }
-    CHECK_THROWS_AS(client.download(cdn.base() + "/expired", 0, std::nullopt, out.sink()), AuthError);
+    try {
+      client.download(cdn.base() + "/expired", 0, std::nullopt, out.sink());
+      FAIL("expected TransferError");
+    } catch (const TransferError& e) {
+      CHECK(e.bytes_delivered == 0);
+      CHECK(std::string(e.what()).find("may have expired") != std::string::npos);
+    }
+  }
+
+  TEST_CASE("403 from the hub itself is an AuthError") {
+    TestServer hub;
+    hub.server.Get(".*", [&](const httplib::Request&, httplib::Response& res) {
+      res.status = 403;
+      res.set_header("X-Error-Message", "Forbidden");
+    });
+    hub.start();
+    HubClient client(fast_options(hub.base()));
+    Collected out;
+    CHECK_THROWS_AS(client.download(hub.base() + "/org/m/resolve/main/x", 0, std::nullopt, out.sink()), AuthError);
+  }
+
+  TEST_CASE("one client, several threads, each with its own connections") {
+    TestServer cdn;
+    const auto data = pattern_bytes();
+    std::atomic<int> hits = 0;
+    cdn.server.new_task_queue = [] { return new httplib::ThreadPool(4); };
+    cdn.server.Get("/blob", [&](const httplib::Request&, httplib::Response& res) {
+      ++hits;
+      res.set_content(data, "application/octet-stream");
+    });
+    cdn.start();
+    HubClient client(fast_options(cdn.base()));
+    std::atomic<int> good = 0;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 5; ++i) {
+          Collected out;
+          auto offset = static_cast<std::uint64_t>(t * 100 + i);
+          if (client.download(cdn.base() + "/blob", offset, std::nullopt, out.sink()) == data.size() - offset &&
+              out.bytes == data.substr(offset)) {
+            ++good;
+          }
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    CHECK(good == 20);
+    CHECK(hits == 20);
+  }
+
+  TEST_CASE("nothing listening: OfflineError after the retries, not a TransferError") {
+    // Bind a socket to get a free port, then close it: nothing listens there any more.
+    int port = 0;
+    {
+      int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      REQUIRE(fd >= 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      socklen_t len = sizeof(addr);
+      REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+      REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+      port = ntohs(addr.sin_port);
+      ::close(fd);
+    }
+    HubClient client(fast_options("http://hub.invalid"));
+    Collected out;
+    try {
+      client.download("http://127.0.0.1:" + std::to_string(port) + "/x", 0, std::nullopt, out.sink());
+      FAIL("expected OfflineError");
+    } catch (const TransferError&) {
+      FAIL("a refused connection is not a transfer to resume");
+    } catch (const OfflineError& e) {
+      CHECK(std::string(e.what()).find("cannot connect") != std::string::npos);
+    }
   }
 
   TEST_CASE("invalid arguments") {

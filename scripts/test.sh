@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Everything CI runs, on a fresh machine: Debian packages, the two Python venvs (newest
+# huggingface_hub, and 0.26), a normal and an ASan+UBSan build, then every suite:
+#   unit (doctest), simulator (the hub simulator against the real clients), integration (the real
+#   binaries against the simulator), interop (huggingface_hub/transformers and hfcache on one cache),
+#   and unit + integration again under the sanitizers.
+# Ends with one line "N passed, N failed". Set HFCACHE_SKIP_SANITIZERS=1 to skip the sanitizer pass.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+results="$root/build/test-results"
+
+scripts/deps.sh || exit 1
+
+make_venv() {  # make_venv DIR REQUIREMENTS
+  local dir=$1 req=$2
+  if [ ! -x "$dir/bin/python" ] || ! cmp -s "$req" "$dir/.requirements"; then
+    rm -rf "$dir"
+    python3 -m venv "$dir" && "$dir/bin/pip" install -q --disable-pip-version-check -r "$req" && cp "$req" "$dir/.requirements" \
+      || { echo "cannot create $dir"; exit 1; }
+  fi
+}
+make_venv .venv tests/requirements-hf2.txt
+make_venv .venv-hf026 tests/requirements-hf026.txt
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && cmake --build build -j "$(nproc)" || exit 1
+rm -rf "$results" && mkdir -p "$results"
+
+status=0
+run() {  # run NAME COMMAND...: a suite writing JUnit XML to $results/NAME.xml
+  local name=$1
+  shift
+  echo "== $name"
+  "$@" || status=1
+}
+py=(.venv/bin/python -m pytest -q -p no:cacheprovider)
+
+# doctest: a console pass for the log, then a JUnit pass for the summary (unit tests take seconds).
+run unit build/tests/hfcache_unit_tests --no-intro
+build/tests/hfcache_unit_tests -r=junit -o="$results/unit.xml" >/dev/null 2>&1
+run simulator "${py[@]}" tests/simulator_tests --junitxml="$results/simulator.xml"
+run integration "${py[@]}" tests/integration --junitxml="$results/integration.xml"
+run interop "${py[@]}" tests/interop --junitxml="$results/interop.xml"
+
+if [ "${HFCACHE_SKIP_SANITIZERS:-0}" != 1 ]; then
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DENABLE_ASAN=ON -DENABLE_UBSAN=ON >/dev/null \
+    && cmake --build build-asan -j "$(nproc)" || exit 1
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  run unit-asan build-asan/tests/hfcache_unit_tests --no-intro
+  build-asan/tests/hfcache_unit_tests -r=junit -o="$results/unit-asan.xml" >/dev/null 2>&1
+  HFCACHE_BUILD_DIR="$root/build-asan" run integration-asan "${py[@]}" tests/integration --junitxml="$results/integration-asan.xml"
+fi
+
+.venv/bin/python tests/summarize_results.py "$results"/*.xml || status=1
+exit $status
