@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "commands.hpp"
 #include "common_flags.hpp"
@@ -95,6 +96,7 @@ int cmd_pull(const ArgList& argv) {
 
   pull::PullRequest request{parsed.repo, revision, args.all("include"), args.all("exclude"), settings.offline};
   bool json = args.has("json");
+  if (args.has("quiet")) spdlog::set_level(spdlog::level::warn);
   auto mode = args.has("quiet") ? ProgressBar::Mode::quiet
               : ::isatty(STDERR_FILENO) ? ProgressBar::Mode::live
                                         : ProgressBar::Mode::plain;

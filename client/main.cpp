@@ -8,6 +8,9 @@
 #include <algorithm>
 #include <system_error>
 
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include "commands.hpp"
 #include "core/errors.hpp"
 
@@ -35,6 +38,10 @@ void print_error(const std::string& what, const std::string& hint) {
 
 int main(int argc, char** argv) {
   using namespace hfcache;
+  // Logs (retries, warnings) go to stderr: stdout carries only results such as the snapshot path.
+  auto logger = spdlog::stderr_logger_mt("hfcache");
+  logger->set_pattern("hfcache: %v");
+  spdlog::set_default_logger(logger);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     std::cout << usage;

@@ -60,15 +60,16 @@ std::string where(const PullRequest& r) { return r.repo.display() + "@" + r.revi
 Puller::Puller(core::CacheLayout layout, hub::HubClient* hub, PullOptions options)
     : layout_(std::move(layout)), hub_(hub), options_(options) {}
 
-PullResult Puller::pull_offline(const PullRequest& request, bool upstream_failed) {
+PullResult Puller::pull_offline(const PullRequest& request, const std::string& upstream_error) {
+  bool upstream_failed = !upstream_error.empty();
   auto fail = [&](const std::string& what, const std::string& hint) -> PullResult {
-    if (upstream_failed) throw OfflineError(what, hint);
+    if (upstream_failed) throw OfflineError(what + "; the upstream is unreachable: " + upstream_error, hint);
     throw NotFoundError(what, hint);
   };
   auto commit = core::read_ref(layout_, request.repo, request.revision);
   if (!commit) {
     return fail("no cached revision '" + request.revision + "' of " + request.repo.display() +
-                    (upstream_failed ? " and the upstream is unreachable" : " (offline)"),
+                    (upstream_failed ? "" : " (offline)"),
                 "run `hfcache pull " + request.repo.display() + "` where the hub can be reached, or import an export");
   }
   PullResult result;
@@ -98,13 +99,13 @@ PullResult Puller::pull_offline(const PullRequest& request, bool upstream_failed
 }
 
 PullResult Puller::pull(const PullRequest& request, const ProgressFn& progress) {
-  if (request.offline || !hub_) return pull_offline(request, false);
+  if (request.offline || !hub_) return pull_offline(request, {});
 
   std::string commit;
   try {
     commit = core::is_commit_hash(request.revision) ? request.revision : hub_->resolve_commit(request.repo, request.revision);
-  } catch (const OfflineError&) {
-    return pull_offline(request, true);  // upstream unreachable: the cache may still answer, as huggingface_hub does
+  } catch (const OfflineError& e) {
+    return pull_offline(request, e.what());  // upstream unreachable: the cache may still answer, as huggingface_hub does
   }
 
   std::vector<core::TreeEntry> listing;

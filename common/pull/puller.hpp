@@ -56,7 +56,8 @@ class Puller {
   PullResult pull(const PullRequest& request, const ProgressFn& progress);
 
  private:
-  PullResult pull_offline(const PullRequest& request, bool upstream_failed);
+  // Answer from the cache alone; `upstream_error` is why the upstream could not be asked (empty: --offline).
+  PullResult pull_offline(const PullRequest& request, const std::string& upstream_error);
 
   core::CacheLayout layout_;
   hub::HubClient* hub_;

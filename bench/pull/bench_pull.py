@@ -1,0 +1,141 @@
+"""bench/pull: hfcache pull against huggingface_hub's snapshot_download, hf_transfer and curl.
+
+One repo (200 small files + one big file, default 1 GiB) served by the hub simulator; each contender
+downloads it into a fresh cache, in the same run, from the same upstream, in two settings: uncapped
+loopback, and every connection capped at 40 MB/s the way a distant CDN caps it. Prints seconds, MB/s,
+the ratio to curl and to huggingface_hub, and the peak RSS of each contender's process tree.
+
+    .venv/bin/python bench/pull/bench_pull.py [--big-mb 1024] [--small 200] [--cap-mbps 40] [--out bench/out]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from hubsim.fixtures import add_bench_repo  # noqa: E402
+from hubsim.testing import clean_env, start_simulator  # noqa: E402
+from hubsim.world import World  # noqa: E402
+
+REPO = "bench/big-model"
+
+
+def run_measured(argv, env, cwd=None) -> tuple[float, int, int]:
+    """Wall seconds, exit code and peak RSS (KiB) of the command.
+
+    /usr/bin/time measures the RSS: a child forked from this Python process would inherit its
+    high-water mark across exec and report our own memory instead of the contender's.
+    """
+    report = Path(env.get("HOME", "/tmp")) / "time.out"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", str(report), *argv], env=env, cwd=cwd,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - t0
+    if proc.returncode != 0:
+        print(f"  ! {argv[0]} exited {proc.returncode}: {proc.stderr.decode(errors='replace')[-800:]}", file=sys.stderr)
+    lines = report.read_text().split() if report.exists() else []
+    rss = int(lines[-1]) if lines and lines[-1].isdigit() else 0
+    return elapsed, proc.returncode, rss
+
+
+def contenders(args, sim, files, commit):
+    hfcache = ROOT / "build" / "client" / "hfcache"
+    hf_py = ROOT / ".venv" / "bin" / "python"
+    old_py = ROOT / ".venv-hf026" / "bin" / "python"
+    snap = ("from huggingface_hub import snapshot_download; import sys; "
+            "snapshot_download(sys.argv[1], cache_dir=sys.argv[2])")
+
+    def hfcache_run(cache):
+        return [str(hfcache), "pull", REPO, "--cache-dir", str(cache), "--endpoint", sim.hub_url, "--quiet"], {}
+
+    def hf_run(cache):
+        return [str(hf_py), "-c", snap, REPO, str(cache)], {"HF_ENDPOINT": sim.hub_url, "HF_HUB_DISABLE_XET": "1"}
+
+    def hf_transfer_run(cache):
+        return [str(old_py), "-c", snap, REPO, str(cache)], {"HF_ENDPOINT": sim.hub_url, "HF_HUB_ENABLE_HF_TRANSFER": "1"}
+
+    def curl_run(cache):
+        # The same resolve URLs, each followed through the CDN redirect, 8 transfers at a time.
+        config = cache / "curl.cfg"
+        cache.mkdir(parents=True, exist_ok=True)
+        with open(config, "w") as f:
+            for i, path in enumerate(files):
+                f.write(f'url = "{sim.hub_url}/{REPO}/resolve/{commit}/{path}"\noutput = "{cache}/f{i}"\n')
+        return ["curl", "-sSfL", "--parallel", "--parallel-max", "8", "-K", str(config)], {}
+
+    out = [("hfcache", hfcache_run), ("huggingface_hub", hf_run), ("curl", curl_run)]
+    has_hf_transfer = subprocess.run([str(old_py), "-c", "import hf_transfer"], capture_output=True).returncode == 0
+    if has_hf_transfer:
+        out.insert(2, ("hf_hub 0.26+hf_transfer", hf_transfer_run))
+    return out, has_hf_transfer
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--big-mb", type=int, default=1024)
+    ap.add_argument("--small", type=int, default=200)
+    ap.add_argument("--cap-mbps", type=float, default=40)
+    ap.add_argument("--out", default=str(ROOT / "bench" / "out"))
+    ap.add_argument("--settings", default="uncapped,capped")
+    args = ap.parse_args()
+    out = Path(args.out)
+    world_dir = out / f"world-{args.small}-{args.big_mb}"
+    if not (world_dir / "world.json").exists():
+        print(f"generating the bench repo in {world_dir} ...", file=sys.stderr)
+        shutil.rmtree(world_dir, ignore_errors=True)
+        world = World(world_dir)
+        add_bench_repo(world, n_small=args.small, big_size=args.big_mb << 20)
+        world.save()
+    world = World(world_dir)
+    repo = world.repo(REPO)
+    files = sorted(repo.files("main"))
+    total = sum(e["size"] for e in repo.files("main").values())
+    commit = repo.resolve("main")
+    sim = start_simulator(world_dir)
+    try:
+        runs, has_hf_transfer = contenders(args, sim, files, commit)
+        results = {}
+        for setting in args.settings.split(","):
+            sim.set_rate(int(args.cap_mbps * 1e6) if setting == "capped" else 0)
+            for name, make in runs:
+                cache = out / "caches" / f"{setting}-{name.replace(' ', '_').replace('+', '_')}"
+                shutil.rmtree(cache, ignore_errors=True)
+                cache.mkdir(parents=True)
+                argv, extra = make(cache)
+                env = clean_env({"HOME": str(out / "home"), **extra})
+                secs, code, rss = run_measured(argv, env)
+                results[(setting, name)] = (secs, code, rss)
+                print(f"  {setting:9} {name:26} {secs:7.2f} s  {total / secs / 1e6:8.1f} MB/s  rss {rss / 1024:7.1f} MiB"
+                      f"{'' if code == 0 else '  FAILED'}", file=sys.stderr)
+                shutil.rmtree(cache, ignore_errors=True)
+    finally:
+        sim.stop()
+
+    print(f"\nbench/pull: {REPO}: {len(files)} files, {total / 1e6:.1f} MB "
+          f"({args.small} small + {args.big_mb} MiB); cap {args.cap_mbps:g} MB/s per connection in 'capped'")
+    if not has_hf_transfer:
+        print("hf_transfer: not installed in .venv-hf026 (pip install hf_transfer), not measured")
+    print(f"{'setting':9} {'contender':26} {'seconds':>8} {'MB/s':>8} {'vs curl':>8} {'vs hf_hub':>9} {'peak RSS':>10}")
+    for (setting, name), (secs, code, rss) in results.items():
+        curl = results.get((setting, "curl"))
+        hf = results.get((setting, "huggingface_hub"))
+        mbps = total / secs / 1e6
+        vs_curl = f"{curl[0] / secs:7.2f}x" if curl and curl[1] == 0 else "      -"
+        vs_hf = f"{hf[0] / secs:8.2f}x" if hf and hf[1] == 0 else "       -"
+        print(f"{setting:9} {name:26} {secs:8.2f} {mbps:8.1f} {vs_curl:>8} {vs_hf:>9} {rss / 1024:8.1f} MiB"
+              f"{'' if code == 0 else '  FAILED'}")
+    print("ratios are speed ratios (higher is faster than the peer); targets: uncapped hfcache >= 0.90x curl, "
+          "capped hfcache >= 3x huggingface_hub, hfcache RSS < 64 MiB")
+
+
+if __name__ == "__main__":
+    main()
