@@ -16,7 +16,8 @@ constexpr std::size_t max_cached_clients = 8;
 struct CachedClient {
   std::weak_ptr<const int> owner;
   std::string key;
-  std::unique_ptr<httplib::Client> client;
+  // Shared with the request in flight, so evicting an entry never pulls a client from under it.
+  std::shared_ptr<httplib::Client> client;
   std::uint64_t last_used = 0;
 };
 
@@ -45,9 +46,9 @@ HttpHeaders from_httplib(const httplib::Headers& headers) {
   return out;
 }
 
-std::unique_ptr<httplib::Client> make_client(const Url& url, const std::optional<Proxy>& proxy,
+std::shared_ptr<httplib::Client> make_client(const Url& url, const std::optional<Proxy>& proxy,
                                              const TransportOptions& options) {
-  auto client = std::make_unique<httplib::Client>(url.scheme + "://" + url.bracketed_host() + ":" +
+  auto client = std::make_shared<httplib::Client>(url.scheme + "://" + url.bracketed_host() + ":" +
                                                   std::to_string(url.port));
   client->set_keep_alive(true);
   client->set_follow_location(false);
@@ -67,7 +68,7 @@ std::unique_ptr<httplib::Client> make_client(const Url& url, const std::optional
 }
 
 // The calling thread's client for `url`'s origin through `proxy`, created on first use.
-httplib::Client& client_for(const std::shared_ptr<const int>& owner, const Url& url,
+std::shared_ptr<httplib::Client> client_for(const std::shared_ptr<const int>& owner, const Url& url,
                             const std::optional<Proxy>& proxy, const TransportOptions& options) {
   auto& cache = t_cache;
   std::erase_if(cache.entries, [](const CachedClient& entry) { return entry.owner.expired(); });
@@ -77,7 +78,7 @@ httplib::Client& client_for(const std::shared_ptr<const int>& owner, const Url& 
   for (auto& entry : cache.entries) {
     if (entry.key == key && entry.owner.lock() == owner) {
       entry.last_used = cache.clock;
-      return *entry.client;
+      return entry.client;
     }
   }
   if (cache.entries.size() >= max_cached_clients) {
@@ -86,7 +87,7 @@ httplib::Client& client_for(const std::shared_ptr<const int>& owner, const Url& 
     cache.entries.erase(oldest);
   }
   cache.entries.push_back({owner, key, make_client(url, proxy, options), cache.clock});
-  return *cache.entries.back().client;
+  return cache.entries.back().client;
 }
 
 TransportError describe(httplib::Error error, const Url& url, const std::optional<Proxy>& proxy,
@@ -151,7 +152,8 @@ HttpTransport::~HttpTransport() {
 
 HttpResult HttpTransport::head(const Url& url, const HttpHeaders& headers) const {
   auto proxy = select_proxy(options_.proxy, url);
-  auto& client = client_for(identity_, url, proxy, options_);
+  auto client_ref = client_for(identity_, url, proxy, options_);
+  auto& client = *client_ref;
   auto result = client.Head(url.target, to_httplib(headers));
   if (!result) return {std::nullopt, describe(result.error(), url, proxy, client, options_)};
   spdlog::debug("hub: HEAD {} -> {}", redact_url(url.str()), result->status);
@@ -160,7 +162,8 @@ HttpResult HttpTransport::head(const Url& url, const HttpHeaders& headers) const
 
 HttpResult HttpTransport::get(const Url& url, const HttpHeaders& headers) const {
   auto proxy = select_proxy(options_.proxy, url);
-  auto& client = client_for(identity_, url, proxy, options_);
+  auto client_ref = client_for(identity_, url, proxy, options_);
+  auto& client = *client_ref;
   std::string body;
   bool too_large = false;
   auto result = client.Get(url.target, to_httplib(headers), [&](const char* data, std::size_t size) {
@@ -184,7 +187,8 @@ HttpResult HttpTransport::get(const Url& url, const HttpHeaders& headers) const 
 StreamResult HttpTransport::get_stream(const Url& url, const HttpHeaders& headers,
                                        const ResponseStartHandler& on_start, const BodyHandler& on_body) const {
   auto proxy = select_proxy(options_.proxy, url);
-  auto& client = client_for(identity_, url, proxy, options_);
+  auto client_ref = client_for(identity_, url, proxy, options_);
+  auto& client = *client_ref;
   StreamResult out;
   auto result = client.Get(
       url.target, to_httplib(headers),

@@ -48,7 +48,7 @@ struct HubClient::Impl {
 };
 
 // Throw the error for a request that got no response.
-[[noreturn]] void throw_transport_error(const TransportError& error, const Url& url);
+[[noreturn]] void throw_transport_error(const TransportError& error);
 
 // Parse a URL we built or were given; UsageError naming it otherwise.
 Url parse_or_throw(std::string_view text, std::string_view what);

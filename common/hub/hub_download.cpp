@@ -106,7 +106,7 @@ std::uint64_t HubClient::download(const std::string& url_text, std::uint64_t off
     if (!result.started) {
       const auto& error = *result.error;
       auto decision = error.retryable() ? decide_after_network_error(impl_->policy, retries) : RetryDecision{};
-      if (!decision.retry) throw_transport_error(error, url);
+      if (!decision.retry) throw_transport_error(error);
       impl_->pause_before_retry("GET", url, error.message, retries++, decision.delay);
       continue;
     }

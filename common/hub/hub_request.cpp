@@ -1,6 +1,7 @@
 // HubClient::Impl: endpoint, headers, retries and JSON GETs shared by every hub call.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "core/errors.hpp"
@@ -38,11 +39,12 @@ Url parse_or_throw(std::string_view text, std::string_view what) {
   return *url;
 }
 
-void throw_transport_error(const TransportError& error, const Url& url) {
-  (void)url;  // the transport message already names the host
+void throw_transport_error(const TransportError& error) {
   switch (error.kind) {
     case TransportError::Kind::tls_setup:
       throw Error(ExitCode::failure, error.message, "check the ca_bundle setting");
+    case TransportError::Kind::tls_verify:
+      throw OfflineError(error.message, "set ca_bundle (or SSL_CERT_FILE) to the CA that signs this certificate");
     case TransportError::Kind::too_large:
     case TransportError::Kind::cancelled:
     case TransportError::Kind::other:
@@ -57,7 +59,16 @@ HubClient::Impl::Impl(HubOptions opts)
       endpoint_text(strip_trailing_slashes(options.endpoint)),
       endpoint(parse_or_throw(endpoint_text, "hub endpoint")),
       policy{options.max_retries, options.base_backoff, options.max_backoff, options.max_server_wait},
-      transport(transport_options(options)) {}
+      transport(transport_options(options)) {
+  // A CR or LF would let a header value start a new header.
+  auto has_control = [](const std::string& text) {
+    return std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+  };
+  if (options.token && has_control(*options.token)) {
+    throw UsageError("the hub token contains control characters", "check HF_TOKEN or the token file");
+  }
+  if (has_control(options.user_agent)) throw UsageError("the user agent contains control characters");
+}
 
 bool HubClient::Impl::sends_token_to(const Url& url) const {
   return options.token && !options.token->empty() && same_origin(url, endpoint);
@@ -100,7 +111,7 @@ HttpResponse HubClient::Impl::with_retries(std::string_view method, const Url& u
     }
     const auto& error = *result.error;
     auto decision = error.retryable() ? decide_after_network_error(policy, retries) : RetryDecision{};
-    if (!decision.retry) throw_transport_error(error, url);
+    if (!decision.retry) throw_transport_error(error);
     pause_before_retry(method, url, error.message, retries, decision.delay);
   }
 }

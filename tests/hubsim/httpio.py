@@ -14,6 +14,7 @@ import socket
 import struct
 import threading
 import time
+import traceback
 import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -220,35 +221,54 @@ class SimHandler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         control = self.listener.control
         entry = None
+        self._answer_started = False
         try:
             if self.listener.role != "control" and control.offline:
                 raise Abort(reset=True)
             req = self._parse()
             is_control = req.raw_path.startswith("/_sim/")
-            if not is_control:
-                entry = self._new_entry(req)
             fault = None if is_control else control.take_fault(
                 req.role, req.method, (req.raw_path, req.decoded_path, req.target))
-            if entry is not None and fault is not None:
-                entry["fault"] = fault.kind
+            if not is_control:
+                # Logged as soon as it arrives and updated in place, so a client that has read the
+                # whole answer always finds the finished entry.
+                entry = self._new_entry(req, fault)
+                control.record(entry)
             resp = self._before(fault, req) or self.listener.router(req, self)
-            if entry is not None:
-                entry["status"] = resp.status
             self._send(req, resp, fault, entry)
         except Abort as abort:
             self._abort(abort.reset)
         except (BrokenPipeError, ConnectionResetError, TimeoutError, socket.timeout):
             self.close_connection = True
-        finally:
+        except Exception:  # a simulator bug: say so loudly rather than hang the client
+            traceback.print_exc()
             if entry is not None:
-                control.record(entry)
+                entry["status"] = entry["status"] or 500
+            self._internal_error()
 
-    def _new_entry(self, req: Request) -> dict:
+    def _internal_error(self) -> None:
+        self.close_connection = True
+        if self._answer_started:
+            self._abort(reset=True)
+            return
+        body = json_body({"error": "hubsim internal error (see its stderr)"})
+        try:
+            self.send_response(500)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+        except OSError:
+            pass
+
+    @staticmethod
+    def _new_entry(req: Request, fault: FaultRule | None) -> dict:
         return {
             "time": time.time(), "host": req.role, "method": req.method, "path": req.raw_path,
             "decoded_path": req.decoded_path, "query": req.query_string,
             "range": req.headers.get("Range"), "authorization": req.authorization is not None,
-            "status": None, "body_bytes": 0, "fault": None,
+            "status": None, "body_bytes": 0, "fault": fault.kind if fault is not None else None,
         }
 
     def _before(self, fault: FaultRule | None, req: Request) -> Response | None:
@@ -277,7 +297,10 @@ class SimHandler(BaseHTTPRequestHandler):
 
     # -- response writing ------------------------------------------------------------------------
     def _send(self, req: Request, resp: Response, fault: FaultRule | None, entry: dict | None) -> None:
+        if entry is not None:
+            entry["status"] = resp.status
         self.send_response(resp.status)
+        self._answer_started = True
         for name, value in resp.headers:
             self.send_header(name, value)
         if resp.header("Content-Length") is None:
@@ -312,10 +335,15 @@ class SimHandler(BaseHTTPRequestHandler):
                 n = min(step, limit - pos)
                 if pos <= corrupt_at < pos + n:
                     n = corrupt_at - pos or 1
-                self._send_slice(body, f, pos, n, flip=(pos == corrupt_at))
-                pos += n
                 if entry is not None:
-                    entry["body_bytes"] = pos
+                    entry["body_bytes"] = pos + n  # counted before the client can see the bytes
+                try:
+                    self._send_slice(body, f, pos, n, flip=(pos == corrupt_at))
+                except OSError:
+                    if entry is not None:
+                        entry["body_bytes"] = pos + self._partial(body, f, pos)
+                    raise
+                pos += n
                 if bps:
                     delay = start + pos / bps - time.monotonic()
                     if delay > 0:
@@ -326,10 +354,18 @@ class SimHandler(BaseHTTPRequestHandler):
         if limit < total:
             raise Abort()
 
+    @staticmethod
+    def _partial(body, f, pos: int) -> int:
+        """Bytes of a failed slice that did go out (socket.sendfile leaves the file offset there)."""
+        if f is None:
+            return 0
+        return max(0, f.tell() - (body.offset + pos))
+
     def _send_slice(self, body, f, pos: int, n: int, flip: bool) -> None:
         if f is None:
             data = bytes(body[pos:pos + n])
         elif not flip:
+            f.seek(body.offset + pos)
             sent = self.connection.sendfile(f, body.offset + pos, n)
             if sent != n:
                 raise BrokenPipeError("short sendfile")

@@ -22,7 +22,6 @@ from .worldview import RepoView, WorldView
 TYPE_PREFIX = {"model": "", "dataset": "datasets/", "space": "spaces/"}
 PREFIX_TYPE = {"datasets": "dataset", "spaces": "space"}
 API_TYPE = {"models": "model", "datasets": "dataset", "spaces": "space"}
-TYPE_WORD = {"model": "model", "dataset": "dataset", "space": "space"}
 
 EXPOSE_HEADERS = ("X-Repo-Commit,X-Request-Id,X-Error-Code,X-Error-Message,X-Total-Count,ETag,Link,"
                   "Accept-Ranges,Content-Range,X-Linked-Size,X-Linked-ETag")
@@ -114,7 +113,7 @@ def repo_not_found(auth: Auth) -> Response:
 
 
 def gated_error(ctx: HubContext, repo: RepoView, auth: Auth) -> Response:
-    word = TYPE_WORD[repo.type]
+    word = repo.type  # "model", "dataset" or "space", as in the Hub's messages
     if auth.user is None:
         msg = (f"Access to {word} {repo.id} is restricted. You must have access to it and be "
                f"authenticated to access it. Please log in.")

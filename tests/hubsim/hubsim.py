@@ -36,7 +36,6 @@ import json
 import os
 import pathlib
 import signal
-import sys
 import threading
 
 from . import hubcore as hc
@@ -131,9 +130,10 @@ class Simulator:
             for listener in (self.hub, self.cdn):
                 if offline:
                     listener.drop_connections(keep)
-                    if mode == "refuse" and listener.is_open:
-                        listener.close()
-                elif not listener.is_open:
+                refuse = offline and mode == "refuse"
+                if refuse and listener.is_open:
+                    listener.close()
+                elif not refuse and not listener.is_open:
                     listener.open()
 
     def log(self) -> list[dict]:

@@ -24,7 +24,9 @@ VERBS = ("revision", "tree", "paths-info", "refs", "commits")
 
 
 def parse_api_route(ctx: hc.HubContext, segs: list[str]):
-    """``(repo_type, id_len, verb, rest)`` for segments after ``/api/{type}s/``, or None."""
+    """``(id_len, verb, rest)`` for the segments after ``/api/{type}s/``, or None.
+
+    ``id_len`` is 1 for legacy single-name repos (``gpt2``), 2 for ``namespace/name``."""
     n = len(segs)
 
     def exists(k: int) -> bool:
@@ -52,21 +54,15 @@ def route_api(ctx: hc.HubContext, req: Request, auth: hc.Auth) -> Response:
     if parsed is None:
         return hc.not_found_page()
     id_len, verb, rest = parsed
-    expected = "POST" if verb == "paths-info" else "GET"
-    if req.method not in (expected, "HEAD") or (verb == "paths-info" and req.method != "POST"):
+    allowed = ("POST",) if verb == "paths-info" else ("GET", "HEAD")
+    if req.method not in allowed:
         return hc.error(405, "Method not allowed")
     repo, answer = hc.find_repo(ctx, req, auth, repo_type, segs, 2, id_len)
     if answer is not None:
         return answer
     if verb == "refs":
         return _refs(req, repo)
-    if verb is None:
-        rev, sha = "main", repo.resolve("main")
-    elif verb == "revision":
-        rev = hc.decode_path(rest)
-        sha = repo.resolve(rev)
-    else:
-        rev, sha, rest = hc.split_revision(repo, rest)
+    rev, sha, rest = _api_revision(repo, verb, rest)
     if sha is None:
         return hc.revision_not_found(rev)
     if verb in (None, "revision"):
@@ -78,6 +74,16 @@ def route_api(ctx: hc.HubContext, req: Request, auth: hc.Auth) -> Response:
             return hc.gated_error(ctx, repo, auth)
         return _paths_info(req, repo, sha)
     return _commits(req, repo, sha)
+
+
+def _api_revision(repo: RepoView, verb: str | None, rest: list[str]):
+    """``(revision, commit or None, remaining segments)``; repo info without a revision is ``main``."""
+    if verb is None:
+        return "main", repo.resolve("main"), []
+    if verb == "revision":
+        rev = hc.decode_path(rest)
+        return rev, repo.resolve(rev), []
+    return hc.split_revision(repo, rest)
 
 
 # -- repo info ------------------------------------------------------------------------------------

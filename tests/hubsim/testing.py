@@ -136,6 +136,7 @@ class SimProcess:
         return self
 
     def stop(self) -> None:
+        """Terminate the subprocess; its stderr log is kept only if it did not exit cleanly."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -143,6 +144,8 @@ class SimProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.proc is not None and self.proc.returncode == 0:
+            shutil.rmtree(self.stderr_path.parent, ignore_errors=True)
 
     def __enter__(self) -> "SimProcess":
         return self.start()

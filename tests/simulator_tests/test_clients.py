@@ -240,21 +240,31 @@ emit(hf_hub_download("hfl/rbt3", "config.json", cache_dir=os.environ["CACHE"]))
     assert [e["status"] for e in hub_sim.requests(path_contains="config.json")][-1] == 503
 
 
-def test_offline_hub_is_a_connection_failure_for_clients(hub_sim, tmp_path):
-    code = """
+OFFLINE_FALLBACK = """
 import os
 from huggingface_hub import hf_hub_download
 try:
-    hf_hub_download("hfl/rbt3", "config.json", cache_dir=os.environ["CACHE"])
-    emit("ok")
+    emit(["ok", hf_hub_download("hfl/rbt3", "config.json", cache_dir=os.environ["CACHE"])])
 except Exception as exc:
-    emit(type(exc).__name__)
+    emit([type(exc).__name__, str(exc)[:200]])
 """
+
+
+@pytest.mark.parametrize("venv", VENVS)
+def test_offline_modes_seen_by_clients(venv, hub_sim, tmp_path):
+    """``refuse`` (connection refused) makes every client fall back to its cache (5.3). ``drop``
+    (accept, then close) is a protocol error: 0.26 (requests) still falls back, 2.x raises
+    ``RemoteProtocolError`` -- real client behaviour, worth knowing when choosing the mode."""
     env = {"HF_ENDPOINT": hub_sim.hub_url, "CACHE": tmp_path / "cache"}
+    online = run_json_in_venv(venv, OFFLINE_FALLBACK, env)
+    assert online[0] == "ok"
     hub_sim.set_offline(True, mode="refuse")
-    assert run_json_in_venv("hf2", code, env) == "LocalEntryNotFoundError"
+    assert run_json_in_venv(venv, OFFLINE_FALLBACK, env) == online
+    hub_sim.set_offline(True, mode="drop")
+    dropped = run_json_in_venv(venv, OFFLINE_FALLBACK, env)
+    assert dropped == (online if venv == "hf026" else ["RemoteProtocolError", dropped[1]]), dropped
     hub_sim.set_offline(False)
-    assert run_json_in_venv("hf2", code, env) == "ok"
+    assert run_json_in_venv(venv, OFFLINE_FALLBACK, env) == online
 
 
 def test_run_in_venv_strips_hf_variables(monkeypatch):

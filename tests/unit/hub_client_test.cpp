@@ -1,16 +1,6 @@
 // HubClient against httplib servers on loopback: metadata, JSON calls, retries, pagination.
 #include <doctest/doctest.h>
 
-// The test binary does not get cpp-httplib's pkg-config definitions; they must match the library.
-#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
-#define CPPHTTPLIB_OPENSSL_SUPPORT
-#endif
-#ifndef CPPHTTPLIB_ZLIB_SUPPORT
-#define CPPHTTPLIB_ZLIB_SUPPORT
-#endif
-#ifndef CPPHTTPLIB_BROTLI_SUPPORT
-#define CPPHTTPLIB_BROTLI_SUPPORT
-#endif
 #include <httplib.h>
 
 #include <arpa/inet.h>
@@ -107,6 +97,12 @@ TEST_SUITE("hub_client") {
     CHECK(client.resolve_url({core::RepoType::model, "gpt2"}, "main", "a#b?.json") ==
           "https://huggingface.co/gpt2/resolve/main/a%23b%3F.json");
     CHECK_THROWS_AS(HubClient(fast_options("not a url")), UsageError);
+    auto injected = fast_options("https://huggingface.co");
+    injected.token = "hf_abc\r\nX-Evil: 1";
+    CHECK_THROWS_AS(HubClient{injected}, UsageError);
+    auto bad_proxy = fast_options("https://huggingface.co");
+    bad_proxy.https_proxy = "socks5://127.0.0.1:1080";
+    CHECK_THROWS_AS(HubClient{bad_proxy}, UsageError);
   }
 
   TEST_CASE("file_metadata follows a relative 307 (renamed repo) and sends the token") {

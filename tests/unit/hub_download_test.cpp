@@ -1,16 +1,6 @@
 // HubClient::download against httplib servers on loopback: redirects, token scope, ranges, resume.
 #include <doctest/doctest.h>
 
-// The test binary does not get cpp-httplib's pkg-config definitions; they must match the library.
-#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
-#define CPPHTTPLIB_OPENSSL_SUPPORT
-#endif
-#ifndef CPPHTTPLIB_ZLIB_SUPPORT
-#define CPPHTTPLIB_ZLIB_SUPPORT
-#endif
-#ifndef CPPHTTPLIB_BROTLI_SUPPORT
-#define CPPHTTPLIB_BROTLI_SUPPORT
-#endif
 #include <httplib.h>
 
 #include <arpa/inet.h>
