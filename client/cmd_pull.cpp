@@ -93,6 +93,7 @@ int cmd_pull(const ArgList& argv) {
   options.parallel_threshold = settings.parallel_threshold;
   options.max_stalls = settings.max_retries;
   options.write_cachedir_tag = settings.write_cachedir_tag;
+  options.disable_symlinks = settings.disable_symlinks;
 
   pull::PullRequest request{parsed.repo, revision, args.all("include"), args.all("exclude"), settings.offline};
   bool json = args.has("json");
@@ -116,8 +117,9 @@ int cmd_pull(const ArgList& argv) {
     for (const auto& name : result.not_in_repo)
       std::fprintf(stderr, "hfcache: warning: %s has no file '%s' (recorded in .no_exist)\n", where.c_str(), name.c_str());
     if (!result.symlinks)
-      std::fprintf(stderr, "hfcache: warning: %s cannot hold symlinks; snapshot files are copies (as huggingface_hub does on Windows)\n",
-                   settings.cache_dir.c_str());
+      std::fprintf(stderr, "hfcache: warning: %s; snapshot files are copies, as huggingface_hub makes them on "
+                   "Windows (more disk space, shared files are not deduplicated)\n",
+                   settings.disable_symlinks ? "HF_HUB_DISABLE_SYMLINKS is set" : (settings.cache_dir.string() + " cannot hold symlinks").c_str());
     if (result.from_cache_only)
       std::fprintf(stderr, "hfcache: %s answered from the cache%s (commit %s)\n", where.c_str(),
                    settings.offline ? " (offline)" : "; the upstream is unreachable", result.commit.c_str());

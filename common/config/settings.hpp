@@ -27,6 +27,7 @@ struct Settings {
   std::string listen = "127.0.0.1:8765";
   std::filesystem::path state_dir;  // our own state (index), outside the hub cache
   std::string log_level = "info";
+  bool disable_symlinks = false;   // copies instead of links, as huggingface_hub on Windows
   bool write_cachedir_tag = true;  // CACHEDIR.TAG as huggingface_hub >= 1.9 writes it
 
   // key -> where its value came from ("default", "env HF_HOME", "file /etc/hfcache/hfcache.json", "flag")

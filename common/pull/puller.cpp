@@ -126,7 +126,7 @@ PullResult Puller::pull(const PullRequest& request, const ProgressFn& progress) 
   result.snapshot_path = layout_.snapshot_dir(request.repo, commit);
   result.not_in_repo = missing_literals(listing, request);
   for (const auto& name : result.not_in_repo) core::mark_no_exist(layout_, request.repo, commit, name);
-  result.symlinks = util::supports_symlinks(layout_.repo_dir(request.repo));
+  result.symlinks = !options_.disable_symlinks && util::supports_symlinks(layout_.repo_dir(request.repo));
 
   // Group by blob: identical content at several paths is downloaded once and linked everywhere.
   std::map<std::string, std::vector<const core::TreeEntry*>> paths_by_etag;

@@ -33,6 +33,7 @@ struct PullOptions {
   std::uint64_t chunk_size = 32ull << 20;          // ranges a large file is split into
   std::uint64_t parallel_threshold = 64ull << 20;  // files at least this big are split
   bool write_cachedir_tag = true;                  // as huggingface_hub >= 1.9
+  bool disable_symlinks = false;                   // HF_HUB_DISABLE_SYMLINKS: copies even where links work
   int max_stalls = 5;                              // consecutive broken transfers without progress
   std::chrono::milliseconds resume_delay{1000};    // wait before resuming a broken transfer (huggingface_hub: 1 s)
 };

@@ -381,3 +381,21 @@ def test_progress_bar_on_a_terminal(sim, cache_dir, tmp_path):
     out = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0, out.stdout
     assert "files" in out.stdout and "\x1b[" in out.stdout and "/s" in out.stdout
+
+
+def test_copies_instead_of_links_when_symlinks_are_off(sim, hfcache, cache_dir):
+    """HF_HUB_DISABLE_SYMLINKS=1 (and file systems without links) get huggingface_hub's Windows mode:
+    a new blob is moved into the snapshot, files are regular copies, and pull says so."""
+    r = hfcache("pull", REPO, endpoint=sim.hub_url, env={"HF_HUB_DISABLE_SYMLINKS": "1"})
+    assert r.code == 0, r.stderr
+    assert "copies" in r.stderr
+    repo = sim.world.repo(REPO)
+    snap = Path(r.last_line)
+    for path, entry in repo.files("main").items():
+        f = snap / path
+        assert f.is_file() and not f.is_symlink(), path
+        assert hashlib.sha256(f.read_bytes()).hexdigest() == entry["sha256"]
+    assert not any(p.is_file() for p in (cache_dir / FOLDER / "blobs").iterdir())
+    sim.clear_log()
+    r = hfcache("pull", REPO, endpoint=sim.hub_url, env={"HF_HUB_DISABLE_SYMLINKS": "1"})
+    assert r.code == 0 and "nothing downloaded" in r.stderr

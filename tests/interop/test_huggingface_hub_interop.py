@@ -184,3 +184,22 @@ def test_python_and_hfcache_writing_one_cache_at_once(hub_sim, hfcache, cache_di
     assert h.hexdigest() == entry["sha256"]
     leftovers = [p.name for p in blob.parent.iterdir() if "incomplete" in p.name]
     assert leftovers == []
+
+
+@pytest.mark.parametrize("venv", VENVS)
+def test_copy_mode_cache_loads_offline(sim, hfcache, cache_dir, venv):
+    r = hfcache("pull", REPO, endpoint=sim.hub_url, env={"HF_HUB_DISABLE_SYMLINKS": "1"})
+    assert r.code == 0, r.stderr
+    out = run_json_in_venv(venv, f"""
+        from huggingface_hub import hf_hub_download, scan_cache_dir
+        from transformers import AutoConfig, AutoTokenizer
+        cache = {str(cache_dir)!r}
+        p = hf_hub_download({REPO!r}, "model.safetensors", cache_dir=cache, local_files_only=True)
+        AutoConfig.from_pretrained({REPO!r}, cache_dir=cache)
+        AutoTokenizer.from_pretrained({REPO!r}, cache_dir=cache)
+        info = scan_cache_dir(cache)
+        emit({{"size": sum(r.size_on_disk for r in info.repos),
+              "warnings": [str(w).rsplit("/", 1)[-1] for w in info.warnings]}})
+    """, env={"HF_HUB_OFFLINE": "1"})
+    assert out["size"] == sum(e["size"] for e in sim.world.repo(REPO).files("main").values())
+    assert set(out["warnings"]) <= {"CACHEDIR.TAG"}
