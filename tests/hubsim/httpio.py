@@ -109,9 +109,8 @@ class SimHTTPServer(ThreadingHTTPServer):
         super().__init__(address, SimHandler)
 
     def verify_request(self, request, client_address) -> bool:
-        # Offline: accept, then close at once (the client sees its connection dropped).
-        control = self.listener.control
-        return not (self.listener.role != "control" and control.offline)
+        """Offline ("drop" mode): accept, then close at once; the control listener always answers."""
+        return self.listener.role == "control" or not self.listener.control.offline
 
 
 class Listener:
@@ -160,9 +159,7 @@ class Listener:
 
 class SimHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server_version = "hubsim"
-    sys_version = ""
-    timeout = 120
+    timeout = 120  # idle keep-alive connections are closed after this many seconds
 
     # -- connection bookkeeping ------------------------------------------------------------------
     def setup(self):
