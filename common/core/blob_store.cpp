@@ -17,32 +17,85 @@ namespace {
 // Size of the reads that hash bytes written out of order back from the page cache.
 constexpr std::size_t rehash_buffer_size = 1 << 20;
 
+util::UniqueFd open_rw(const fs::path& path) {
+  util::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666));
+  if (!fd) throw_errno("open " + path.string());
+  return fd;
+}
+
+std::uint64_t prefix_of(const fs::path& path, std::uint64_t max_size) {
+  util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd) return 0;
+  return trusted_prefix(fd.get(), max_size);
+}
+
 }  // namespace
 
-BlobWriter::BlobWriter(const CacheLayout& layout, const RepoRef& repo, std::string etag, std::uint64_t size)
+std::uint64_t trusted_prefix(int fd, std::uint64_t max_size) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+  auto size = static_cast<std::uint64_t>(st.st_size);
+  if (size > max_size) return 0;  // not a prefix of this blob
+  off_t hole = ::lseek(fd, 0, SEEK_HOLE);
+  if (hole >= 0 && static_cast<std::uint64_t>(hole) < size) {
+    auto block = static_cast<std::uint64_t>(st.st_blksize > 0 ? st.st_blksize : 4096);
+    auto h = static_cast<std::uint64_t>(hole);
+    return h > block ? (h - block) / block * block : 0;
+  }
+  return size;
+}
+
+BlobWriter::BlobWriter(const CacheLayout& layout, const RepoRef& repo, std::string etag, std::uint64_t size, Mode mode)
     : incomplete_(layout.incomplete_path(repo, etag)),
       final_(layout.blob_path(repo, etag)),
       etag_(std::move(etag)),
       size_(size),
+      mode_(mode),
       hasher_(etag_, size) {
   fs::create_directories(incomplete_.parent_path());
-  fd_ = util::UniqueFd(::open(incomplete_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666));
-  if (!fd_) throw_errno("open " + incomplete_.string());
-  struct stat st {};
-  if (::fstat(fd_.get(), &st) != 0) throw_errno("stat " + incomplete_.string());
-  auto on_disk = static_cast<std::uint64_t>(st.st_size);
-  if (!S_ISREG(st.st_mode) || on_disk > size_) {
-    if (::ftruncate(fd_.get(), 0) != 0) throw_errno("truncate " + incomplete_.string());
-    on_disk = 0;
+  adopt_leftovers();
+  if (mode_ == Mode::ranged) {
+    // Ranges leave holes: write a private file, so the shared name always holds a clean prefix.
+    writing_ = incomplete_;
+    writing_.replace_filename(etag_ + "." + util::random_hex(8) + ".incomplete");
+    if (::rename(incomplete_.c_str(), writing_.c_str()) != 0 && errno != ENOENT) throw_errno("rename " + incomplete_.string());
+  } else {
+    writing_ = incomplete_;
   }
-  // Parallel ranges leave holes after a crash: only the part before the first hole is trusted.
-  off_t hole = ::lseek(fd_.get(), 0, SEEK_HOLE);
-  if (hole >= 0 && static_cast<std::uint64_t>(hole) < on_disk) on_disk = static_cast<std::uint64_t>(hole);
-  resume_offset_ = on_disk;
-  hash_from_disk(resume_offset_);  // so write_at at the resume point keeps hashing from the buffer
+  fd_ = open_rw(writing_);
+  resume_offset_ = trusted_prefix(fd_.get(), size_);
+  if (::ftruncate(fd_.get(), static_cast<off_t>(resume_offset_)) != 0) throw_errno("truncate " + writing_.string());
+  hash_from_disk(resume_offset_);  // so a write at the resume point keeps hashing from the buffer
 }
 
-BlobWriter::~BlobWriter() = default;  // the .incomplete file stays for a later resume
+void BlobWriter::adopt_leftovers() {
+  // Private files of crashed ranged writers (ours, or huggingface_hub >= 1.18's): keep the longest
+  // trusted prefix under the shared name, drop the rest. We hold the blob's lock, so none is live.
+  std::uint64_t best = prefix_of(incomplete_, size_);
+  std::error_code ec;
+  std::string prefix = etag_ + ".";
+  for (const auto& entry : fs::directory_iterator(incomplete_.parent_path(), ec)) {
+    auto name = entry.path().filename().string();
+    if (!name.starts_with(prefix) || !name.ends_with(".incomplete") || entry.path() == incomplete_) continue;
+    auto candidate = prefix_of(entry.path(), size_);
+    if (candidate > best) {
+      ::truncate(entry.path().c_str(), static_cast<off_t>(candidate));
+      if (::rename(entry.path().c_str(), incomplete_.c_str()) == 0) best = candidate;
+    } else {
+      ::unlink(entry.path().c_str());
+    }
+  }
+}
+
+BlobWriter::~BlobWriter() {
+  if (done_ || !fd_) return;
+  // Keep only what is known good (hashed), under the shared name, for the next run.
+  if (::ftruncate(fd_.get(), static_cast<off_t>(hashed_)) != 0) return;
+  if (writing_ != incomplete_) {
+    if (hashed_ >= prefix_of(incomplete_, size_)) ::rename(writing_.c_str(), incomplete_.c_str());
+    else ::unlink(writing_.c_str());
+  }
+}
 
 void BlobWriter::write_at(std::uint64_t offset, const char* data, std::size_t size) {
   std::size_t done = 0;
@@ -50,7 +103,7 @@ void BlobWriter::write_at(std::uint64_t offset, const char* data, std::size_t si
     ssize_t n = ::pwrite(fd_.get(), data + done, size - done, static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) continue;
-      throw_errno("write " + incomplete_.string());
+      throw_errno("write " + writing_.string());
     }
     done += static_cast<std::size_t>(n);
   }
@@ -73,34 +126,43 @@ void BlobWriter::hash_from_disk(std::uint64_t end) {
     auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), end - hashed_));
     ssize_t n = ::pread(fd_.get(), buf.data(), want, static_cast<off_t>(hashed_));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw_errno("read back " + incomplete_.string());
-    if (n == 0) throw IntegrityError(incomplete_.string() + " is shorter than its bytes written", "run the command again");
+    if (n < 0) throw_errno("read back " + writing_.string());
+    if (n == 0) throw IntegrityError(writing_.string() + " is shorter than the bytes written to it", "run the command again");
     hasher_.update(buf.data(), static_cast<std::size_t>(n));
     hashed_ += static_cast<std::uint64_t>(n);
   }
 }
 
 void BlobWriter::commit() {
-  {
-    std::lock_guard lock(hash_mutex_);
-    struct stat st {};
-    if (::fstat(fd_.get(), &st) != 0) throw_errno("stat " + incomplete_.string());
-    auto on_disk = static_cast<std::uint64_t>(st.st_size);
-    bool complete = on_disk == size_;
-    if (complete) hash_from_disk(size_);
-    if (!complete || !hasher_.matches()) {
-      discard();
-      throw IntegrityError("downloaded bytes do not match blob " + etag_ + " (" + std::to_string(on_disk) + " of " +
-                               std::to_string(size_) + " bytes" + (complete ? ", wrong hash)" : ")"),
-                           "the upstream or a proxy served corrupt data; nothing was kept, run the command again");
-    }
+  struct stat st {}, by_path {};
+  if (::fstat(fd_.get(), &st) != 0) throw_errno("stat " + writing_.string());
+  auto on_disk = static_cast<std::uint64_t>(st.st_size);
+  bool complete = on_disk == size_;
+  std::lock_guard lock(hash_mutex_);
+  if (complete) hash_from_disk(size_);
+  if (!complete || !hasher_.matches()) {
+    discard();
+    throw IntegrityError("downloaded bytes do not match blob " + etag_ + " (" + std::to_string(on_disk) + " of " +
+                             std::to_string(size_) + " bytes" + (complete ? ", wrong hash)" : ")"),
+                         "the upstream or a proxy served corrupt data; nothing was kept, run the command again");
   }
-  if (::fsync(fd_.get()) != 0) throw_errno("fsync " + incomplete_.string());
-  if (::rename(incomplete_.c_str(), final_.c_str()) != 0) throw_errno("rename to " + final_.string());
+  if (::fsync(fd_.get()) != 0) throw_errno("fsync " + writing_.string());
+  // Where locks do not work (some NFS), another writer may have replaced our file: never rename a
+  // file we did not verify.
+  if (::stat(writing_.c_str(), &by_path) != 0 || by_path.st_ino != st.st_ino || by_path.st_dev != st.st_dev) {
+    done_ = true;
+    throw Error(ExitCode::failure, writing_.string() + " was replaced by another process during the download",
+                "the file system's locks do not work; run the command again with no other download running");
+  }
+  if (::rename(writing_.c_str(), final_.c_str()) != 0) throw_errno("rename to " + final_.string());
+  done_ = true;
   util::fsync_dir(final_.parent_path());
 }
 
-void BlobWriter::discard() { ::unlink(incomplete_.c_str()); }
+void BlobWriter::discard() {
+  ::unlink(writing_.c_str());
+  done_ = true;
+}
 
 bool blob_present(const CacheLayout& layout, const RepoRef& repo, std::string_view etag, std::uint64_t size) {
   struct stat st {};

@@ -1,12 +1,23 @@
 #pragma once
-// Writing one blob: bytes go to blobs/<etag>.incomplete (resumable across runs, the name older
-// huggingface_hub versions also resume from), are verified against the etag (sha256 for LFS files,
-// git blob sha1 otherwise), fsynced and only then renamed to blobs/<etag>. After a crash the
-// .incomplete file holds a prefix of the blob (plus, at worst, holes that read as zeros, which the
-// final hash check catches); a blob in place is always complete and correct.
+// Writing one blob. The bytes are verified against the etag (sha256 for LFS files, git blob sha1
+// otherwise), fsynced, and only then renamed to blobs/<etag>: a blob in place is always complete
+// and correct.
+//
+// Resume: blobs/<etag>.incomplete is, whenever nobody writes it, a valid prefix of the blob (the
+// name huggingface_hub <= 1.17 also resumes from, trusting its size alone). So:
+//  1. sequential writers append to it directly (it stays a prefix, even after a crash);
+//  2. ranged writers (parallel ranges, which leave holes until done) first move it to a private
+//     blobs/<etag>.<8hex>.incomplete, the pattern of huggingface_hub >= 1.18 that older versions
+//     ignore; on a clean stop the private file is cut back to its hashed prefix and moved back;
+//  3. after a crash, a private file is adopted by the next writer: its prefix before the first hole
+//     (less one file-system block, since holes start at block boundaries) is trusted.
+// The final hash check catches anything a crash of the machine may have left behind.
+// Hashing is inline (from the buffer being written) where bytes arrive in order, and reads the
+// bytes back from the page cache where ranges complete out of order (measured on 2 cores: cheaper
+// than a separate hashing thread, which competes with the receiving one).
 // The caller holds the blob's FileLock while a BlobWriter exists.
 #include <cstdint>
-#include <memory>
+#include <filesystem>
 #include <mutex>
 #include <string>
 
@@ -18,45 +29,55 @@ namespace hfcache::core {
 
 class BlobWriter {
  public:
-  // Opens (or creates) the .incomplete file. A file longer than `size`, or one of an unreadable
-  // kind, is started afresh.
-  BlobWriter(const CacheLayout& layout, const RepoRef& repo, std::string etag, std::uint64_t size);
+  enum class Mode { sequential, ranged };
+
+  // Opens the .incomplete file (adopting the best prefix left by an earlier run). A file longer
+  // than `size` is started afresh.
+  BlobWriter(const CacheLayout& layout, const RepoRef& repo, std::string etag, std::uint64_t size, Mode mode);
+  // Without commit(): keeps the hashed prefix as blobs/<etag>.incomplete for a later resume.
   ~BlobWriter();
   BlobWriter(const BlobWriter&) = delete;
   BlobWriter& operator=(const BlobWriter&) = delete;
 
-  // Bytes already on disk from an earlier, interrupted download: a prefix up to the first hole.
+  // Bytes already on disk from an earlier, interrupted download.
   std::uint64_t resume_offset() const { return resume_offset_; }
   std::uint64_t size() const { return size_; }
 
-  // Write bytes at `offset` (thread-safe; pwrite).
+  // Write bytes at `offset` (thread-safe; pwrite). Bytes at the hashed frontier are hashed from the
+  // buffer; others are read back by contiguous_upto.
   void write_at(std::uint64_t offset, const char* data, std::size_t size);
 
-  // Tell the writer that [0, end) is now on disk; hashes what it has not hashed yet. Sequential
-  // writers get this for free: write_at at the hashed frontier hashes from the buffer directly.
+  // [0, end) is now on disk: hash what has not been hashed yet (reading it back from the page cache).
   void contiguous_upto(std::uint64_t end);
 
-  // Verify the hash, fsync, rename into blobs/<etag>, fsync the folder. Throws IntegrityError (and
-  // deletes the .incomplete file) when the bytes do not match the etag.
+  // Verify size and hash, fsync, rename into blobs/<etag>, fsync the folder. Throws IntegrityError
+  // (and deletes the file) when the bytes do not match the etag.
   void commit();
 
-  // Drop the .incomplete file (after a mismatch or when restarting from zero).
+ private:
+  void adopt_leftovers();
+  void hash_from_disk(std::uint64_t end);
   void discard();
 
- private:
-  void hash_from_disk(std::uint64_t end);
-
-  std::filesystem::path incomplete_, final_;
+  std::filesystem::path incomplete_;  // blobs/<etag>.incomplete: the shared, resumable prefix
+  std::filesystem::path writing_;     // the file written now: incomplete_ or a private name
+  std::filesystem::path final_;
   std::string etag_;
   std::uint64_t size_;
+  Mode mode_;
   std::uint64_t resume_offset_ = 0;
   util::UniqueFd fd_;
   std::mutex hash_mutex_;
   util::EtagHasher hasher_;
   std::uint64_t hashed_ = 0;
+  bool done_ = false;
 };
 
 // True if blobs/<etag> exists as a regular file of `size` bytes.
 bool blob_present(const CacheLayout& layout, const RepoRef& repo, std::string_view etag, std::uint64_t size);
+
+// The bytes at the start of `fd` that can be trusted as written: up to the first hole, less one
+// block (a hole starts at the block boundary after the last byte written), capped at `max_size`.
+std::uint64_t trusted_prefix(int fd, std::uint64_t max_size);
 
 }  // namespace hfcache::core

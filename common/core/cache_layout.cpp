@@ -69,9 +69,11 @@ fs::path CacheLayout::snapshot_dir(const RepoRef& repo, std::string_view commit)
   return repo_dir(repo) / "snapshots" / commit;
 }
 fs::path CacheLayout::snapshot_file(const RepoRef& repo, std::string_view commit, std::string_view path) const {
+  validate_repo_path(path);
   return snapshot_dir(repo, commit) / path;
 }
 fs::path CacheLayout::no_exist_path(const RepoRef& repo, std::string_view commit, std::string_view path) const {
+  validate_repo_path(path);
   return repo_dir(repo) / ".no_exist" / commit / path;
 }
 fs::path CacheLayout::tree_cache_path(const RepoRef& repo, std::string_view commit) const {

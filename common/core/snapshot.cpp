@@ -30,8 +30,16 @@ LinkOutcome link_snapshot_file(const CacheLayout& layout, const RepoRef& repo, s
   if (blob_is_new) {
     fs::rename(blob, link);
   } else {
-    fs::copy_file(blob, tmp, fs::copy_options::overwrite_existing);
-    fs::rename(tmp, link);
+    try {
+      fs::copy_file(blob, tmp, fs::copy_options::overwrite_existing);
+      util::UniqueFd fd(::open(tmp.c_str(), O_RDONLY | O_CLOEXEC));
+      if (!fd || ::fsync(fd.get()) != 0) throw std::system_error(errno, std::generic_category(), "fsync " + tmp.string());
+      fs::rename(tmp, link);
+    } catch (...) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      throw;
+    }
   }
   util::fsync_dir(link.parent_path());
   return LinkOutcome::copied;

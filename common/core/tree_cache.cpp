@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "core/errors.hpp"
+#include "core/revision.hpp"
 #include "util/fs.hpp"
 
 namespace hfcache::core {
@@ -98,10 +100,17 @@ std::optional<std::vector<TreeEntry>> read_tree_cache(const CacheLayout& layout,
       e.size = info.at("size").get<std::uint64_t>();
       e.blob_id = info.at("blob_id").get<std::string>();
       if (info.contains("lfs_sha256") && info["lfs_sha256"].is_string()) e.lfs_sha256 = info["lfs_sha256"].get<std::string>();
+      // The file may come from anyone who can write the cache: a path that leaves the snapshot or a
+      // blob name that is no hash makes the whole listing untrusted (it is fetched again).
+      validate_repo_path(e.path);
+      if (!is_etag(e.blob_id) || (e.lfs_sha256 && (e.lfs_sha256->size() != 64 || !is_etag(*e.lfs_sha256))))
+        return std::nullopt;
       entries.push_back(std::move(e));
     }
     return entries;
   } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  } catch (const UsageError&) {
     return std::nullopt;
   }
 }

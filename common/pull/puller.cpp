@@ -99,6 +99,11 @@ PullResult Puller::pull_offline(const PullRequest& request, const std::string& u
 }
 
 PullResult Puller::pull(const PullRequest& request, const ProgressFn& progress) {
+  // A literal --include may become a .no_exist marker: it must be a path inside the repo.
+  for (const auto& pattern : request.include) {
+    if (pattern.empty()) throw UsageError("an empty --include pattern", "give a glob such as '*.json'");
+    if (!has_glob_chars(pattern)) core::validate_repo_path(pattern.ends_with('/') ? pattern.substr(0, pattern.size() - 1) : pattern);
+  }
   if (request.offline || !hub_) return pull_offline(request, {});
 
   std::string commit;
@@ -155,7 +160,7 @@ PullResult Puller::pull(const PullRequest& request, const ProgressFn& progress) 
   TransferEngine engine(layout_, request.repo, *hub_, options_, tracker);
   std::mutex result_mutex;
   engine.run(transfers, [&](const TransferFile& f, bool downloaded) {
-    const auto& group = paths_by_etag[f.etag];
+    const auto& group = paths_by_etag.at(f.etag);
     // Without symlinks every path but the last gets a copy; the last takes the new blob itself.
     for (std::size_t i = 0; i < group.size(); ++i) {
       bool last = i + 1 == group.size();

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "core/blob_store.hpp"
 #include "core/errors.hpp"
@@ -71,7 +72,9 @@ void ProgressTracker::finished() {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+// Received bytes are gathered into this much before each pwrite: one syscall per MiB, not per 4 KiB
+// read, and progress is reported at the same pace.
+constexpr std::size_t write_buffer_size = 1 << 20;
 
 // One blob being downloaded: its lock, writer and the ranges still to fetch.
 struct Job {
@@ -79,7 +82,7 @@ struct Job {
   std::mutex mutex;
   std::optional<util::FileLock> lock;
   std::unique_ptr<core::BlobWriter> writer;
-  std::string url;  // where ranges are fetched from (the CDN location for split files)
+  std::string url;  // where ranges are fetched from (the CDN location for split files); under `mutex`
   std::vector<std::pair<std::uint64_t, std::uint64_t>> chunks;
   std::vector<bool> chunk_done;
   std::size_t chunks_left = 0;
@@ -176,12 +179,13 @@ class Run {
       job_finished();
       return;
     }
-    job.writer = std::make_unique<core::BlobWriter>(layout_, repo_, f.etag, f.size);
+    bool split = f.size >= options_.parallel_threshold && options_.max_workers > 1;
+    job.writer = std::make_unique<core::BlobWriter>(layout_, repo_, f.etag, f.size,
+                                                    split ? core::BlobWriter::Mode::ranged : core::BlobWriter::Mode::sequential);
     std::uint64_t start = job.writer->resume_offset();
     job.frontier = start;
     progress_.file_started(f.path, start, f.size);
     job.url = f.url;
-    bool split = f.size >= options_.parallel_threshold && options_.max_workers > 1;
     if (split) {
       // Ask once where the bytes live (the CDN), as huggingface_hub's HEAD does, so ranges go there directly.
       auto meta = hub_.file_metadata(repo_, commit_of(f.url), f.path);
@@ -217,40 +221,60 @@ class Run {
     return url.substr(pos + 9, 40);
   }
 
+  std::string url_of(Job& job) {
+    std::lock_guard lock(job.mutex);
+    return job.url;
+  }
+
   void fetch_chunk(Job& job, std::size_t index) {
     const TransferFile& f = *job.file;
     auto [begin, end] = job.chunks[index];
-    std::uint64_t pos = begin;
+    std::uint64_t pos = begin;       // bytes received so far (written or buffered)
+    std::uint64_t flushed = begin;   // bytes written to disk
+    std::vector<char> buffer;
+    buffer.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(write_buffer_size, end - begin)));
+    auto flush = [&] {
+      if (buffer.empty()) return;
+      job.writer->write_at(flushed, buffer.data(), buffer.size());
+      flushed += buffer.size();
+      auto received = job.received.fetch_add(buffer.size()) + buffer.size();
+      progress_.add_bytes(f.path, buffer.size(), std::min(f.size, job.frontier + received), f.size);
+      buffer.clear();
+    };
     int stalls = 0;
     while (pos < end) {
       std::uint64_t before = pos;
+      std::string why;
       try {
-        hub_.download(job.url, pos, end, [&](const char* data, std::size_t n) {
+        hub_.download(url_of(job), pos, end, [&](const char* data, std::size_t n) {
           if (stopping()) return false;
           auto take = static_cast<std::size_t>(std::min<std::uint64_t>(n, end - pos));
-          job.writer->write_at(pos, data, take);
+          buffer.insert(buffer.end(), data, data + take);
           pos += take;
-          auto received = job.received.fetch_add(take) + take;
-          progress_.add_bytes(f.path, take, std::min(f.size, job.frontier + received), f.size);
+          if (buffer.size() >= write_buffer_size) flush();
           return true;
         });
+        flush();
+        if (pos < end) why = "the transfer ended early, at byte " + std::to_string(pos) + " of " + std::to_string(end);
       } catch (const hub::TransferError& e) {
-        if (stopping()) return;
-        stalls = pos > before ? 1 : stalls + 1;
-        if (stalls > options_.max_stalls) throw;
-        progress_.file_retry(f.path, std::string(e.what()) + "; resuming at byte " + std::to_string(pos));
-        std::this_thread::sleep_for(options_.resume_delay);
-        if (job.url != f.url && stalls > 1) job.url = f.url;  // a signed CDN URL may have expired: resolve again
-        continue;
+        flush();  // what arrived before the break is good
+        why = e.what();
       } catch (...) {
         if (stopping()) return;
         throw;
       }
       if (stopping()) return;
-      if (pos < end) {
-        throw OfflineError("the transfer of " + f.path + " ended early, at byte " + std::to_string(pos) + " of " +
-                               std::to_string(end),
-                           "run the command again to resume");
+      if (why.empty()) break;
+      stalls = pos > before ? 1 : stalls + 1;
+      if (stalls > options_.max_stalls) {
+        throw OfflineError("the transfer of " + f.path + " keeps breaking (" + why + ")",
+                           "check the network and run the command again; it resumes where it stopped");
+      }
+      progress_.file_retry(f.path, why + "; resuming at byte " + std::to_string(pos));
+      std::this_thread::sleep_for(options_.resume_delay);
+      if (stalls > 1) {  // a signed CDN URL may have expired: go through the resolve URL again
+        std::lock_guard lock(job.mutex);
+        job.url = f.url;
       }
     }
     chunk_finished(job, index);
@@ -266,8 +290,9 @@ class Run {
       while (i < job.chunks.size() && job.chunk_done[i]) ++i;
       frontier = i == job.chunks.size() ? job.file->size : job.chunks[i].first;
       last = --job.chunks_left == 0;
+      // Under the job's lock: the thread of the last chunk may otherwise commit and drop the writer first.
+      job.writer->contiguous_upto(frontier);
     }
-    job.writer->contiguous_upto(frontier);
     if (last) complete(job);
   }
 

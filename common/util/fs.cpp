@@ -112,9 +112,13 @@ void replace_with_symlink(const fs::path& target, const fs::path& link) {
 
 bool supports_symlinks(const fs::path& dir) {
   fs::path probe = dir / (".hfcache-symlink-probe." + random_hex(8));
-  if (::symlink("probe-target", probe.c_str()) != 0) return false;
-  ::unlink(probe.c_str());
-  return true;
+  if (::symlink("probe-target", probe.c_str()) == 0) {
+    ::unlink(probe.c_str());
+    return true;
+  }
+  // Only "this file system has no symlinks" means copies; a read-only or foreign folder is an error.
+  if (errno == EPERM || errno == ENOTSUP || errno == ENOSYS) return false;
+  throw_errno("create a test link in " + dir.string());
 }
 
 std::uint64_t free_space(const fs::path& path) {

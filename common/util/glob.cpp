@@ -3,9 +3,30 @@
 namespace hfcache::util {
 namespace {
 
+using Text = std::u32string_view;
+
+// Python matches code points, not bytes: '?' takes one 'é'. Invalid UTF-8 bytes stand for themselves.
+std::u32string decode_utf8(std::string_view s) {
+  std::u32string out;
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (len == 0 || i + len > s.size()) {
+      out += static_cast<char32_t>(c);
+      ++i;
+      continue;
+    }
+    char32_t cp = len == 1 ? c : c & (0x7f >> len);
+    for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
+    out += cp;
+    i += len;
+  }
+  return out;
+}
+
 // Match a [...] class at pattern[p] (pointing at '['); returns the index after ']' or npos if the
 // class is unterminated (then '[' is literal, as in fnmatch).
-std::size_t match_class(std::string_view pattern, std::size_t p, char c, bool& matched) {
+std::size_t match_class(Text pattern, std::size_t p, char32_t c, bool& matched) {
   std::size_t i = p + 1;
   bool negate = false;
   if (i < pattern.size() && pattern[i] == '!') {
@@ -23,19 +44,17 @@ std::size_t match_class(std::string_view pattern, std::size_t p, char c, bool& m
       ++i;
     }
   }
-  if (i >= pattern.size()) return std::string_view::npos;
+  if (i >= pattern.size()) return Text::npos;
   matched = found != negate;
   return i + 1;
 }
 
-}  // namespace
-
-bool glob_match(std::string_view pattern, std::string_view text) {
+bool match(Text pattern, Text text) {
   std::size_t p = 0, t = 0;
-  std::size_t star_p = std::string_view::npos, star_t = 0;
+  std::size_t star_p = Text::npos, star_t = 0;
   while (t < text.size()) {
     if (p < pattern.size()) {
-      char pc = pattern[p];
+      char32_t pc = pattern[p];
       if (pc == '*') {
         star_p = ++p;
         star_t = t;
@@ -49,7 +68,7 @@ bool glob_match(std::string_view pattern, std::string_view text) {
       if (pc == '[') {
         bool matched = false;
         auto next = match_class(pattern, p, text[t], matched);
-        if (next == std::string_view::npos) {
+        if (next == Text::npos) {
           if (text[t] == '[') {
             ++p;
             ++t;
@@ -66,12 +85,18 @@ bool glob_match(std::string_view pattern, std::string_view text) {
         continue;
       }
     }
-    if (star_p == std::string_view::npos) return false;
+    if (star_p == Text::npos) return false;
     p = star_p;
     t = ++star_t;
   }
   while (p < pattern.size() && pattern[p] == '*') ++p;
   return p == pattern.size();
+}
+
+}  // namespace
+
+bool glob_match(std::string_view pattern, std::string_view text) {
+  return match(decode_utf8(pattern), decode_utf8(text));
 }
 
 namespace {

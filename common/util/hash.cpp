@@ -1,5 +1,7 @@
 #include "util/hash.hpp"
 
+#include "util/fs.hpp"
+
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <unistd.h>
@@ -67,8 +69,9 @@ std::string git_blob_sha1_hex(std::string_view data) {
 }
 
 FileHashes hash_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), "open " + path);
+  UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!file) throw std::system_error(errno, std::generic_category(), "open " + path);
+  int fd = file.get();
   off_t size = ::lseek(fd, 0, SEEK_END);
   ::lseek(fd, 0, SEEK_SET);
   Hasher sha256(HashKind::sha256), sha1(HashKind::sha1);
@@ -79,16 +82,13 @@ FileHashes hash_file(const std::string& path) {
     ssize_t n = ::read(fd, buf.data(), buf.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      throw std::system_error(err, std::generic_category(), "read " + path);
+      throw std::system_error(errno, std::generic_category(), "read " + path);
     }
     if (n == 0) break;
     sha256.update(buf.data(), static_cast<std::size_t>(n));
     sha1.update(buf.data(), static_cast<std::size_t>(n));
     total += static_cast<std::uint64_t>(n);
   }
-  ::close(fd);
   return {sha256.hex_digest(), sha1.hex_digest(), total};
 }
 

@@ -399,3 +399,26 @@ def test_copies_instead_of_links_when_symlinks_are_off(sim, hfcache, cache_dir):
     sim.clear_log()
     r = hfcache("pull", REPO, endpoint=sim.hub_url, env={"HF_HUB_DISABLE_SYMLINKS": "1"})
     assert r.code == 0 and "nothing downloaded" in r.stderr
+
+
+@pytest.mark.parametrize("pattern", ["/tmp/hfcache-evil-include", "../../../x", "a/../../b"])
+def test_literal_include_outside_the_repo_is_refused(sim, hfcache, cache_dir, pattern):
+    r = hfcache("pull", REPO, "--include", pattern, endpoint=sim.hub_url)
+    assert r.code == 2, (r.code, r.stderr)
+    assert sim.log() == []
+    assert not Path("/tmp/hfcache-evil-include").exists()
+    assert list(cache_dir.iterdir()) == []
+
+
+def test_a_tampered_tree_listing_is_not_trusted(sim, hfcache, cache_dir, tmp_path):
+    assert hfcache("pull", REPO, endpoint=sim.hub_url).code == 0
+    commit = sim.world.repo(REPO).resolve("main")
+    tree = cache_dir / FOLDER / "trees" / f"{commit}.json"
+    import json
+    data = json.loads(tree.read_text())
+    data["files"]["../../../../evil_link"] = {"size": 1, "blob_id": "a" * 40}
+    tree.write_text(json.dumps(data))
+    r = hfcache("pull", REPO, endpoint=sim.hub_url)
+    assert r.code == 0, r.stderr
+    assert not any(p.name == "evil_link" for p in tmp_path.rglob("evil_link"))
+    assert "evil_link" not in tree.read_text()  # the listing was fetched again and rewritten

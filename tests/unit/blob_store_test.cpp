@@ -36,7 +36,7 @@ TEST_SUITE("blob_store") {
     auto data = content(100000);
     auto etag = util::sha256_hex(data);
     {
-      BlobWriter w(layout, repo, etag, data.size());
+      BlobWriter w(layout, repo, etag, data.size(), BlobWriter::Mode::sequential);
       CHECK(w.resume_offset() == 0);
       w.write_at(0, data.data(), 5000);
       w.write_at(5000, data.data() + 5000, data.size() - 5000);
@@ -53,32 +53,60 @@ TEST_SUITE("blob_store") {
     auto data = content(3 << 20);
     auto etag = util::git_blob_sha1_hex(data);
     {
-      BlobWriter w(layout, repo, etag, data.size());
+      BlobWriter w(layout, repo, etag, data.size(), BlobWriter::Mode::sequential);
       w.write_at(0, data.data(), 1 << 20);
       // interrupted: writer destroyed without commit
     }
-    BlobWriter w(layout, repo, etag, data.size());
+    BlobWriter w(layout, repo, etag, data.size(), BlobWriter::Mode::ranged);
     CHECK(w.resume_offset() == (1u << 20));
     w.write_at(2 << 20, data.data() + (2 << 20), 1 << 20);  // a later range first
     w.write_at(1 << 20, data.data() + (1 << 20), 1 << 20);
     w.contiguous_upto(data.size());
     w.commit();
     CHECK(blob_present(layout, repo, etag, data.size()));
+    CHECK(std::distance(fs::directory_iterator(layout.blobs_dir(repo)), fs::directory_iterator()) == 1);
   }
 
-  TEST_CASE("a holed .incomplete file resumes before the hole") {
+  TEST_CASE("a stopped ranged writer leaves only a clean prefix under the shared name") {
     TempDir t;
     CacheLayout layout(t.path);
     RepoRef repo{RepoType::model, "org/x"};
     auto data = content(4 << 20);
     auto etag = util::sha256_hex(data);
     {
-      BlobWriter w(layout, repo, etag, data.size());
+      BlobWriter w(layout, repo, etag, data.size(), BlobWriter::Mode::ranged);
       w.write_at(0, data.data(), 1 << 20);
-      w.write_at(3 << 20, data.data() + (3 << 20), 1 << 20);  // leaves a hole at [1M, 3M)
+      w.write_at(3 << 20, data.data() + (3 << 20), 1 << 20);  // a hole at [1M, 3M) while running
     }
-    BlobWriter w(layout, repo, etag, data.size());
-    CHECK(w.resume_offset() <= (1u << 20));
+    // What huggingface_hub <= 1.17 would resume from: exactly the good prefix, no holes, full size never.
+    auto shared = layout.incomplete_path(repo, etag);
+    CHECK(fs::file_size(shared) == (1u << 20));
+    CHECK(std::distance(fs::directory_iterator(layout.blobs_dir(repo)), fs::directory_iterator()) == 1);
+    BlobWriter w(layout, repo, etag, data.size(), BlobWriter::Mode::ranged);
+    CHECK(w.resume_offset() == (1u << 20));
+    w.write_at(1 << 20, data.data() + (1 << 20), data.size() - (1 << 20));
+    w.commit();
+    CHECK(blob_present(layout, repo, etag, data.size()));
+  }
+
+  TEST_CASE("a crashed ranged writer's private file is adopted up to its first hole") {
+    TempDir t;
+    CacheLayout layout(t.path);
+    RepoRef repo{RepoType::model, "org/x"};
+    auto data = content(4 << 20);
+    auto etag = util::sha256_hex(data);
+    fs::create_directories(layout.blobs_dir(repo));
+    {
+      // What a killed process leaves: <etag>.<8hex>.incomplete with 1 MiB + 100 bytes, a hole, a later range.
+      auto leftover = layout.blobs_dir(repo) / (etag + ".0123abcd.incomplete");
+      std::ofstream out(leftover, std::ios::binary);
+      out.write(data.data(), (1 << 20) + 100);
+      out.seekp(3 << 20);
+      out.write(data.data() + (3 << 20), 1 << 20);
+    }
+    BlobWriter w(layout, repo, etag, data.size(), BlobWriter::Mode::ranged);
+    CHECK(w.resume_offset() > 0);
+    CHECK(w.resume_offset() <= (1u << 20) + 100);  // never past the bytes really written
     auto from = w.resume_offset();
     w.write_at(from, data.data() + from, data.size() - from);
     w.commit();
@@ -92,7 +120,7 @@ TEST_SUITE("blob_store") {
     auto data = content(1000);
     auto etag = util::sha256_hex(data);
     data[500] ^= 1;
-    BlobWriter w(layout, repo, etag, data.size());
+    BlobWriter w(layout, repo, etag, data.size(), BlobWriter::Mode::sequential);
     w.write_at(0, data.data(), data.size());
     try {
       w.commit();
@@ -109,7 +137,7 @@ TEST_SUITE("blob_store") {
     CacheLayout layout(t.path);
     RepoRef repo{RepoType::model, "org/x"};
     auto data = content(1000);
-    BlobWriter w(layout, repo, util::sha256_hex(data), data.size());
+    BlobWriter w(layout, repo, util::sha256_hex(data), data.size(), BlobWriter::Mode::sequential);
     w.write_at(0, data.data(), 999);
     CHECK_THROWS_AS(w.commit(), IntegrityError);
   }

@@ -28,3 +28,12 @@ TEST_SUITE("glob") {
     CHECK(glob_filter("onnx/model.onnx", {"onnx/"}, {}));  // a folder pattern matches below it
   }
 }
+
+TEST_SUITE("glob") {
+  TEST_CASE("'?' and classes take code points, as Python's fnmatch does") {
+    CHECK(glob_match("?.txt", "\xc3\xa9.txt"));
+    CHECK(glob_match("docs/read me ?.txt", "docs/read me \xc3\xa9.txt"));
+    CHECK(glob_match("[\xc3\xa9]", "\xc3\xa9"));
+    CHECK_FALSE(glob_match("??.txt", "\xc3\xa9.txt"));
+  }
+}
