@@ -18,6 +18,7 @@
 #include "core/errors.hpp"
 #include "hub/url.hpp"
 #include "hub/hub_client.hpp"
+#include "support/loopback_server.hpp"
 
 using namespace hfcache;
 using namespace hfcache::hub;
@@ -25,69 +26,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string commit = "607a30d783dfa663caf39e06633721c8d4cfcd7e";
-const std::string token = "hf_" + std::string(34, 't');
-
-// An httplib server on an ephemeral port of `host`; register handlers, then start().
-class TestServer {
- public:
-  explicit TestServer(std::string host = "127.0.0.1") : host_(std::move(host)) {
-    server.set_keep_alive_timeout(1);
-    port_ = server.bind_to_any_port(host_);
-    REQUIRE(port_ > 0);
-  }
-  ~TestServer() {
-    server.stop();
-    if (thread_.joinable()) thread_.join();
-  }
-  TestServer(const TestServer&) = delete;
-  TestServer& operator=(const TestServer&) = delete;
-  void start() {
-    thread_ = std::thread([this] { server.listen_after_bind(); });
-    while (!server.is_running()) std::this_thread::sleep_for(1ms);
-  }
-  std::string base() const { return "http://" + host_ + ":" + std::to_string(port_); }
-  httplib::Server server;
-
- private:
-  std::string host_;
-  int port_ = 0;
-  std::thread thread_;
-};
-
-// Values seen by server threads, read by the test thread.
-class Recorder {
- public:
-  void set(const std::string& key, std::string value) {
-    std::lock_guard lock(mutex_);
-    values_[key] = std::move(value);
-  }
-  std::string get(const std::string& key) const {
-    std::lock_guard lock(mutex_);
-    auto it = values_.find(key);
-    return it == values_.end() ? std::string{} : it->second;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::map<std::string, std::string> values_;
-};
-
-HubOptions fast_options(const std::string& endpoint) {
-  HubOptions options;
-  options.endpoint = endpoint;
-  options.token = token;
-  options.connect_timeout = 2s;
-  options.read_timeout = 2s;
-  options.max_retries = 3;
-  options.base_backoff = 1ms;
-  options.max_backoff = 4ms;
-  options.max_server_wait = 300ms;
-  options.https_proxy = "";
-  options.http_proxy = "";
-  options.no_proxy = "";
-  return options;
-}
+using namespace hfcache::test_support;
 
 }  // namespace
 
