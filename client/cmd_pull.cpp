@@ -26,7 +26,11 @@ constexpr const char* usage =
 
 // --token, then HF_TOKEN, then a token_file from the config file, then HF_TOKEN_PATH or $HF_HOME/token.
 std::optional<std::string> load_token(const Args& args, const config::Settings& settings) {
-  if (args.has("token")) return hub::load_token(args.value("token"));
+  if (args.has("token")) {
+    std::fprintf(stderr, "hfcache: warning: a token on the command line is visible to every user in the process "
+                         "list; prefer HF_TOKEN or a token file (HF_TOKEN_PATH)\n");
+    return hub::load_token(args.value("token"));
+  }
   bool env_token = std::getenv("HF_TOKEN") || std::getenv("HUGGING_FACE_HUB_TOKEN");
   if (!env_token && settings.token_file && settings.origin.at("token_file").starts_with("file ")) {
     if (auto text = util::read_small_file(*settings.token_file, 64 * 1024)) {
