@@ -8,6 +8,7 @@
 #include "core/refs.hpp"
 #include "core/revision.hpp"
 #include "core/snapshot.hpp"
+#include "core/temp_sweep.hpp"
 #include "core/tree_cache.hpp"
 #include "hub/hub_client.hpp"
 #include "pull/transfer_engine.hpp"
@@ -122,6 +123,7 @@ PullResult Puller::pull(const PullRequest& request, const ProgressFn& progress) 
     core::write_tree_cache(layout_, request.repo, commit, listing);
   }
 
+  core::sweep_stale_temp_files(layout_, request.repo);
   if (options_.write_cachedir_tag) layout_.ensure_cachedir_tag();
   std::filesystem::create_directories(layout_.snapshot_dir(request.repo, commit));
   core::write_ref(layout_, request.repo, request.revision, commit);

@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include "core/blob_store.hpp"
 #include "core/errors.hpp"
 #include "hub/hub_client.hpp"
@@ -171,7 +173,9 @@ class Run {
 
   void prepare(Job& job) {
     const TransferFile& f = *job.file;
-    job.lock.emplace(layout_.lock_path(repo_, f.etag));
+    job.lock.emplace(layout_.lock_path(repo_, f.etag), [&] {
+      spdlog::info("waiting for {}: another process is downloading {} into this cache", layout_.lock_path(repo_, f.etag).string(), f.path);
+    });
     if (core::blob_present(layout_, repo_, f.etag, f.size)) {  // another process finished it meanwhile
       on_ready_(f, false);
       job.lock.reset();

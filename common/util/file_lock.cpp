@@ -30,14 +30,19 @@ bool still_linked(int fd, const std::filesystem::path& path) {
 
 }  // namespace
 
-FileLock::FileLock(const std::filesystem::path& path) {
+FileLock::FileLock(const std::filesystem::path& path, const std::function<void()>& on_wait) {
   std::filesystem::create_directories(path.parent_path());
+  bool told = false;
   while (true) {
     UniqueFd fd = open_lock_file(path);
-    int rc;
-    do {
-      rc = ::flock(fd.get(), LOCK_EX);
-    } while (rc != 0 && errno == EINTR);
+    int rc = ::flock(fd.get(), LOCK_EX | LOCK_NB);
+    if (rc != 0 && errno == EWOULDBLOCK) {
+      if (on_wait && !told) on_wait();
+      told = true;
+      do {
+        rc = ::flock(fd.get(), LOCK_EX);
+      } while (rc != 0 && errno == EINTR);
+    }
     if (rc != 0) {
       // ENOLCK/ENOSYS: the file system cannot lock (some NFS); huggingface_hub then falls back to a
       // soft lock. We rely on unique temp files and rename for correctness, so go on unlocked.

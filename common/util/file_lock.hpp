@@ -5,6 +5,7 @@
 // place (older filelock versions do the same); a holder that unlinks it on release is detected by
 // comparing inodes after locking, and the lock is taken again on the new file.
 #include <filesystem>
+#include <functional>
 
 #include "util/fs.hpp"
 
@@ -12,8 +13,9 @@ namespace hfcache::util {
 
 class FileLock {
  public:
-  // Blocks until the lock is held. Creates parent folders. Throws std::system_error.
-  explicit FileLock(const std::filesystem::path& path);
+  // Blocks until the lock is held. Creates parent folders. Throws std::system_error. When another
+  // process holds the lock, `on_wait` is called once before blocking (to tell the user why).
+  explicit FileLock(const std::filesystem::path& path, const std::function<void()>& on_wait = {});
   ~FileLock();
   FileLock(FileLock&&) = default;
   FileLock& operator=(FileLock&&) = default;
