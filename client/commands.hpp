@@ -12,5 +12,9 @@ int cmd_pull(const ArgList& args);
 int cmd_path(const ArgList& args);
 int cmd_ls(const ArgList& args);
 int cmd_show(const ArgList& args);
+int cmd_verify(const ArgList& args);
+int cmd_repair(const ArgList& args);
+int cmd_export(const ArgList& args);
+int cmd_import(const ArgList& args);
 
 }  // namespace hfcache::cli

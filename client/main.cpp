@@ -52,9 +52,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   static const std::map<std::string, int (*)(const cli::ArgList&)> commands = {
-      {"pull", cli::cmd_pull}, {"path", cli::cmd_path}, {"ls", cli::cmd_ls}, {"show", cli::cmd_show}};
-  static const std::vector<std::string> later = {"verify", "repair", "export", "import", "rm",     "gc",
-                                                 "pin",    "unpin",  "doctor", "reindex", "status"};
+      {"pull", cli::cmd_pull},     {"path", cli::cmd_path},     {"ls", cli::cmd_ls},
+      {"show", cli::cmd_show},     {"verify", cli::cmd_verify}, {"repair", cli::cmd_repair},
+      {"export", cli::cmd_export}, {"import", cli::cmd_import}};
+  static const std::vector<std::string> later = {"rm", "gc", "pin", "unpin", "doctor", "reindex", "status"};
   std::string name = args[0];
   args.erase(args.begin());
   try {

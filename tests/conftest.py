@@ -63,7 +63,7 @@ def hfcache(cache_dir, tmp_path):
     def run(*args, endpoint: str | None = None, env: dict | None = None, timeout: float = 120,
             cache: Path | None = cache_dir, input: str | None = None) -> Result:
         argv = [str(binary("hfcache")), *map(str, args)]
-        if cache is not None and args and args[0] in ("pull", "path", "ls", "show"):
+        if cache is not None and args and args[0] in ("pull", "path", "ls", "show", "verify", "repair", "export", "import"):
             argv += ["--cache-dir", str(cache)]
         if endpoint is not None:
             argv += ["--endpoint", endpoint]

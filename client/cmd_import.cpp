@@ -1,0 +1,11 @@
+// hfcache import: placeholder until its implementation lands.
+#include "commands.hpp"
+#include "core/errors.hpp"
+
+namespace hfcache::cli {
+
+int cmd_import(const ArgList&) {
+  throw Error(ExitCode::failure, "`hfcache import` is not available in this version", "this build has pull, path, ls and show");
+}
+
+}  // namespace hfcache::cli
