@@ -4,7 +4,7 @@
 #   unit (doctest), simulator (the hub simulator against the real clients), integration (the real
 #   binaries against the simulator), interop (huggingface_hub/transformers and hfcache on one cache),
 #   and unit + integration again under the sanitizers.
-# Ends with one line "N passed, N failed". Set HFCACHE_SKIP_SANITIZERS=1 to skip the sanitizer pass.
+# Then the fuzzers briefly (tests/fuzz/run.sh). Ends with one line "N passed, N failed". Set HFCACHE_SKIP_SANITIZERS=1 to skip the sanitizer pass.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -50,6 +50,11 @@ if [ "${HFCACHE_SKIP_SANITIZERS:-0}" != 1 ]; then
   build-asan/tests/hfcache_unit_tests -r=junit -o="$results/unit-asan.xml" >/dev/null 2>&1
   HFCACHE_BUILD_DIR="$root/build-asan" run integration-asan "${py[@]}" tests/integration --junitxml="$results/integration-asan.xml"
 fi
+
+# Fuzzers (clang + libFuzzer, built into build-fuzz/), briefly: a crash fails the run.
+echo "== fuzz"
+if tests/fuzz/run.sh "${HFCACHE_FUZZ_SECONDS:-20}"; then fuzz_failure=""; else fuzz_failure='<failure message="fuzzer crashed or failed to build; see the log"/>'; status=1; fi
+printf '<testsuite name="fuzz"><testcase classname="fuzz" name="lnk_parser">%s</testcase></testsuite>\n' "$fuzz_failure" > "$results/fuzz.xml"
 
 .venv/bin/python tests/summarize_results.py "$results"/*.xml || status=1
 exit $status

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "hub/raw_http_get.hpp"
+
 namespace hfcache::hub {
 namespace {
 
@@ -202,6 +204,12 @@ StreamResult HttpTransport::get_stream(const Url& url, const HttpHeaders& header
   if (!result) out.error = describe(result.error(), url, proxy, client, options_);
   spdlog::debug("hub: GET {} -> {}", redact_url(url.str()), out.started ? std::to_string(out.status) : "no response");
   return out;
+}
+
+StreamResult HttpTransport::get_stream_large(const Url& url, const HttpHeaders& headers,
+                                             const ResponseStartHandler& on_start, const BodyHandler& on_body) const {
+  if (select_proxy(options_.proxy, url)) return get_stream(url, headers, on_start, on_body);
+  return raw_http_get(url, headers, options_, on_start, on_body);
 }
 
 }  // namespace hfcache::hub

@@ -53,6 +53,11 @@ class HttpTransport {
   // GET streamed: `on_start` sees the status and headers, `on_body` the bytes as they arrive.
   StreamResult get_stream(const Url& url, const HttpHeaders& headers, const ResponseStartHandler& on_start,
                           const BodyHandler& on_body) const;
+  // get_stream for a large body: on a connection of its own, read in large blocks
+  // (raw_http_get.hpp) instead of through cpp-httplib; through cpp-httplib all the same when a
+  // proxy applies to `url`. Same results and errors as get_stream.
+  StreamResult get_stream_large(const Url& url, const HttpHeaders& headers, const ResponseStartHandler& on_start,
+                                const BodyHandler& on_body) const;
 
  private:
   TransportOptions options_;

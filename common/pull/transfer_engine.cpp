@@ -77,6 +77,9 @@ namespace {
 // Received bytes are gathered into this much before each pwrite: one syscall per MiB, not per 4 KiB
 // read, and progress is reported at the same pace.
 constexpr std::size_t write_buffer_size = 1 << 20;
+// Blocks this large (the direct transport reads up to 1 MiB at once) are written as they come,
+// without the copy into the buffer.
+constexpr std::size_t direct_write_size = 256 << 10;
 
 // One blob being downloaded: its lock, writer and the ranges still to fetch.
 struct Job {
@@ -237,12 +240,15 @@ class Run {
     std::uint64_t flushed = begin;   // bytes written to disk
     std::vector<char> buffer;
     buffer.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(write_buffer_size, end - begin)));
+    auto write_out = [&](const char* data, std::size_t n) {
+      job.writer->write_at(flushed, data, n);
+      flushed += n;
+      auto received = job.received.fetch_add(n) + n;
+      progress_.add_bytes(f.path, n, std::min(f.size, job.frontier + received), f.size);
+    };
     auto flush = [&] {
       if (buffer.empty()) return;
-      job.writer->write_at(flushed, buffer.data(), buffer.size());
-      flushed += buffer.size();
-      auto received = job.received.fetch_add(buffer.size()) + buffer.size();
-      progress_.add_bytes(f.path, buffer.size(), std::min(f.size, job.frontier + received), f.size);
+      write_out(buffer.data(), buffer.size());
       buffer.clear();
     };
     int stalls = 0;
@@ -253,8 +259,12 @@ class Run {
         hub_.download(url_of(job), pos, end, [&](const char* data, std::size_t n) {
           if (stopping()) return false;
           auto take = static_cast<std::size_t>(std::min<std::uint64_t>(n, end - pos));
-          buffer.insert(buffer.end(), data, data + take);
           pos += take;
+          if (buffer.empty() && take >= direct_write_size) {  // large reads need no gathering
+            write_out(data, take);
+            return true;
+          }
+          buffer.insert(buffer.end(), data, data + take);
           if (buffer.size() >= write_buffer_size) flush();
           return true;
         });

@@ -1,0 +1,553 @@
+// The direct GET for large bodies (hub/raw_http_get.hpp), alone and as HubClient::download uses it
+// for ranges of 8 MiB and more: framing, redirects and token scope, errors, timeouts, TLS, proxies.
+#include <doctest/doctest.h>
+
+#include <httplib.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "core/errors.hpp"
+#include "hub/hub_client.hpp"
+#include "hub/raw_http_get.hpp"
+#include "hub/url.hpp"
+#include "support/loopback_server.hpp"
+
+using namespace hfcache;
+using namespace hfcache::hub;
+using namespace std::chrono_literals;
+
+namespace {
+
+using namespace hfcache::test_support;
+
+constexpr std::size_t big = (std::size_t{9} << 20) + 12345;  // over the 8 MiB threshold, not a round size
+
+std::string big_bytes(std::size_t size = big) {
+  std::string data(size, '\0');
+  std::uint32_t x = 12345;
+  for (auto& c : data) {
+    x = x * 1103515245u + 12345u;
+    c = static_cast<char>(x >> 24);
+  }
+  return data;
+}
+
+struct Collected {
+  std::string bytes;
+  std::size_t calls = 0;
+  std::size_t largest = 0;
+  ByteSink sink() {
+    return [this](const char* data, std::size_t size) {
+      bytes.append(data, size);
+      ++calls;
+      largest = std::max(largest, size);
+      return true;
+    };
+  }
+};
+
+// A server on 127.0.0.1 that reads one request head per connection and runs `respond` with the
+// socket and the request text.
+class RawServer {
+ public:
+  using Respond = std::function<void(int fd, const std::string& request)>;
+  explicit RawServer(Respond respond) : respond_(std::move(respond)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd_ >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    socklen_t len = sizeof addr;
+    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    port_ = ntohs(addr.sin_port);
+    REQUIRE(::listen(fd_, 8) == 0);
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~RawServer() {
+    stop_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    ::close(fd_);
+  }
+  RawServer(const RawServer&) = delete;
+  RawServer& operator=(const RawServer&) = delete;
+  std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int connections() const { return connections_; }
+  std::string last_request() const {
+    std::lock_guard lock(mutex_);
+    return last_request_;
+  }
+
+  static void send_all(int fd, std::string_view data) {
+    while (!data.empty()) {
+      auto n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n <= 0) return;
+      data.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+
+ private:
+  void loop() {
+    while (!stop_) {
+      int client = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (client < 0) return;
+      ++connections_;
+      std::string request;
+      char buf[4096];
+      while (request.find("\r\n\r\n") == std::string::npos) {
+        auto n = ::recv(client, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        request.append(buf, static_cast<std::size_t>(n));
+      }
+      {
+        std::lock_guard lock(mutex_);
+        last_request_ = request;
+      }
+      respond_(client, request);
+      ::close(client);
+    }
+  }
+
+  Respond respond_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_ = false;
+  std::atomic<int> connections_ = 0;
+  mutable std::mutex mutex_;
+  std::string last_request_;
+  std::thread thread_;
+};
+
+// A self-signed certificate for `san`, with its key and a PEM file of it.
+struct TestCertificate {
+  EVP_PKEY* key = nullptr;
+  X509* cert = nullptr;
+  std::filesystem::path pem;
+
+  explicit TestCertificate(const char* san) {
+    key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+    REQUIRE(key != nullptr);
+    cert = X509_new();
+    X509_set_version(cert, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+    X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+    X509_set_pubkey(cert, key);
+    X509_NAME* name = X509_get_subject_name(cert);
+    const unsigned char cn[] = "hfcache test";
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, cn, -1, -1, 0);
+    X509_set_issuer_name(cert, name);
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, san);
+    REQUIRE(ext != nullptr);
+    X509_add_ext(cert, ext, -1);
+    X509_EXTENSION_free(ext);
+    REQUIRE(X509_sign(cert, key, EVP_sha256()) > 0);
+    std::string pattern = (std::filesystem::temp_directory_path() / "hfcache-raw-ca-XXXXXX").string();
+    int fd = mkstemp(pattern.data());
+    REQUIRE(fd >= 0);
+    pem = pattern;
+    FILE* file = fdopen(fd, "w");
+    PEM_write_X509(file, cert);
+    std::fclose(file);
+  }
+  ~TestCertificate() {
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    std::filesystem::remove(pem);
+  }
+  TestCertificate(const TestCertificate&) = delete;
+  TestCertificate& operator=(const TestCertificate&) = delete;
+};
+
+TransportOptions fast_transport() {
+  TransportOptions options;
+  options.connect_timeout = 2s;
+  options.read_timeout = 2s;
+  return options;
+}
+
+// raw_http_get with a collecting body handler; the status and headers are in the result.
+StreamResult raw_get(const std::string& url, Collected& out, const TransportOptions& options = fast_transport()) {
+  auto parsed = parse_url(url);
+  REQUIRE(parsed);
+  auto sink = out.sink();
+  return raw_http_get(*parsed, {{"User-Agent", "test"}}, options, [](int, const HttpHeaders&) { return true; },
+                      [&](const char* data, std::size_t size) { return sink(data, size); });
+}
+
+}  // namespace
+
+TEST_SUITE("hub_raw_http_get") {
+  TEST_CASE("Content-Length body, delivered in large blocks; the request is well formed") {
+    const auto data = big_bytes();
+    TestServer cdn;
+    Recorder seen;
+    cdn.server.Get("/blob", [&](const httplib::Request& req, httplib::Response& res) {
+      seen.set("connection", req.get_header_value("Connection"));
+      seen.set("host", req.get_header_value("Host"));
+      seen.set("agent", req.get_header_value("User-Agent"));
+      res.set_content(data, "application/octet-stream");
+    });
+    cdn.start();
+    Collected out;
+    auto result = raw_get(cdn.base() + "/blob", out);
+    CHECK_FALSE(result.error);
+    CHECK(result.started);
+    CHECK(result.status == 200);
+    CHECK(result.headers.value_or("Content-Length") == std::to_string(data.size()));
+    CHECK(out.bytes == data);
+    CHECK(out.largest > 4096);
+    CHECK(out.largest <= raw_read_block);
+    CHECK(seen.get("connection") == "close");
+    CHECK(seen.get("host") == cdn.base().substr(7));
+    CHECK(seen.get("agent") == "test");
+  }
+
+  TEST_CASE("chunked body") {
+    const auto data = big_bytes();
+    TestServer cdn;
+    cdn.server.Get("/chunked", [&](const httplib::Request&, httplib::Response& res) {
+      res.set_chunked_content_provider("application/octet-stream", [&](std::size_t offset, httplib::DataSink& sink) {
+        if (offset >= data.size()) {
+          sink.done();
+          return true;
+        }
+        auto n = std::min<std::size_t>(100'000 + offset % 7, data.size() - offset);
+        sink.write(data.data() + offset, n);
+        return true;
+      });
+    });
+    cdn.start();
+    Collected out;
+    auto result = raw_get(cdn.base() + "/chunked", out);
+    CHECK_FALSE(result.error);
+    CHECK(result.status == 200);
+    CHECK(out.bytes == data);
+  }
+
+  TEST_CASE("a body ended by the connection; interim 1xx responses are skipped; chunk extensions and trailers") {
+    const std::string data = big_bytes(3 << 20);
+    RawServer until_close([&](int fd, const std::string&) {
+      RawServer::send_all(fd, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nX-Test: a\r\n  b\r\n\r\n");
+      RawServer::send_all(fd, data);
+    });
+    Collected out;
+    auto result = raw_get(until_close.base() + "/x", out);
+    CHECK_FALSE(result.error);
+    CHECK(result.status == 200);
+    CHECK(result.headers.value_or("X-Test") == "a b");
+    CHECK(out.bytes == data);
+
+    RawServer chunked([&](int fd, const std::string&) {
+      RawServer::send_all(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n1\r\n!\r\n0\r\n"
+                              "X-Trailer: yes\r\n\r\n");
+    });
+    Collected small;
+    result = raw_get(chunked.base() + "/x", small);
+    CHECK_FALSE(result.error);
+    CHECK(small.bytes == "hello!");
+  }
+
+  TEST_CASE("a broken or malformed body is an io error; a handler returning false cancels") {
+    RawServer short_body([](int fd, const std::string&) {
+      RawServer::send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n");
+      RawServer::send_all(fd, std::string(300'000, 'z'));
+    });
+    Collected out;
+    auto result = raw_get(short_body.base() + "/x", out);
+    REQUIRE(result.error);
+    CHECK(result.started);
+    CHECK(result.error->kind == TransportError::Kind::io);
+    CHECK(out.bytes == std::string(300'000, 'z'));
+
+    RawServer bad_chunk([](int fd, const std::string&) {
+      RawServer::send_all(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n");
+    });
+    Collected none;
+    result = raw_get(bad_chunk.base() + "/x", none);
+    REQUIRE(result.error);
+    CHECK(result.error->kind == TransportError::Kind::io);
+
+    RawServer garbage([](int fd, const std::string&) { RawServer::send_all(fd, "SSH-2.0-OpenSSH\r\n\r\n"); });
+    result = raw_get(garbage.base() + "/x", none);
+    REQUIRE(result.error);
+    CHECK_FALSE(result.started);
+    CHECK(result.error->kind == TransportError::Kind::io);
+
+    RawServer plenty([](int fd, const std::string&) {
+      RawServer::send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 10000000\r\n\r\n");
+      RawServer::send_all(fd, std::string(10'000'000, 'p'));
+    });
+    auto parsed = parse_url(plenty.base() + "/x");
+    std::size_t got = 0;
+    result = raw_http_get(*parsed, {}, fast_transport(), [](int, const HttpHeaders&) { return true; },
+                          [&](const char*, std::size_t size) {
+                            got += size;
+                            return false;
+                          });
+    REQUIRE(result.error);
+    CHECK(result.error->kind == TransportError::Kind::cancelled);
+    CHECK(got > 0);
+  }
+
+  TEST_CASE("nothing listening is a connect error; a silent server is a read timeout") {
+    int unused = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(unused, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(unused, reinterpret_cast<sockaddr*>(&addr), &len);
+    int port = ntohs(addr.sin_port);
+    ::close(unused);
+    Collected out;
+    auto result = raw_get("http://127.0.0.1:" + std::to_string(port) + "/x", out);
+    REQUIRE(result.error);
+    CHECK_FALSE(result.started);
+    CHECK(result.error->kind == TransportError::Kind::connect);
+
+    result = raw_get("http://host.invalid/x", out);
+    REQUIRE(result.error);
+    CHECK(result.error->kind == TransportError::Kind::connect);
+
+    std::atomic<bool> release = false;
+    RawServer stalls([&](int fd, const std::string&) {
+      RawServer::send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nabc");
+      while (!release) std::this_thread::sleep_for(10ms);
+    });
+    auto options = fast_transport();
+    options.read_timeout = 300ms;
+    auto start = std::chrono::steady_clock::now();
+    result = raw_get(stalls.base() + "/x", out, options);
+    auto took = std::chrono::steady_clock::now() - start;
+    release = true;
+    REQUIRE(result.error);
+    CHECK(result.started);
+    CHECK(result.error->kind == TransportError::Kind::io);
+    CHECK(result.error->message.find("300 ms") != std::string::npos);
+    CHECK(took >= 250ms);
+    CHECK(took < 1500ms);
+  }
+
+  TEST_CASE("header values with line breaks are refused before connecting") {
+    auto url = parse_url("http://127.0.0.1:9/x");
+    auto result = raw_http_get(*url, {{"X-Evil", "a\r\nInjected: 1"}}, fast_transport(),
+                               [](int, const HttpHeaders&) { return true; },
+                               [](const char*, std::size_t) { return true; });
+    REQUIRE(result.error);
+    CHECK(result.error->kind == TransportError::Kind::other);
+  }
+}
+
+TEST_SUITE("hub_raw_download") {
+  TEST_CASE("a large range: follows the redirect, the token goes to the hub only, bytes in large blocks") {
+    const auto data = big_bytes();
+    TestServer hub;
+    TestServer cdn("127.0.0.2");
+    Recorder seen;
+    hub.server.Get("/org/m/resolve/main/model.bin", [&](const httplib::Request& req, httplib::Response& res) {
+      seen.set("hub_auth", req.get_header_value("Authorization"));
+      res.status = 302;
+      res.set_header("Location", cdn.base() + "/blob?sig=secret");
+    });
+    cdn.server.Get("/blob", [&](const httplib::Request& req, httplib::Response& res) {
+      seen.set("cdn_auth", req.has_header("Authorization") ? "present" : "absent");
+      seen.set("range", req.get_header_value("Range"));
+      seen.set("encoding", req.get_header_value("Accept-Encoding"));
+      seen.set("connection", req.get_header_value("Connection"));
+      res.set_content(data, "application/octet-stream");  // httplib answers the Range with a 206
+    });
+    hub.start();
+    cdn.start();
+    HubClient client(fast_options(hub.base()));
+    Collected out;
+    const std::uint64_t offset = 1000;
+    auto got = client.download(hub.base() + "/org/m/resolve/main/model.bin", offset, data.size(), out.sink());
+    CHECK(got == data.size() - offset);
+    CHECK(out.bytes == data.substr(offset));
+    CHECK(out.largest > 4096);
+    CHECK(seen.get("hub_auth") == "Bearer " + token);
+    CHECK(seen.get("cdn_auth") == "absent");
+    CHECK(seen.get("range") == "bytes=1000-" + std::to_string(data.size() - 1));
+    CHECK(seen.get("encoding") == "identity");
+    CHECK(seen.get("connection") == "close");
+  }
+
+  TEST_CASE("a 200 to a large range: the first bytes are skipped and the end respected") {
+    const auto data = big_bytes();
+    RawServer cdn([&](int fd, const std::string&) {
+      RawServer::send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(data.size()) + "\r\n\r\n");
+      RawServer::send_all(fd, data);
+    });
+    HubClient client(fast_options("http://hub.invalid"));
+    Collected out;
+    const std::uint64_t begin = 12345, end = (std::uint64_t{8} << 20) + 20000;
+    CHECK(client.download(cdn.base() + "/blob", begin, end, out.sink()) == end - begin);
+    CHECK(out.bytes == data.substr(begin, end - begin));
+  }
+
+  TEST_CASE("a large range broken mid-body is a TransferError with the bytes delivered; 503 is retried") {
+    std::atomic<int> hits = 0;
+    RawServer cdn([&](int fd, const std::string&) {
+      if (++hits == 1) {
+        RawServer::send_all(fd, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy");
+        return;
+      }
+      RawServer::send_all(fd, "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-9999999/10000000\r\n"
+                              "Content-Length: 10000000\r\n\r\n");
+      RawServer::send_all(fd, std::string(3'000'000, 'z'));
+    });
+    HubClient client(fast_options("http://hub.invalid"));
+    Collected out;
+    try {
+      client.download(cdn.base() + "/drop", 0, 10'000'000, out.sink());
+      FAIL("expected TransferError");
+    } catch (const TransferError& e) {
+      CHECK(e.bytes_delivered == 3'000'000);
+      CHECK(e.code() == ExitCode::offline);
+    }
+    CHECK(out.bytes == std::string(3'000'000, 'z'));
+    CHECK(hits == 2);
+  }
+
+  TEST_CASE("a large range asked of the hub: 404 EntryNotFound and 403 keep their typed errors") {
+    RawServer hub([](int fd, const std::string& request) {
+      if (request.find("/missing") != std::string::npos) {
+        RawServer::send_all(fd, "HTTP/1.1 404 Not Found\r\nX-Error-Code: EntryNotFound\r\nX-Repo-Commit: " + commit +
+                                    "\r\nContent-Length: 9\r\n\r\nnot found");
+      } else {
+        RawServer::send_all(fd, "HTTP/1.1 403 Forbidden\r\nX-Error-Message: Forbidden\r\nContent-Length: 0\r\n\r\n");
+      }
+    });
+    HubClient client(fast_options(hub.base()));
+    Collected out;
+    CHECK_THROWS_AS(client.download(hub.base() + "/org/m/resolve/main/missing", 0, big, out.sink()), NotFoundError);
+    CHECK_THROWS_AS(client.download(hub.base() + "/org/m/resolve/main/x", 0, big, out.sink()), AuthError);
+    CHECK(out.bytes.empty());
+  }
+
+  TEST_CASE("nothing listening: OfflineError after the retries, not a TransferError") {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    int port = ntohs(addr.sin_port);
+    ::close(fd);
+    HubClient client(fast_options("http://hub.invalid"));
+    Collected out;
+    try {
+      client.download("http://127.0.0.1:" + std::to_string(port) + "/x", 0, big, out.sink());
+      FAIL("expected OfflineError");
+    } catch (const TransferError&) {
+      FAIL("a connect failure is not a broken transfer");
+    } catch (const OfflineError& e) {
+      CHECK(std::string(e.what()).find("cannot connect") != std::string::npos);
+    }
+  }
+
+  TEST_CASE("HTTPS: verified against ca_bundle, refused otherwise, host name checked") {
+    const auto data = big_bytes();
+    TestCertificate certificate("IP:127.0.0.1,DNS:localhost");
+    TestServer<httplib::SSLServer> cdn("127.0.0.1", certificate.cert, certificate.key);
+    REQUIRE(cdn.server.is_valid());
+    cdn.server.Get("/blob", [&](const httplib::Request&, httplib::Response& res) {
+      res.set_content(data, "application/octet-stream");
+    });
+    cdn.start();
+    {
+      HubClient untrusting(fast_options("http://hub.invalid"));
+      Collected out;
+      try {
+        untrusting.download(cdn.base() + "/blob", 0, data.size(), out.sink());
+        FAIL("expected OfflineError");
+      } catch (const OfflineError& e) {
+        std::string what = e.what();
+        CHECK(what.find("not trusted") != std::string::npos);
+        CHECK(what.find("ca_bundle") != std::string::npos);
+      }
+      CHECK(out.bytes.empty());
+    }
+    auto options = fast_options("http://hub.invalid");
+    options.ca_bundle = certificate.pem.string();
+    HubClient trusting(options);
+    Collected out;
+    CHECK(trusting.download(cdn.base() + "/blob", 0, data.size(), out.sink()) == data.size());
+    CHECK(out.bytes == data);
+    CHECK(out.largest > 16384);  // TLS records gathered into larger blocks
+
+    // By name: "localhost" is in the certificate.
+    auto by_name = cdn.base();
+    by_name.replace(by_name.find("127.0.0.1"), 9, "localhost");
+    Collected named;
+    CHECK(trusting.download(by_name + "/blob", 0, data.size(), named.sink()) == data.size());
+
+    auto missing = fast_options("http://hub.invalid");
+    missing.ca_bundle = "/nonexistent/ca.pem";
+    HubClient unreadable(missing);
+    try {
+      unreadable.download(cdn.base() + "/blob", 0, data.size(), out.sink());
+      FAIL("expected Error");
+    } catch (const Error& e) {
+      CHECK(std::string(e.what()).find("/nonexistent/ca.pem") != std::string::npos);
+    }
+  }
+
+  TEST_CASE("HTTPS: a certificate for another host name is refused") {
+    TestCertificate certificate("DNS:other.example");
+    TestServer<httplib::SSLServer> cdn("127.0.0.1", certificate.cert, certificate.key);
+    cdn.server.Get("/blob", [&](const httplib::Request&, httplib::Response& res) { res.set_content("x", "text/plain"); });
+    cdn.start();
+    auto options = fast_options("http://hub.invalid");
+    options.ca_bundle = certificate.pem.string();
+    HubClient client(options);
+    Collected out;
+    try {
+      client.download(cdn.base() + "/blob", 0, big, out.sink());
+      FAIL("expected OfflineError");
+    } catch (const OfflineError& e) {
+      CHECK(std::string(e.what()).find("another host name") != std::string::npos);
+    }
+  }
+
+  TEST_CASE("through a proxy, a large range goes the cpp-httplib way, with the proxy's credentials") {
+    const auto data = big_bytes();
+    TestServer<> proxy("127.0.0.1");
+    Recorder seen;
+    proxy.server.Get(".*", [&](const httplib::Request& req, httplib::Response& res) {
+      seen.set("target", req.target);
+      seen.set("proxy_auth", req.get_header_value("Proxy-Authorization"));
+      res.set_content(data, "application/octet-stream");
+    });
+    proxy.start();
+    auto options = fast_options("http://hub.invalid");
+    options.http_proxy = "http://user:p%40ss@" + proxy.base().substr(7);
+    HubClient client(options);
+    Collected out;
+    CHECK(client.download("http://cdn.invalid/blob", 0, data.size(), out.sink()) == data.size());
+    CHECK(out.bytes == data);
+    CHECK(seen.get("target") == "http://cdn.invalid:80/blob");
+    CHECK(seen.get("proxy_auth") == "Basic dXNlcjpwQHNz");
+  }
+}
