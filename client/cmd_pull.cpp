@@ -12,10 +12,9 @@
 #include "core/errors.hpp"
 #include "core/revision.hpp"
 #include "hub/hub_client.hpp"
-#include "hub/token_source.hpp"
+#include "hub_setup.hpp"
 #include "progress_bar.hpp"
 #include "pull/puller.hpp"
-#include "util/fs.hpp"
 
 namespace hfcache::cli {
 namespace {
@@ -23,23 +22,6 @@ namespace {
 constexpr const char* usage =
     "usage: hfcache pull REPO [--revision REV] [--type model|dataset|space] [--include GLOB]... [--exclude GLOB]...\n"
     "                    [--cache-dir DIR] [--endpoint URL] [--token TOKEN] [--offline] [--local] [--json] [--quiet]\n";
-
-// --token, then HF_TOKEN, then a token_file from the config file, then HF_TOKEN_PATH or $HF_HOME/token.
-std::optional<std::string> load_token(const Args& args, const config::Settings& settings) {
-  if (args.has("token")) {
-    std::fprintf(stderr, "hfcache: warning: a token on the command line is visible to every user in the process "
-                         "list; prefer HF_TOKEN or a token file (HF_TOKEN_PATH)\n");
-    return hub::load_token(args.value("token"));
-  }
-  bool env_token = std::getenv("HF_TOKEN") || std::getenv("HUGGING_FACE_HUB_TOKEN");
-  if (!env_token && settings.token_file && settings.origin.at("token_file").starts_with("file ")) {
-    if (auto text = util::read_small_file(*settings.token_file, 64 * 1024)) {
-      auto token = hub::clean_token(*text);
-      if (!token.empty()) return token;
-    }
-  }
-  return hub::load_token();
-}
 
 }  // namespace
 
@@ -82,14 +64,10 @@ int cmd_pull(const ArgList& argv) {
   auto settings = settings_from(args);
   std::unique_ptr<hub::HubClient> hub;
   if (!settings.offline) {
-    hub::HubOptions options;
-    options.endpoint = settings.endpoint;
-    options.token = load_token(args, settings);
-    options.ca_bundle = settings.ca_bundle;
-    options.connect_timeout = std::chrono::seconds(settings.connect_timeout_s);
-    options.read_timeout = std::chrono::seconds(settings.read_timeout_s);
-    options.max_retries = settings.max_retries;
-    hub = std::make_unique<hub::HubClient>(options);
+    if (args.has("token"))
+      std::fprintf(stderr, "hfcache: warning: a token on the command line is visible to every user in the process "
+                           "list; prefer HF_TOKEN or a token file (HF_TOKEN_PATH)\n");
+    hub = make_hub_client(settings, args.value("token"));
   }
   pull::PullOptions options;
   options.max_workers = settings.max_workers;

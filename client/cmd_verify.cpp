@@ -1,11 +1,85 @@
-// hfcache verify: placeholder until its implementation lands.
+// hfcache verify [REPO]: read-only check of the cache. Hashes every blob a snapshot links to against
+// its name and classifies every snapshot entry and ref; exit 6 when anything is damaged or corrupt,
+// naming the files and the command that fixes them.
+#include <cstdio>
+#include <iostream>
+
 #include "commands.hpp"
+#include "common_flags.hpp"
 #include "core/errors.hpp"
+#include "repair/repair.hpp"
+#include "repair_report.hpp"
 
 namespace hfcache::cli {
+namespace {
 
-int cmd_verify(const ArgList&) {
-  throw Error(ExitCode::failure, "`hfcache verify` is not available in this version", "this build has pull, path, ls and show");
+constexpr const char* usage = "usage: hfcache verify [REPO] [--type T] [--json] [--cache-dir DIR] [--config FILE]\n";
+
+}  // namespace
+
+int cmd_verify(const ArgList& argv) {
+  auto specs = cache_flags();
+  specs.insert(specs.end(), {{"json"}, {"type", true}});
+  auto args = parse_args(argv, specs, "verify");
+  if (args.has("help")) {
+    std::cout << usage;
+    return 0;
+  }
+  if (args.positional.size() > 1) throw UsageError("verify takes at most one REPO", usage);
+  auto settings = settings_from(args);
+  core::CacheLayout layout(settings.cache_dir);
+  repair::RepairOptions options;
+  options.dry_run = true;
+  options.verify_blobs = true;
+  // Read-only: no probe link is written. Copies count as correct only where huggingface_hub makes them.
+  options.symlinks = !settings.disable_symlinks;
+  repair::RepairReport report;
+  std::error_code ec;
+  if (args.positional.size() == 1) {
+    std::optional<core::RepoType> type;
+    if (auto t = args.value("type")) type = core::parse_repo_type(*t);
+    auto repo = core::parse_repo_arg(args.positional[0], type).repo;
+    if (!std::filesystem::is_directory(layout.repo_dir(repo), ec))
+      throw NotFoundError(repo.display() + " is not in the cache " + settings.cache_dir.string(),
+                          "run `hfcache pull " + repo.display() + "`");
+    report = repair::repair_repo(layout, repo, options);
+  } else {
+    if (!std::filesystem::is_directory(settings.cache_dir, ec))
+      throw NotFoundError("the cache folder " + settings.cache_dir.string() + " does not exist",
+                          "give the folder to verify with --cache-dir");
+    report = repair::repair_cache(layout, options);
+  }
+  bool damaged = false, corrupt = false;
+  std::vector<std::string> finishes;
+  for (const auto& r : report.repos) {
+    damaged = damaged || !r.entries.empty();
+    for (const auto& e : r.entries) corrupt = corrupt || e.found == repair::Form::corrupt;
+    if (!r.complete) finishes.push_back(r.finish_command);
+  }
+  std::string fix = corrupt ? "hfcache repair --verify" : "hfcache repair";
+  for (const auto& f : finishes) fix += " && " + f;
+  if (args.has("json")) {
+    auto out = repair_report_json(report);
+    out.erase("changed");
+    out.erase("bytes_freed");
+    out["ok"] = !damaged;
+    out["fix_command"] = damaged ? fix : "";
+    std::cout << out.dump(2) << "\n";
+  } else {
+    std::size_t ok = 0, bad = 0;
+    for (const auto& r : report.repos) {
+      ok += r.entries_ok;
+      bad += r.entries.size();
+      for (const auto& e : r.entries)
+        std::printf("%s %-17s %s/%s: %s\n", e.fixed ? "damaged" : "DAMAGED", std::string(repair::to_string(e.found)).c_str(),
+                    r.repo.folder_name().c_str(), e.path.c_str(), e.fixed ? ("repair would: " + e.action).c_str()
+                                                                          : e.action.c_str());
+    }
+    std::printf("%zu repo(s): %zu entr%s correct, %zu damaged\n", report.repos.size(), ok, ok == 1 ? "y" : "ies", bad);
+  }
+  if (!damaged) return 0;
+  std::fprintf(stderr, "hfcache: error: the cache %s is damaged; to fix it run: %s\n", settings.cache_dir.c_str(), fix.c_str());
+  return static_cast<int>(ExitCode::integrity);
 }
 
 }  // namespace hfcache::cli

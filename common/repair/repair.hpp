@@ -2,6 +2,18 @@
 // Repair of copied caches (docs/cache-damage.md): recognise every broken form of a snapshot entry
 // and of refs, fix it so each snapshot file is a correct relative link into blobs/ again, never lose
 // bytes, never link outside the repo folder, idempotent. Used by `hfcache repair` and by import.
+//
+// Decisions beyond the spec (each reported per entry):
+//  - the etag of a copy whose listing is unknown follows etag_rules.hpp (listing, known blob, then the
+//    hub's LFS rules: sha256 for LFS-looking files, git sha1 otherwise);
+//  - bytes that match no name they should have (a corrupt blob, a copy contradicting its listing) are
+//    kept as a blob under their own hash, which huggingface_hub ignores, and never linked;
+//  - an entry holding no bytes (placeholder, text link, shortcut, foreign link) whose blob is known but
+//    absent becomes a correct link to that missing blob, so `hfcache pull` (which skips present files)
+//    and huggingface_hub download into it; an entry whose blob is unknown is left as it is;
+//  - stale temp files of interrupted writes (core/temp_sweep.hpp, older than a day) are swept first.
+// Crash safety: every change is a rename over the old name (links, refs) or a hard link / verified
+// copy into blobs/ before the copy's name is replaced; after an interruption a rerun finishes the job.
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -48,6 +60,7 @@ struct EntryReport {
   std::string action;          // what was (or, with dry_run, would be) done, in plain words
   bool fixed = false;          // now correct (or would be)
   std::uint64_t bytes_freed = 0;
+  std::string finish;          // when not fixed: the command that would finish the job ("" if none)
 };
 
 struct RepoReport {
@@ -64,6 +77,9 @@ struct RepairOptions {
   std::optional<bool> symlinks;   // nullopt: probe the file system; false: copies (huggingface_hub's Windows mode)
   const FileCatalog* extra_catalog = nullptr;  // e.g. from an export manifest
   hub::HubClient* hub = nullptr;  // with --endpoint: ask upstream's listing for placeholders
+  // Also hash every blob a correct-looking link points at (verify, `repair --verify`). Without it only
+  // the blobs a repair is about to link to, and copies, are hashed: a second run reads no file content.
+  bool verify_blobs = false;
 };
 
 struct RepairReport {
@@ -71,8 +87,12 @@ struct RepairReport {
   std::uint64_t bytes_freed = 0;
   bool changed = false;  // false: nothing to do (a second run says so)
   bool symlinks = true;
+  // Every repo is (or would be) correct. False: damage remains, named in its RepoReport.
+  bool complete() const;
 };
 
+// Repair one repo folder (it need not exist: an empty report). Throws std::system_error on I/O errors
+// that stop the run; an entry that cannot be fixed is reported, not thrown.
 RepairReport repair_repo(const core::CacheLayout& layout, const core::RepoRef& repo, const RepairOptions& options);
 RepairReport repair_cache(const core::CacheLayout& layout, const RepairOptions& options);
 
