@@ -8,6 +8,7 @@
 #include "common_flags.hpp"
 #include "core/cache_scan.hpp"
 #include "core/errors.hpp"
+#include "local_model/local_import.hpp"
 #include "progress_bar.hpp"
 
 namespace hfcache::cli {
@@ -102,7 +103,18 @@ int cmd_show(const ArgList& argv) {
     nlohmann::json out = {{"repo", repo->repo.id}, {"type", core::to_string(repo->repo.type)}, {"path", repo->dir.string()},
                           {"size", repo->size}, {"nb_files", repo->file_count}, {"refs", repo->refs},
                           {"revisions", nlohmann::json::array()}};
-    for (const auto& rev : repo->revisions) out["revisions"].push_back(revision_json(rev, true));
+    for (const auto& rev : repo->revisions) {
+      auto j = revision_json(rev, true);
+      if (auto info = local_model::checkpoint_info(repo->dir / "snapshots" / rev.commit)) {
+        auto optional = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+        j["checkpoint"] = {{"present", info->present}, {"missing", info->missing},
+                           {"global_step", optional(info->global_step)}, {"epoch", optional(info->epoch)},
+                           {"best_metric", optional(info->best_metric)},
+                           {"best_model_checkpoint", optional(info->best_model_checkpoint)}};
+        if (!info->trainer_state_error.empty()) j["checkpoint"]["trainer_state_error"] = info->trainer_state_error;
+      }
+      out["revisions"].push_back(std::move(j));
+    }
     std::cout << out.dump(2) << "\n";
     return 0;
   }
@@ -118,6 +130,20 @@ int cmd_show(const ArgList& argv) {
     std::printf("  revision %s (%s; %s, %zu file(s); %s)\n", rev.commit.c_str(),
                 rev.refs.empty() ? "no ref" : rev.refs.front().c_str(),
                 ProgressBar::human_bytes(static_cast<double>(rev.size)).c_str(), rev.files.size(), state.c_str());
+    if (auto info = local_model::checkpoint_info(repo->dir / "snapshots" / rev.commit)) {
+      auto number = [](const auto& v) { return v ? nlohmann::json(*v).dump() : std::string("-"); };
+      std::printf("    Trainer checkpoint: step %s, epoch %s, best metric %s (%s)\n", number(info->global_step).c_str(),
+                  number(info->epoch).c_str(), number(info->best_metric).c_str(),
+                  info->best_model_checkpoint ? info->best_model_checkpoint->c_str() : "no best checkpoint");
+      auto join = [](const std::vector<std::string>& names) {
+        std::string out;
+        for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+        return out.empty() ? std::string("-") : out;
+      };
+      std::printf("      present: %s\n      missing: %s\n", join(info->present).c_str(), join(info->missing).c_str());
+      if (!info->trainer_state_error.empty())
+        std::printf("      trainer_state.json: %s\n", info->trainer_state_error.c_str());
+    }
     for (const auto& f : rev.files)
       std::printf("    %s %-50s %10s\n", f.ok ? " " : "!", f.path.c_str(), ProgressBar::human_bytes(static_cast<double>(f.size)).c_str());
   }

@@ -1,0 +1,207 @@
+// import_local_folder: a local model folder becomes a revision of a repo in the cache.
+#include "local_model/local_import.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <system_error>
+
+#include "core/blob_store.hpp"
+#include "core/errors.hpp"
+#include "core/refs.hpp"
+#include "core/revision.hpp"
+#include "core/snapshot.hpp"
+#include "core/temp_sweep.hpp"
+#include "core/lfs_rules.hpp"
+#include "local_model/model_files.hpp"
+#include "local_model/source_folder.hpp"
+#include "util/file_lock.hpp"
+#include "util/hash.hpp"
+
+namespace hfcache::local_model {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Read size for hashing and copying: large enough for full-speed sequential reads, flat memory.
+constexpr std::size_t io_buffer_size = 1 << 20;
+
+// Bumped if the listing the commit id is computed from ever changes, so old and new ids never mix.
+constexpr std::string_view commit_id_domain = "hfcache local import v1\n";
+
+[[noreturn]] void changed_while_importing(const std::string& path) {
+  throw IntegrityError(path + " changed while it was being imported; nothing of it was kept",
+                       "run the import again once the files are no longer being written (for example after training)");
+}
+
+std::uint64_t fd_size(int fd, const std::string& path) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw std::system_error(errno, std::generic_category(), "stat " + path);
+  return static_cast<std::uint64_t>(st.st_size);
+}
+
+// Call `sink(data, n)` for the first `size` bytes of `fd` from `offset`; the file must still hold them.
+template <typename Sink>
+void read_range(int fd, const std::string& path, std::uint64_t offset, std::uint64_t size, Sink&& sink) {
+  std::vector<char> buf(static_cast<std::size_t>(std::min<std::uint64_t>(io_buffer_size, std::max<std::uint64_t>(size, 1))));
+  while (offset < size) {
+    auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), size - offset));
+    ssize_t n = ::pread(fd, buf.data(), want, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::system_error(errno, std::generic_category(), "read " + path);
+    if (n == 0) changed_while_importing(path);
+    sink(buf.data(), static_cast<std::size_t>(n));
+    offset += static_cast<std::uint64_t>(n);
+  }
+}
+
+// The tree entry the hub would list for this file: the LFS rule decides which hash is the etag,
+// and only that one is computed.
+core::TreeEntry describe(const SourceFolder& source, const std::string& path) {
+  auto fd = source.open(path);
+  auto size = fd_size(fd.get(), path);
+  core::TreeEntry entry{path, size, {}, {}};
+  bool lfs = core::stored_in_lfs(path, size);
+  util::Hasher hasher(lfs ? util::HashKind::sha256 : util::HashKind::sha1);
+  if (!lfs) hasher.update("blob " + std::to_string(size) + std::string(1, '\0'));
+  read_range(fd.get(), path, 0, size, [&](const char* data, std::size_t n) { hasher.update(data, n); });
+  if (fd_size(fd.get(), path) != size) changed_while_importing(path);
+  auto digest = hasher.hex_digest();
+  if (lfs) {
+    entry.blob_id = core::lfs_pointer_blob_id(digest, size);
+    entry.lfs_sha256 = digest;
+  } else {
+    entry.blob_id = digest;
+  }
+  return entry;
+}
+
+// Copy `entry` into blobs/<etag> through a verified BlobWriter, under the blob's lock. False when
+// another process stored it meanwhile.
+bool store_blob(const core::CacheLayout& layout, const core::RepoRef& repo, const SourceFolder& source,
+                const core::TreeEntry& entry) {
+  auto etag = entry.etag();
+  util::FileLock lock(layout.lock_path(repo, etag));
+  if (core::blob_present(layout, repo, etag, entry.size)) return false;
+  auto fd = source.open(entry.path);
+  if (fd_size(fd.get(), entry.path) != entry.size) changed_while_importing(entry.path);
+  core::BlobWriter writer(layout, repo, etag, entry.size, core::BlobWriter::Mode::sequential);
+  auto offset = writer.resume_offset();
+  read_range(fd.get(), entry.path, offset, entry.size, [&](const char* data, std::size_t n) {
+    writer.write_at(offset, data, n);
+    offset += n;
+  });
+  try {
+    writer.commit();  // verifies the bytes against the etag computed earlier
+  } catch (const IntegrityError&) {
+    changed_while_importing(entry.path);
+  }
+  return true;
+}
+
+void check_request(const LocalImportRequest& request) {
+  if (!core::is_valid_repo_id(request.repo.id))
+    throw UsageError("invalid repo id '" + request.repo.id + "'", "give it as org/name, such as myorg/my-model");
+  core::validate_revision(request.revision);
+  if (core::is_commit_hash(request.revision) || request.revision.starts_with("refs/pr/"))
+    throw UsageError("cannot import as revision '" + request.revision + "'",
+                     "give a branch or tag name such as main; the commit id is derived from the files");
+}
+
+// A model folder must say it is one; datasets and spaces need only some file.
+void check_content(const LocalImportRequest& request, const std::vector<core::TreeEntry>& entries) {
+  auto where = "'" + request.source.string() + "'";
+  if (entries.empty())
+    throw UsageError("the folder to import " + where + " holds no files", "give the folder save_pretrained wrote");
+  if (request.repo.type != core::RepoType::model) return;
+  bool model = std::any_of(entries.begin(), entries.end(), [](const core::TreeEntry& e) {
+    return is_model_config(e.path) || is_weights_file(e.path);
+  });
+  if (!model)
+    throw UsageError(where + " holds no config.json (nor model_index.json or adapter_config.json) and no model weights",
+                     "import the folder save_pretrained or the Trainer wrote, or use --type dataset for data");
+}
+
+std::string plan_line(const core::TreeEntry& e, bool is_new) {
+  return std::string(is_new ? "store " : "reuse ") + e.path + " (" + std::to_string(e.size) + " bytes, " +
+         (e.lfs_sha256 ? "LFS " : "") + "blob " + e.etag() + ")";
+}
+
+}  // namespace
+
+std::string local_commit_id(std::vector<core::TreeEntry> entries) {
+  std::sort(entries.begin(), entries.end(), [](const core::TreeEntry& a, const core::TreeEntry& b) { return a.path < b.path; });
+  util::Hasher hasher(util::HashKind::sha1);
+  hasher.update(commit_id_domain);
+  for (const auto& e : entries) {
+    // Paths hold no NUL or newline (validate_repo_path), so this listing is unambiguous.
+    hasher.update(e.path + '\0' + e.etag() + '\0' + std::to_string(e.size) + '\n');
+  }
+  return hasher.hex_digest();
+}
+
+LocalImportResult import_local_folder(const core::CacheLayout& layout, const LocalImportRequest& request) {
+  check_request(request);
+  SourceFolder source(request.source, layout.root());
+  std::vector<core::TreeEntry> entries;
+  for (const auto& file : source.list()) entries.push_back(describe(source, file.path));
+  check_content(request, entries);
+
+  LocalImportResult result;
+  result.commit = local_commit_id(entries);
+  result.snapshot_path = layout.snapshot_dir(request.repo, result.commit);
+  result.previous_commit = core::read_ref(layout, request.repo, request.revision).value_or("");
+  result.files = entries.size();
+  for (const auto& e : entries) {
+    result.bytes += e.size;
+    if (e.path == "trainer_state.json" || e.path == "optimizer.pt") result.checkpoint = true;
+  }
+
+  // Identical content at several paths is one blob.
+  std::map<std::string, std::vector<const core::TreeEntry*>> paths_by_etag;
+  for (const auto& e : entries) paths_by_etag[e.etag()].push_back(&e);
+
+  if (request.dry_run) {
+    std::set<std::string> planned;  // etags already counted: a second path with that content reuses it
+    for (const auto& e : entries) {
+      bool is_new = planned.insert(e.etag()).second && !core::blob_present(layout, request.repo, e.etag(), e.size);
+      if (is_new) ++result.blobs_written;
+      result.plan.push_back(plan_line(e, is_new));
+    }
+    return result;
+  }
+
+  auto repo_dir = layout.repo_dir(request.repo);
+  fs::create_directories(repo_dir);
+  core::sweep_stale_temp_files(layout, request.repo);
+  if (request.write_cachedir_tag) layout.ensure_cachedir_tag();
+  bool symlinks = !request.disable_symlinks && util::supports_symlinks(repo_dir);
+
+  for (const auto& [etag, group] : paths_by_etag) {
+    std::vector<const core::TreeEntry*> to_link;
+    for (const auto* e : group) {
+      // Without links a present file is a complete copy of the same content (same commit, same path).
+      if (symlinks || !core::snapshot_file_present(layout, request.repo, result.commit, e->path)) to_link.push_back(e);
+    }
+    bool blob_is_new = false;
+    if (!to_link.empty() && !core::blob_present(layout, request.repo, etag, group.front()->size)) {
+      blob_is_new = store_blob(layout, request.repo, source, *group.front());
+      if (blob_is_new) ++result.blobs_written;
+    }
+    // Without links every path but the last gets a copy; the last takes the new blob itself.
+    for (std::size_t i = 0; i < to_link.size(); ++i) {
+      bool last = i + 1 == to_link.size();
+      core::link_snapshot_file(layout, request.repo, result.commit, to_link[i]->path, etag, symlinks,
+                               !symlinks && blob_is_new && last);
+    }
+  }
+  fs::create_directories(result.snapshot_path);
+  core::write_tree_cache(layout, request.repo, result.commit, entries);
+  core::write_ref(layout, request.repo, request.revision, result.commit);
+  return result;
+}
+
+}  // namespace hfcache::local_model
