@@ -1,0 +1,304 @@
+#include "archive/import_collect.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <system_error>
+
+#include "archive/member_path.hpp"
+#include "core/blob_store.hpp"
+#include "core/errors.hpp"
+#include "core/revision.hpp"
+#include "util/fs.hpp"
+#include "util/hash.hpp"
+
+namespace hfcache::archive {
+namespace fs = std::filesystem;
+
+Staging::~Staging() {
+  if (committed_) return;
+  std::error_code ec;
+  for (const auto& f : files_) fs::remove(f, ec);
+  for (auto it = created_dirs_.rbegin(); it != created_dirs_.rend(); ++it) fs::remove(*it, ec);  // only if empty
+}
+
+void Staging::ensure_blobs_dir(const core::RepoRef& repo) {
+  auto blobs = layout_.blobs_dir(repo);
+  std::error_code ec;
+  if (fs::is_directory(blobs, ec)) return;
+  std::vector<fs::path> missing;
+  for (auto p = blobs; !p.empty() && !fs::exists(fs::symlink_status(p, ec)); p = p.parent_path()) {
+    missing.push_back(p);
+    if (p == p.parent_path()) break;
+  }
+  fs::create_directories(blobs);
+  created_dirs_.insert(created_dirs_.end(), missing.rbegin(), missing.rend());
+}
+
+void Staging::remove(const fs::path& file) {
+  std::error_code ec;
+  fs::remove(file, ec);
+  files_.erase(file);
+}
+
+void Staging::commit() {
+  std::error_code ec;
+  for (const auto& f : files_) fs::remove(f, ec);
+  files_.clear();
+  committed_ = true;
+}
+
+namespace {
+
+// One copy buffer for the whole import: memory stays flat whatever the member sizes.
+constexpr std::size_t buffer_size = 1 << 20;
+constexpr std::size_t max_ref_size = 4096;
+constexpr std::size_t max_tree_size = 64u << 20;
+constexpr std::size_t head_size = 513;
+
+class Collector {
+ public:
+  Collector(const core::CacheLayout& layout, MemberSource& source, Staging& staging, ExpansionGuard& guard, bool dry_run)
+      : layout_(layout), source_(source), staging_(staging), guard_(guard), dry_run_(dry_run), buffer_(buffer_size) {}
+
+  Collected run() {
+    Member m;
+    bool first = true;
+    while (source_.next(m)) {
+      handle(m, first);
+      first = false;
+    }
+    return std::move(out_);
+  }
+
+ private:
+  void handle(const Member& m, bool first) {
+    auto name = normalize_member_name(m.name);
+    if (m.kind == Member::Kind::other) refuse("archive member '" + name + "' is a " + m.other_what);
+    if (name.empty() || m.kind == Member::Kind::directory) return;
+    auto place = locate_member(name);
+    if (!place) return outside_repo(m, name, first);
+    auto& input = out_.repos[place->repo.folder_name()];
+    input.repo = place->repo;
+    const auto& in_repo = place->in_repo;
+    if (m.kind == Member::Kind::symlink) return symlink(input, in_repo, name, m.link_target);
+    if (m.kind == Member::Kind::hardlink) return hardlink(input, in_repo, name, m.link_target);
+    // A regular file.
+    auto slash = in_repo.find('/');
+    auto top = in_repo.substr(0, slash);
+    auto rest = slash == std::string::npos ? std::string() : in_repo.substr(slash + 1);
+    if (top == "blobs") return blob(input, rest, name, m);
+    if (top == "refs") return ref(input, rest, name, m);
+    if (top == "snapshots") return snapshot_file(input, in_repo, name, m);
+    if (top == "trees") return tree(input, rest, name, m);
+    // .no_exist markers, stray files: not imported.
+  }
+
+  void outside_repo(const Member& m, const std::string& name, bool first) {
+    if (m.kind == Member::Kind::symlink) {
+      link_target_blob(name, m.link_target);  // refuses absolute and escaping targets
+      return;
+    }
+    if (m.kind == Member::Kind::hardlink) refuse("archive member '" + name + "' is a hard link outside any repo folder");
+    auto slash = name.rfind('/');
+    if (name.substr(slash == std::string::npos ? 0 : slash + 1) != manifest_name) return;
+    if (out_.manifest) refuse("the archive holds two manifests (" + name + ")");
+    auto text = read_small(m, max_manifest_size, name);
+    out_.manifest = parse_manifest(text);
+    out_.manifest_first = first;
+    std::uint64_t needed = 0;
+    for (const auto& r : out_.manifest->repos) {
+      std::set<std::string> seen;
+      for (const auto& [commit, files] : r.revisions)
+        for (const auto& f : files)
+          if (seen.insert(f.blob).second && !core::blob_present(layout_, r.repo, f.blob, f.size)) needed += f.size;
+    }
+    guard_.reserve(needed, "the archive");
+  }
+
+  void symlink(RepoInput& input, const std::string& in_repo, const std::string& name, const std::string& target) {
+    auto etag = link_target_blob(in_repo, target);  // refuses links that leave the repo folder
+    if (!in_repo.starts_with("snapshots/")) {
+      if (in_repo.starts_with("blobs/") || in_repo.starts_with("refs/") || in_repo.starts_with("trees/"))
+        refuse("archive member '" + name + "' is a link where a file belongs");
+      return;
+    }
+    if (!etag) refuse("snapshot link '" + name + "' -> '" + target + "' does not point into blobs/");
+    auto [commit, path] = snapshot_place(in_repo, name);
+    input.snapshots[commit][path] = SnapshotEntry{*etag, {}, false};
+  }
+
+  void hardlink(RepoInput& input, const std::string& in_repo, const std::string& name, const std::string& target) {
+    auto tname = normalize_member_name(target);
+    auto tplace = locate_member(tname);
+    if (!tplace || !(tplace->repo == input.repo))
+      refuse("archive member '" + name + "' is a hard link to '" + tname + "', outside its repo folder");
+    auto it = input.member_sha256.find(tplace->in_repo);
+    if (it == input.member_sha256.end())
+      refuse("archive member '" + name + "' is a hard link to '" + tname + "', which is no file before it");
+    if (!in_repo.starts_with("snapshots/")) return;
+    auto [commit, path] = snapshot_place(in_repo, name);
+    input.snapshots[commit][path] = SnapshotEntry{{}, it->second, false};
+  }
+
+  std::pair<std::string, std::string> snapshot_place(const std::string& in_repo, const std::string& name) {
+    auto rest = in_repo.substr(std::string_view("snapshots/").size());
+    auto slash = rest.find('/');
+    auto commit = rest.substr(0, slash);
+    if (!core::is_commit_hash(commit)) refuse("archive member '" + name + "': snapshots/" + commit + " is not a 40-hex commit");
+    if (slash == std::string::npos) refuse("archive member '" + name + "' is a file where a snapshot folder belongs");
+    auto path = rest.substr(slash + 1);
+    try {
+      core::validate_repo_path(path);
+    } catch (const UsageError& e) {
+      refuse("archive member '" + name + "': " + e.what());
+    }
+    return {commit, path};
+  }
+
+  void blob(RepoInput& input, const std::string& etag, const std::string& name, const Member& m) {
+    if (!core::is_etag(etag)) return;  // .incomplete leftovers, lock files, ...
+    input.blob_members.insert(etag);
+    if (m.size && core::blob_present(layout_, input.repo, etag, *m.size)) return;  // never written again
+    const auto& c = stage(input, m, name, etag);
+    input.member_sha256["blobs/" + etag] = c.sha256;
+    bool ok = etag.size() == 64 ? c.sha256 == etag : c.sha1.empty() || c.sha1 == etag;
+    if (!ok)
+      throw IntegrityError("blob " + etag + " of " + input.repo.display() + " in the archive does not match its name (" +
+                               name + ")",
+                           "the archive is damaged or was tampered with; nothing was imported");
+  }
+
+  void ref(RepoInput& input, const std::string& ref_name, const std::string& name, const Member& m) {
+    try {
+      core::validate_revision(ref_name);
+    } catch (const UsageError& e) {
+      refuse("archive member '" + name + "': " + e.what());
+    }
+    auto text = read_small(m, max_ref_size, name);
+    auto first = text.find_first_not_of(" \t\r\n");
+    auto last = text.find_last_not_of(" \t\r\n");
+    auto commit = first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
+    if (!core::is_commit_hash(commit)) refuse("ref '" + name + "' does not hold a 40-hex commit");
+    input.refs[ref_name] = commit;
+  }
+
+  void tree(RepoInput& input, const std::string& file, const std::string& name, const Member& m) {
+    if (!file.ends_with(".json") || !core::is_commit_hash(file.substr(0, file.size() - 5))) return;
+    input.trees[file.substr(0, 40)] = read_small(m, max_tree_size, name);
+  }
+
+  void snapshot_file(RepoInput& input, const std::string& full_in_repo, const std::string& name, const Member& m) {
+    auto [commit, path] = snapshot_place(full_in_repo, name);
+    // The manifest came first and names a blob the cache already has: no need to read the copy.
+    if (out_.manifest) {
+      if (const auto* r = out_.manifest->find(input.repo)) {
+        auto rev = r->revisions.find(commit);
+        if (rev != r->revisions.end())
+          for (const auto& f : rev->second)
+            if (f.path == path && core::blob_present(layout_, input.repo, f.blob, f.size)) {
+              input.snapshots[commit][path] = SnapshotEntry{{}, {}, true};
+              return;
+            }
+      }
+    }
+    const auto& c = stage(input, m, name, {});
+    input.member_sha256[full_in_repo] = c.sha256;
+    input.snapshots[commit][path] = SnapshotEntry{{}, c.sha256, false};
+  }
+
+  std::string read_small(const Member& m, std::uint64_t cap, const std::string& name) {
+    if (m.size && *m.size > cap) refuse("archive member '" + name + "' is too large (" + std::to_string(*m.size) + " bytes)");
+    std::string text;
+    while (auto n = source_.read(buffer_.data(), buffer_.size())) {
+      text.append(buffer_.data(), n);
+      if (text.size() > cap) refuse("archive member '" + name + "' is too large");
+    }
+    guard_.produced(text.size(), source_.consumed_bytes(), source_.is_archive(), name);
+    return text;
+  }
+
+  // Stream a file member into a temp file in the repo's blobs/, hashing it on the way.
+  const Content& stage(RepoInput& input, const Member& m, const std::string& name, const std::string& etag_hint) {
+    if (m.size) guard_.announce(*m.size, name);
+    util::UniqueFd fd;
+    fs::path tmp;
+    if (!dry_run_) {
+      staging_.ensure_blobs_dir(input.repo);
+      tmp = layout_.blobs_dir(input.repo) /
+            ((etag_hint.empty() ? "import-" + util::random_hex(16) : etag_hint) + "." + util::random_hex(8) + ".incomplete");
+      fd = util::UniqueFd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+      if (!fd) throw std::system_error(errno, std::generic_category(), "create " + tmp.string());
+      staging_.track(tmp);
+    }
+    Content c;
+    util::Hasher sha256(util::HashKind::sha256);
+    std::optional<util::Hasher> sha1;
+    if (m.size) {
+      sha1.emplace(util::HashKind::sha1);
+      sha1->update("blob " + std::to_string(*m.size) + std::string(1, '\0'));
+    }
+    while (auto n = source_.read(buffer_.data(), buffer_.size())) {
+      c.size += n;
+      if (m.size && c.size > *m.size) refuse("archive member '" + name + "' holds more bytes than it announces");
+      guard_.produced(n, source_.consumed_bytes(), source_.is_archive(), name);
+      sha256.update(buffer_.data(), n);
+      if (sha1) sha1->update(buffer_.data(), n);
+      if (c.head.size() < head_size) c.head.append(buffer_.data(), std::min(n, head_size - c.head.size()));
+      for (std::size_t done = 0; fd && done < n;) {
+        ssize_t w = ::write(fd.get(), buffer_.data() + done, n - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) {
+          if (errno == ENOSPC) refuse("the cache's file system is full (while writing " + name + ")");
+          throw std::system_error(errno, std::generic_category(), "write " + tmp.string());
+        }
+        done += static_cast<std::size_t>(w);
+      }
+    }
+    if (m.size && c.size != *m.size) refuse("archive member '" + name + "' is shorter than it announces (truncated?)");
+    c.sha256 = sha256.hex_digest();
+    if (sha1) c.sha1 = sha1->hex_digest();
+    if (fd) {
+      if (::fsync(fd.get()) != 0) throw std::system_error(errno, std::generic_category(), "fsync " + tmp.string());
+      fd = util::UniqueFd();
+      if (c.sha1.empty()) c.sha1 = util::hash_file(tmp.string()).git_sha1;
+      if (etag_hint.empty()) {  // name it by its content now that it is known
+        auto named = layout_.blobs_dir(input.repo) / (c.sha256 + "." + util::random_hex(8) + ".incomplete");
+        fs::rename(tmp, named);
+        staging_.forget(tmp);
+        staging_.track(named);
+        tmp = named;
+      }
+      c.staged = tmp;
+    }
+    auto existing = input.contents.find(c.sha256);
+    if (existing != input.contents.end()) {  // the same bytes again (dereferenced copies)
+      if (!c.staged.empty()) staging_.remove(c.staged);
+      return existing->second;
+    }
+    if (!c.staged.empty() && (core::blob_present(layout_, input.repo, c.sha256, c.size) ||
+                              (!c.sha1.empty() && core::blob_present(layout_, input.repo, c.sha1, c.size)))) {
+      staging_.remove(c.staged);  // the cache has it already
+      c.staged.clear();
+    }
+    if (!c.sha1.empty()) input.sha1_to_sha256[c.sha1] = c.sha256;
+    return input.contents.emplace(c.sha256, std::move(c)).first->second;
+  }
+
+  const core::CacheLayout& layout_;
+  MemberSource& source_;
+  Staging& staging_;
+  ExpansionGuard& guard_;
+  bool dry_run_;
+  std::vector<char> buffer_;
+  Collected out_;
+};
+
+}  // namespace
+
+Collected collect_members(const core::CacheLayout& layout, MemberSource& source, Staging& staging,
+                          ExpansionGuard& guard, bool dry_run) {
+  return Collector(layout, source, staging, guard, dry_run).run();
+}
+
+}  // namespace hfcache::archive

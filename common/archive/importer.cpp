@@ -1,0 +1,116 @@
+#include "archive/importer.hpp"
+
+#include "archive/import_collect.hpp"
+#include "archive/import_source.hpp"
+#include "archive/member_path.hpp"
+#include "core/blob_store.hpp"
+#include "core/refs.hpp"
+#include "core/snapshot.hpp"
+#include "util/fs.hpp"
+
+namespace hfcache::archive {
+namespace fs = std::filesystem;
+
+namespace {
+
+RepoImportReport summarize(const PlannedRepo& p) {
+  RepoImportReport r;
+  r.repo = p.repo;
+  r.commits = p.commits;
+  for (const auto& [etag, b] : p.blobs) {
+    if (b.present) {
+      ++r.blobs_present;
+    } else {
+      ++r.blobs_new;
+      r.bytes_new += b.size;
+    }
+  }
+  r.refs = p.refs;
+  r.trees_written = p.trees.size();
+  r.missing = p.missing;
+  return r;
+}
+
+bool link_is_correct(const core::CacheLayout& layout, const PlannedRepo& p, const PlannedLink& l, bool symlinks) {
+  std::error_code ec;
+  auto file = layout.snapshot_file(p.repo, l.commit, l.path);
+  if (!symlinks) return fs::is_regular_file(fs::symlink_status(file, ec));
+  return fs::is_symlink(fs::symlink_status(file, ec)) &&
+         fs::read_symlink(file, ec).string() == core::snapshot_link_target(l.path, l.etag);
+}
+
+// Phase 3 for one repo: blobs, then links, listings and refs (a ref last: it makes the revision
+// visible to branch lookups, so it goes in only when its snapshot is complete).
+void commit_repo(const core::CacheLayout& layout, const PlannedRepo& p, const ImportOptions& options,
+                 Staging& staging, RepoImportReport& report, bool& changed) {
+  bool renamed = false;
+  for (const auto& [etag, b] : p.blobs) {
+    if (b.present || b.staged.empty()) continue;
+    auto final_path = layout.blob_path(p.repo, etag);
+    if (core::blob_present(layout, p.repo, etag, b.size)) continue;  // a concurrent writer was first
+    fs::rename(b.staged, final_path);
+    staging.forget(b.staged);
+    renamed = changed = true;
+  }
+  if (renamed) util::fsync_dir(layout.blobs_dir(p.repo));
+  for (const auto& l : p.links) {
+    if (link_is_correct(layout, p, l, options.symlinks)) {
+      ++report.links_ok;
+      continue;
+    }
+    core::link_snapshot_file(layout, p.repo, l.commit, l.path, l.etag, options.symlinks, false);
+    ++report.links_created;
+    changed = true;
+  }
+  for (const auto& [commit, text] : p.trees) {
+    auto path = layout.tree_cache_path(p.repo, commit);
+    fs::create_directories(path.parent_path());
+    util::atomic_write_file(path, text);
+    changed = true;
+  }
+  for (const auto& r : p.refs) {
+    if (r.action != PlannedRef::Action::set && r.action != PlannedRef::Action::moved) continue;
+    auto path = layout.ref_path(p.repo, r.name);
+    fs::create_directories(path.parent_path());
+    core::write_ref(layout, p.repo, r.name, r.commit);
+    changed = true;
+  }
+}
+
+}  // namespace
+
+ImportReport import_into_cache(const core::CacheLayout& layout, const fs::path& source, const ImportOptions& options) {
+  ImportReport report;
+  report.source = source.string();
+  report.dry_run = options.dry_run;
+  auto members = open_member_source(source);
+  report.archive = members->is_archive();
+  ExpansionGuard guard(options.limits, layout.root());
+  Staging staging(layout);
+  auto collected = collect_members(layout, *members, staging, guard, options.dry_run);
+  members.reset();
+  if (collected.repos.empty() && !collected.manifest)
+    refuse(source.string() + " holds no repo folder (models--org--name, datasets--org--name, spaces--org--name)");
+  auto plan = plan_import(layout, collected, options.force_refs);
+  report.manifest = plan.manifest;
+  report.warnings = plan.warnings;
+  for (const auto& p : plan.repos) {
+    report.repos.push_back(summarize(p));
+    if (options.dry_run) {
+      auto& r = report.repos.back();
+      for (const auto& l : p.links) (link_is_correct(layout, p, l, options.symlinks) ? r.links_ok : r.links_created)++;
+      bool refs_change = false;
+      for (const auto& ref : r.refs)
+        refs_change |= ref.action == PlannedRef::Action::set || ref.action == PlannedRef::Action::moved;
+      report.changed |= r.blobs_new > 0 || r.links_created > 0 || r.trees_written > 0 || refs_change;
+    }
+  }
+  if (options.dry_run) return report;
+  for (std::size_t i = 0; i < plan.repos.size(); ++i)
+    commit_repo(layout, plan.repos[i], options, staging, report.repos[i], report.changed);
+  staging.commit();
+  if (report.changed && options.write_cachedir_tag) layout.ensure_cachedir_tag();
+  return report;
+}
+
+}  // namespace hfcache::archive
