@@ -1,5 +1,10 @@
 #include "archive/import_collect.hpp"
 
+#include <variant>
+
+#include "repair/link_target.hpp"
+#include "repair/lnk_parser.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -117,7 +122,8 @@ class Collector {
   }
 
   void symlink(RepoInput& input, const std::string& in_repo, const std::string& name, const std::string& target) {
-    auto etag = link_target_blob(in_repo, target);  // refuses links that leave the repo folder
+    // Refuses links that leave the repo folder; accepts Windows-absolute links into this repo's blobs/.
+    auto etag = link_target_blob(in_repo, target, input.repo.folder_name());
     if (!in_repo.starts_with("snapshots/")) {
       if (in_repo.starts_with("blobs/") || in_repo.starts_with("refs/") || in_repo.starts_with("trees/"))
         refuse("archive member '" + name + "' is a link where a file belongs");
@@ -201,6 +207,20 @@ class Collector {
               return;
             }
       }
+    }
+    // A Windows shell shortcut <name>.lnk standing for <name>: read its target, never follow it.
+    if (path.ends_with(".lnk") && m.size && *m.size <= repair::max_lnk_bytes) {
+      auto text = read_small(m, repair::max_lnk_bytes, name);
+      auto parsed = repair::parse_lnk(std::string_view(text));
+      std::optional<std::string> etag;
+      if (const auto* target = std::get_if<repair::LnkTarget>(&parsed)) etag = repair::blob_name_of(target->path);
+      auto real = path.substr(0, path.size() - 4);
+      if (!etag) {
+        out_.warnings.push_back(name + " is a shortcut to no blob of this repo; left out");
+      } else if (!input.snapshots[commit].count(real)) {
+        input.snapshots[commit][real] = SnapshotEntry{*etag, {}, false};
+      }
+      return;
     }
     const auto& c = stage(input, m, name, {});
     input.member_sha256[full_in_repo] = c.sha256;

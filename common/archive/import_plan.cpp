@@ -162,9 +162,14 @@ class Planner {
     auto it = input.contents.find(entry.sha256);
     if (it == input.contents.end()) return {};
     const auto& c = it->second;
-    if (listing)
-      if (auto l = listing->find(path); l != listing->end() && (l->second == c.sha256 || l->second == c.sha1))
-        return l->second;
+    if (listing) {
+      if (auto l = listing->find(path); l != listing->end()) {
+        if (l->second == c.sha256 || l->second == c.sha1) return l->second;
+        // The listing names another blob: these bytes are a placeholder, a text link or a corrupt
+        // copy. Link the listed blob if the archive or the cache has it, else leave the entry out.
+        return find_blob(input, l->second, std::nullopt) ? l->second : std::string{};
+      }
+    }
     if (auto target = text_link_target(c.head); target && c.size == c.head.size()) {
       auto etag = link_target_blob("snapshots/" + commit + "/" + path, *target);
       if (etag && find_blob(input, *etag, std::nullopt)) return *etag;

@@ -1,5 +1,7 @@
 #include "archive/importer.hpp"
 
+#include <map>
+
 #include "archive/import_collect.hpp"
 #include "archive/import_source.hpp"
 #include "archive/member_path.hpp"
@@ -44,12 +46,23 @@ bool link_is_correct(const core::CacheLayout& layout, const PlannedRepo& p, cons
 void commit_repo(const core::CacheLayout& layout, const PlannedRepo& p, const ImportOptions& options,
                  Staging& staging, RepoImportReport& report, bool& changed) {
   bool renamed = false;
+  // The same bytes may be needed under both of their names (sha256 and git sha1, when paths of one
+  // content fall on both sides of the LFS rules): the second name gets a copy of the first.
+  std::map<fs::path, fs::path> moved;  // staged file -> the blob it became
   for (const auto& [etag, b] : p.blobs) {
     if (b.present || b.staged.empty()) continue;
     auto final_path = layout.blob_path(p.repo, etag);
     if (core::blob_present(layout, p.repo, etag, b.size)) continue;  // a concurrent writer was first
-    fs::rename(b.staged, final_path);
-    staging.forget(b.staged);
+    if (auto first = moved.find(b.staged); first != moved.end()) {
+      auto tmp = final_path;
+      tmp += "." + util::random_hex(8) + ".incomplete";
+      fs::copy_file(first->second, tmp);
+      fs::rename(tmp, final_path);
+    } else {
+      fs::rename(b.staged, final_path);
+      staging.forget(b.staged);
+      moved.emplace(b.staged, final_path);
+    }
     renamed = changed = true;
   }
   if (renamed) util::fsync_dir(layout.blobs_dir(p.repo));

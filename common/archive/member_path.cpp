@@ -77,13 +77,22 @@ std::optional<MemberPlace> locate_member(std::string_view normalized) {
   return std::nullopt;
 }
 
-std::optional<std::string> link_target_blob(std::string_view link_in_repo, std::string_view target) {
+std::optional<std::string> link_target_blob(std::string_view link_in_repo, std::string_view target,
+                                            std::string_view repo_folder) {
   std::string t(target);
   for (auto& c : t)
     if (c == '\\') c = '/';
   std::string shown = "link '" + printable(link_in_repo) + "' -> '" + printable(target) + "'";
   if (t.empty()) refuse(shown + " has an empty target");
-  if (t.front() == '/' || has_drive_letter(t)) refuse(shown + " points at an absolute path");
+  if (t.front() == '/' || has_drive_letter(t)) {
+    if (!repo_folder.empty()) {
+      std::string tail = "/" + std::string(repo_folder) + "/blobs/";
+      auto at = t.rfind(tail);
+      if (at != std::string::npos && core::is_etag(std::string_view(t).substr(at + tail.size())))
+        return t.substr(at + tail.size());
+    }
+    refuse(shown + " points at an absolute path");
+  }
   auto parts = split(link_in_repo);
   if (!parts.empty()) parts.pop_back();  // the link's folder
   for (const auto& part : split(t)) {

@@ -32,8 +32,12 @@ std::optional<MemberPlace> locate_member(std::string_view normalized);
 // Where a snapshot link leads. `link_in_repo` is "snapshots/<commit>/<path>", `target` the link text
 // as stored (backslashes allowed). Returns the etag for a link into blobs/<etag>; nullopt for a link
 // that stays in the repo folder but does not name a blob. Refuses absolute targets and targets that
-// leave the repo folder.
-std::optional<std::string> link_target_blob(std::string_view link_in_repo, std::string_view target);
+// leave the repo folder. With `repo_folder` (models--org--name), an absolute target that ends in
+// <repo_folder>/blobs/<etag> (C:\...\hub\models--org--name\blobs\<etag>, UNC, /mnt/c/..., another
+// machine's cache) is the copied-from-Windows damage of cache-damage.md: it names that blob (it is
+// never followed). Any other absolute target is refused.
+std::optional<std::string> link_target_blob(std::string_view link_in_repo, std::string_view target,
+                                            std::string_view repo_folder = {});
 
 // A small file holding a link's text (git checkouts with core.symlinks=false, some copy tools):
 // "../../blobs/<etag>" with '/' or '\', surrounding whitespace allowed. nullopt if it is not one.

@@ -64,3 +64,16 @@ TEST_SUITE("archive_member_path") {
     CHECK(guess_etag("big.txt", 20u << 20, s256, s1) == s256);
   }
 }
+
+TEST_SUITE("archive_member_path") {
+  TEST_CASE("absolute links copied from Windows name a blob of their own repo, never anything else") {
+    const std::string etag(64, 'a');
+    const std::string folder = "models--hfl--rbt3";
+    CHECK(link_target_blob("snapshots/c/x", "C:\\Users\\me\\.cache\\huggingface\\hub\\" + folder + "\\blobs\\" + etag, folder) == etag);
+    CHECK(link_target_blob("snapshots/c/x", "\\\\nas\\share\\hub\\" + folder + "\\blobs\\" + etag, folder) == etag);
+    CHECK(link_target_blob("snapshots/c/x", "/mnt/c/Users/me/hub/" + folder + "/blobs/" + etag, folder) == etag);
+    CHECK_THROWS_AS(link_target_blob("snapshots/c/x", "/etc/passwd", folder), hfcache::UsageError);
+    CHECK_THROWS_AS(link_target_blob("snapshots/c/x", "/x/models--other--repo/blobs/" + etag, folder), hfcache::UsageError);
+    CHECK_THROWS_AS(link_target_blob("snapshots/c/x", "C:\\x\\" + folder + "\\blobs\\" + etag), hfcache::UsageError);
+  }
+}
