@@ -21,10 +21,14 @@ constexpr const char* version = "0.1.0";
 constexpr const char* usage =
     "usage: hfcache COMMAND [ARGS]\n"
     "\n"
-    "  pull REPO      download a revision into the cache and print its snapshot folder\n"
-    "  path REPO [F]  print where a snapshot or file lives (offline, from the cache)\n"
-    "  ls             list the repos in the cache\n"
-    "  show REPO      refs, revisions and files of one repo\n"
+    "  pull REPO        download a revision into the cache and print its snapshot folder\n"
+    "  path REPO [F]    print where a snapshot or file lives (offline, from the cache)\n"
+    "  ls               list the repos in the cache\n"
+    "  show REPO        refs, revisions and files of one repo (and Trainer checkpoint details)\n"
+    "  verify [REPO]    check every snapshot file and blob; exit 6 on damage\n"
+    "  repair           fix a copied cache in place (links, shortcuts, copies, refs)\n"
+    "  export REPO...   write a portable archive (.tar, .tar.gz, .tar.zst)\n"
+    "  import SOURCE    merge an archive, a copied cache folder, or a local model (--as ORG/NAME)\n"
     "\n"
     "Run `hfcache COMMAND --help` for the options of a command. The cache is $HF_HUB_CACHE,\n"
     "else $HF_HOME/hub, else ~/.cache/huggingface/hub, as huggingface_hub uses it.\n";
@@ -63,7 +67,7 @@ int main(int argc, char** argv) {
     if (it != commands.end()) return it->second(args);
     if (std::find(later.begin(), later.end(), name) != later.end())
       throw Error(ExitCode::failure, "`hfcache " + name + "` is not available in this version",
-                  "this build has pull, path, ls and show");
+                  "this build has pull, path, ls, show, verify, repair, export and import");
     throw UsageError("unknown command '" + name + "'", "run `hfcache --help` for the commands");
   } catch (const Error& e) {
     print_error(e.what(), e.hint());
