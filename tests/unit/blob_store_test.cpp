@@ -10,17 +10,14 @@
 #include "util/file_lock.hpp"
 #include "util/fs.hpp"
 #include "util/hash.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace hfcache;
 using namespace hfcache::core;
 namespace fs = std::filesystem;
 
 namespace {
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("hfcache-test-" + util::random_hex(8));
-  TempDir() { fs::create_directories(path); }
-  ~TempDir() { fs::remove_all(path); }
-};
+using hfcache::test_support::TempDir;
 std::string content(std::size_t n) {
   std::string s(n, '\0');
   for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 131 + 7) % 251);

@@ -10,17 +10,14 @@
 #include "local_model/local_import.hpp"
 #include "util/fs.hpp"
 #include "util/hash.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace hfcache;
 using namespace hfcache::local_model;
 namespace fs = std::filesystem;
 
 namespace {
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("hfcache-test-" + util::random_hex(8));
-  TempDir() { fs::create_directories(path); }
-  ~TempDir() { fs::remove_all(path); }
-};
+using hfcache::test_support::TempDir;
 void write(const fs::path& p, const std::string& content) {
   fs::create_directories(p.parent_path());
   std::ofstream(p, std::ios::binary) << content;

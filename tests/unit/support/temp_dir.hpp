@@ -1,0 +1,22 @@
+#pragma once
+// A fresh folder under the system temp folder, removed with everything in it on destruction.
+#include <filesystem>
+#include <system_error>
+
+#include "util/fs.hpp"
+
+namespace hfcache::test_support {
+
+struct TempDir {
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("hfcache-test-" + hfcache::util::random_hex(8));
+  TempDir() { std::filesystem::create_directories(path); }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+};
+
+}  // namespace hfcache::test_support
