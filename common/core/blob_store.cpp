@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <system_error>
 #include <vector>
 
@@ -66,6 +67,39 @@ BlobWriter::BlobWriter(const CacheLayout& layout, const RepoRef& repo, std::stri
   resume_offset_ = trusted_prefix(fd_.get(), size_);
   if (::ftruncate(fd_.get(), static_cast<off_t>(resume_offset_)) != 0) throw_errno("truncate " + writing_.string());
   hash_from_disk(resume_offset_);  // so a write at the resume point keeps hashing from the buffer
+  ready_ = resume_offset_;
+  if (mode_ == Mode::sequential_pipelined) hash_thread_ = std::thread([this] { hasher_loop(); });
+}
+
+void BlobWriter::hasher_loop() {
+  std::unique_lock lock(hash_mutex_);
+  while (true) {
+    hash_cv_.wait(lock, [this] { return stop_hashing_ || (ready_ > hashed_ && !hash_error_); });
+    if (ready_ > hashed_ && !hash_error_) {
+      auto target = ready_;
+      lock.unlock();  // only this thread touches hasher_ and hashed_ in this mode
+      try {
+        hash_from_disk(target);
+      } catch (...) {
+        lock.lock();
+        hash_error_ = std::current_exception();
+        continue;
+      }
+      lock.lock();
+      continue;
+    }
+    if (stop_hashing_) return;
+  }
+}
+
+void BlobWriter::stop_hasher() {
+  if (!hash_thread_.joinable()) return;
+  {
+    std::lock_guard lock(hash_mutex_);
+    stop_hashing_ = true;
+  }
+  hash_cv_.notify_all();
+  hash_thread_.join();  // it hashes what is ready before it stops
 }
 
 void BlobWriter::adopt_leftovers() {
@@ -88,6 +122,7 @@ void BlobWriter::adopt_leftovers() {
 }
 
 BlobWriter::~BlobWriter() {
+  stop_hasher();
   if (done_ || !fd_) return;
   // Keep only what is known good (hashed), under the shared name, for the next run.
   if (::ftruncate(fd_.get(), static_cast<off_t>(hashed_)) != 0) return;
@@ -107,6 +142,15 @@ void BlobWriter::write_at(std::uint64_t offset, const char* data, std::size_t si
     }
     done += static_cast<std::size_t>(n);
   }
+  if (mode_ == Mode::sequential_pipelined) {
+    {
+      std::lock_guard lock(hash_mutex_);
+      if (offset != ready_) return;
+      ready_ += size;
+    }
+    hash_cv_.notify_one();
+    return;
+  }
   std::lock_guard lock(hash_mutex_);
   if (offset == hashed_) {
     hasher_.update(data, size);
@@ -115,6 +159,14 @@ void BlobWriter::write_at(std::uint64_t offset, const char* data, std::size_t si
 }
 
 void BlobWriter::contiguous_upto(std::uint64_t end) {
+  if (mode_ == Mode::sequential_pipelined) {
+    {
+      std::lock_guard lock(hash_mutex_);
+      ready_ = std::max(ready_, end);
+    }
+    hash_cv_.notify_one();
+    return;
+  }
   std::lock_guard lock(hash_mutex_);
   hash_from_disk(end);
 }
@@ -134,6 +186,8 @@ void BlobWriter::hash_from_disk(std::uint64_t end) {
 }
 
 void BlobWriter::commit() {
+  stop_hasher();
+  if (hash_error_) std::rethrow_exception(hash_error_);
   struct stat st {}, by_path {};
   if (::fstat(fd_.get(), &st) != 0) throw_errno("stat " + writing_.string());
   auto on_disk = static_cast<std::uint64_t>(st.st_size);

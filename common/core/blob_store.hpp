@@ -13,13 +13,16 @@
 //     (less one file-system block, since holes start at block boundaries) is trusted.
 // The final hash check catches anything a crash of the machine may have left behind.
 // Hashing is inline (from the buffer being written) where bytes arrive in order, and reads the
-// bytes back from the page cache where ranges complete out of order (measured on 2 cores: cheaper
-// than a separate hashing thread, which competes with the receiving one).
+// bytes back from the page cache where ranges complete out of order. Large sequential blobs may be
+// hashed by a thread of their own that follows the written bytes, so receiving and hashing overlap.
 // The caller holds the blob's FileLock while a BlobWriter exists.
+#include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "core/cache_layout.hpp"
 #include "util/fs.hpp"
@@ -29,7 +32,7 @@ namespace hfcache::core {
 
 class BlobWriter {
  public:
-  enum class Mode { sequential, ranged };
+  enum class Mode { sequential, sequential_pipelined, ranged };
 
   // Opens the .incomplete file (adopting the best prefix left by an earlier run). A file longer
   // than `size` is started afresh.
@@ -58,6 +61,8 @@ class BlobWriter {
   void adopt_leftovers();
   void hash_from_disk(std::uint64_t end);
   void discard();
+  void hasher_loop();
+  void stop_hasher();
 
   std::filesystem::path incomplete_;  // blobs/<etag>.incomplete: the shared, resumable prefix
   std::filesystem::path writing_;     // the file written now: incomplete_ or a private name
@@ -71,6 +76,12 @@ class BlobWriter {
   util::EtagHasher hasher_;
   std::uint64_t hashed_ = 0;
   bool done_ = false;
+  // sequential_pipelined: the hasher thread alone touches hasher_/hashed_ and follows ready_.
+  std::uint64_t ready_ = 0;     // bytes known on disk; under hash_mutex_
+  bool stop_hashing_ = false;   // under hash_mutex_
+  std::exception_ptr hash_error_;
+  std::condition_variable hash_cv_;
+  std::thread hash_thread_;
 };
 
 // True if blobs/<etag> exists as a regular file of `size` bytes.

@@ -77,6 +77,8 @@ namespace {
 // Received bytes are gathered into this much before each pwrite: one syscall per MiB, not per 4 KiB
 // read, and progress is reported at the same pace.
 constexpr std::size_t write_buffer_size = 1 << 20;
+// Below this a hashing thread costs more than it overlaps.
+constexpr std::uint64_t pipelined_hash_threshold = 16ull << 20;
 // Blocks this large (the direct transport reads up to 1 MiB at once) are written as they come,
 // without the copy into the buffer.
 constexpr std::size_t direct_write_size = 256 << 10;
@@ -187,8 +189,11 @@ class Run {
       return;
     }
     bool split = f.size >= options_.parallel_threshold && options_.max_workers > 1;
-    job.writer = std::make_unique<core::BlobWriter>(layout_, repo_, f.etag, f.size,
-                                                    split ? core::BlobWriter::Mode::ranged : core::BlobWriter::Mode::sequential);
+    // Large files received as one stream are hashed by a thread of their own, beside the receiver.
+    auto mode = split ? core::BlobWriter::Mode::ranged
+                : f.size >= pipelined_hash_threshold ? core::BlobWriter::Mode::sequential_pipelined
+                                                     : core::BlobWriter::Mode::sequential;
+    job.writer = std::make_unique<core::BlobWriter>(layout_, repo_, f.etag, f.size, mode);
     std::uint64_t start = job.writer->resume_offset();
     job.frontier = start;
     progress_.file_started(f.path, start, f.size);
@@ -235,7 +240,7 @@ class Run {
 
   void fetch_chunk(Job& job, std::size_t index) {
     const TransferFile& f = *job.file;
-    auto [begin, end] = job.chunks[index];
+    const auto begin = job.chunks[index].first, end = job.chunks[index].second;  // no structured binding: clang < 16 cannot capture one
     std::uint64_t pos = begin;       // bytes received so far (written or buffered)
     std::uint64_t flushed = begin;   // bytes written to disk
     std::vector<char> buffer;

@@ -160,3 +160,37 @@ TEST_SUITE("file_lock") {
     CHECK(second_has_it.load());
   }
 }
+
+TEST_SUITE("blob_store") {
+  TEST_CASE("pipelined hashing: a hashing thread follows the writes") {
+    TempDir t;
+    CacheLayout layout(t.path);
+    RepoRef repo{RepoType::model, "org/x"};
+    auto data = content(5 << 20);
+    auto etag = util::sha256_hex(data);
+    {
+      BlobWriter w(layout, repo, etag, data.size(), BlobWriter::Mode::sequential_pipelined);
+      w.write_at(0, data.data(), 1 << 20);
+    }  // interrupted: the hashed prefix stays
+    BlobWriter w(layout, repo, etag, data.size(), BlobWriter::Mode::sequential_pipelined);
+    CHECK(w.resume_offset() == (1u << 20));
+    for (std::size_t off = 1 << 20; off < data.size(); off += 4096)
+      w.write_at(off, data.data() + off, std::min<std::size_t>(4096, data.size() - off));
+    w.contiguous_upto(data.size());
+    w.commit();
+    CHECK(blob_present(layout, repo, etag, data.size()));
+  }
+
+  TEST_CASE("pipelined hashing still refuses corrupt bytes") {
+    TempDir t;
+    CacheLayout layout(t.path);
+    RepoRef repo{RepoType::model, "org/x"};
+    auto data = content(3 << 20);
+    auto etag = util::sha256_hex(data);
+    data[12345] ^= 0x40;
+    BlobWriter w(layout, repo, etag, data.size(), BlobWriter::Mode::sequential_pipelined);
+    w.write_at(0, data.data(), data.size());
+    CHECK_THROWS_AS(w.commit(), IntegrityError);
+    CHECK_FALSE(fs::exists(layout.blob_path(repo, etag)));
+  }
+}
