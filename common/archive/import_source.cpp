@@ -1,5 +1,7 @@
 #include "archive/import_source.hpp"
 
+#include <memory>
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
@@ -23,7 +25,7 @@ constexpr std::size_t read_block_size = 64 << 10;
 
 class LibarchiveSource final : public MemberSource {
  public:
-  explicit LibarchiveSource(const fs::path& file) : a_(archive_read_new()), file_(file) {
+  explicit LibarchiveSource(const fs::path& file) : owner_(archive_read_new()), a_(owner_.get()), file_(file) {
     if (!a_) throw std::bad_alloc();
     Utf8LocaleScope utf8;
     archive_read_support_filter_all(a_);
@@ -31,7 +33,6 @@ class LibarchiveSource final : public MemberSource {
     archive_read_support_format_zip(a_);
     if (archive_read_open_filename(a_, file.c_str(), read_block_size) != ARCHIVE_OK) damaged("cannot open it");
   }
-  ~LibarchiveSource() override { archive_read_free(a_); }
 
   bool next(Member& out) override {
     Utf8LocaleScope utf8;
@@ -92,6 +93,11 @@ class LibarchiveSource final : public MemberSource {
     refuse(file_.string() + " is damaged, truncated or not an archive: " + what + (msg ? std::string(" (") + msg + ")" : ""));
   }
 
+  // Owns the handle, so a constructor that throws (an unreadable file) frees it too.
+  struct Free {
+    void operator()(struct ::archive* a) const { archive_read_free(a); }
+  };
+  std::unique_ptr<struct ::archive, Free> owner_;
   struct ::archive* a_;
   fs::path file_;
 };

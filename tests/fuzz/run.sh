@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Fuzz the .lnk parser for N seconds (default 30):
-#   1. build tests/fuzz with clang into build-fuzz/: lnk_parser_fuzz (libFuzzer + ASan + UBSan) and
-#      lnk_parser_tests (the doctest suite under the same sanitizers);
-#   2. run lnk_parser_tests, which also writes the seed corpus (valid shortcuts of every form) to build-fuzz/seeds;
-#   3. fuzz from build-fuzz/corpus (kept between runs) and the seeds; a crashing input lands in build-fuzz/crashes/.
-# Usage: tests/fuzz/run.sh [SECONDS]. Exits non-zero on a failed test or a crash.
-# Needs clang, libFuzzer, cmake, ninja and doctest; on Debian 12 the missing ones are installed
-# (libFuzzer for clang-14 is in libclang-rt-14-dev, which `apt-get install clang` only recommends).
+# Fuzz the .lnk parser and the archive importer, N seconds in total (default 30), split between them:
+#   1. build tests/fuzz with clang into build-fuzz/: lnk_parser_fuzz and archive_import_fuzz (libFuzzer + ASan +
+#      UBSan) and lnk_parser_tests (the doctest suite under the same sanitizers);
+#   2. run lnk_parser_tests, which also writes the .lnk seed corpus to build-fuzz/seeds; write the archive seeds
+#      (small hub-layout tars, one with ../ names) to build-fuzz/archive-seeds with Python's tarfile;
+#   3. fuzz each from its corpus (build-fuzz/corpus, build-fuzz/archive-corpus, kept between runs) and its seeds,
+#      lnk_parser for N/2 seconds, then archive_import for the rest; crashing inputs land in build-fuzz/crashes/
+#      and build-fuzz/archive-crashes/.
+# Usage: tests/fuzz/run.sh [SECONDS]. Exits non-zero on a failed test or a crash of either fuzzer.
+# Needs clang, libFuzzer, cmake, ninja, doctest, python3 and the libraries of the main build; on Debian 12 the
+# missing tools are installed (libFuzzer for clang-14 is in libclang-rt-14-dev, which `apt-get install clang`
+# only recommends).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-30}
@@ -56,17 +60,86 @@ link_info_header_unicode="\x24\x00\x00\x00"
 drive="C:\\\x00"
 DICT
 
-mkdir -p "$build/corpus" "$build/crashes"
-log="$build/fuzz.log"
-echo "fuzzing lnk_parser for ${seconds}s (log: $log)"
-status=0
-"$build/lnk_parser_fuzz" -max_total_time="$seconds" -max_len=8192 -timeout=10 -print_final_stats=1 \
-  -dict="$build/lnk.dict" -artifact_prefix="$build/crashes/" "$build/corpus" "$build/seeds" >"$log" 2>&1 || status=$?
-runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-if [ "$status" -ne 0 ]; then
-  tail -40 "$log"
-  echo "lnk_parser fuzz: FAILED after ${runs:-?} executions; inputs in $build/crashes/" >&2
-  exit 1
-fi
-corpus_files=$(find "$build/corpus" -type f | wc -l)
-echo "lnk_parser fuzz: ${runs:-?} executions in ${seconds}s, no crash; corpus $corpus_files files"
+# Archive seeds: a hub-layout repo (blob named by the sha256 of its content, refs/main, a snapshot symlink),
+# in plain tar and gzip, one with two files, and one whose names climb out with ../ (must be refused).
+rm -rf "$build/archive-seeds"
+mkdir -p "$build/archive-seeds"
+python3 - "$build/archive-seeds" <<'PY'
+import hashlib, io, sys, tarfile
+
+out = sys.argv[1]
+commit = "0123456789abcdef0123456789abcdef01234567"
+
+def add_file(t, name, data):
+    info = tarfile.TarInfo(name)
+    info.size, info.mode = len(data), 0o644
+    t.addfile(info, io.BytesIO(data))
+
+def add_link(t, name, target):
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname, info.mode = tarfile.SYMTYPE, target, 0o777
+    t.addfile(info)
+
+def repo(t, files, prefix=""):
+    root = prefix + "models--org--name/"
+    add_file(t, root + "refs/main", commit.encode())
+    for path, data in files.items():
+        etag = hashlib.sha256(data).hexdigest()
+        add_file(t, root + "blobs/" + etag, data)
+        depth = path.count("/")
+        add_link(t, root + f"snapshots/{commit}/{path}", "../" * (depth + 2) + "blobs/" + etag)
+
+def write(name, mode, files, prefix="", extra=None):
+    with tarfile.open(f"{out}/{name}", mode, format=tarfile.GNU_FORMAT) as t:
+        repo(t, files, prefix)
+        if extra:
+            extra(t)
+
+write("one.tar", "w", {"config.json": b'{"a": 1}\n'})
+write("one.tar.gz", "w:gz", {"config.json": b'{"a": 1}\n'})
+write("two.tar", "w", {"config.json": b'{"b": 2}\n', "sub/weights.bin": bytes(range(256)) * 4})
+write("dotdot.tar", "w", {"config.json": b"{}\n"}, prefix="../",
+      extra=lambda t: add_file(t, "../../escaped.txt", b"out\n"))
+PY
+
+cat >"$build/archive.dict" <<'DICT'
+ustar="ustar\x00"
+gnu="ustar  \x00"
+models="models--"
+datasets="datasets--"
+blobs="blobs/"
+snapshots="snapshots/"
+refs="refs/main"
+dotdot="../"
+DICT
+
+fuzz() {  # fuzz NAME SECONDS CORPUS SEEDS CRASHES MAX_LEN DICT
+  local name=$1 secs=$2 corpus=$3 seeds=$4 crashes=$5 max_len=$6 dict=$7
+  local log="$build/$name.log" status=0 runs files
+  mkdir -p "$corpus" "$crashes"
+  echo "fuzzing $name for ${secs}s (log: $log)"
+  "$build/${name}_fuzz" -max_total_time="$secs" -max_len="$max_len" -timeout=10 -print_final_stats=1 \
+    -dict="$dict" -artifact_prefix="$crashes/" "$corpus" "$seeds" >"$log" 2>&1 || status=$?
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  if [ "$status" -ne 0 ]; then
+    tail -40 "$log"
+    echo "$name fuzz: FAILED after ${runs:-?} executions; inputs in $crashes/" >&2
+    return 1
+  fi
+  files=$(find "$corpus" -type f | wc -l)
+  echo "$name fuzz: ${runs:-?} executions in ${secs}s, no crash; corpus $files files"
+}
+
+# The archive fuzzer's temp folder (input.tar, the cache) under build-fuzz, where a crash leaves it for a look.
+rm -rf "$build/archive-tmp"
+mkdir -p "$build/archive-tmp"
+
+lnk_seconds=$((seconds / 2))
+archive_seconds=$((seconds - lnk_seconds))
+# -max_total_time=0 would mean no limit: give each fuzzer at least a second when SECONDS is 1.
+if [ "$seconds" -gt 0 ] && [ "$lnk_seconds" -eq 0 ]; then lnk_seconds=1; fi
+failed=0
+fuzz lnk_parser "$lnk_seconds" "$build/corpus" "$build/seeds" "$build/crashes" 8192 "$build/lnk.dict" || failed=1
+TMPDIR="$PWD/$build/archive-tmp" fuzz archive_import "$archive_seconds" "$build/archive-corpus" "$build/archive-seeds" "$build/archive-crashes" \
+  65536 "$build/archive.dict" || failed=1
+exit "$failed"
