@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Install the Debian packages hfcache builds and tests with (only those missing). Needs root or sudo.
+# Install the Debian packages hfcache builds and tests with, plus any named as arguments (only those
+# missing). Needs root or sudo.
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config libcpp-httplib-dev libssl-dev nlohmann-json3-dev
-          libspdlog-dev libsqlite3-dev doctest-dev libarchive-dev libzstd-dev python3-venv util-linux)
+          libspdlog-dev libsqlite3-dev doctest-dev libarchive-dev libzstd-dev python3-venv util-linux "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -29,19 +29,9 @@ have_libfuzzer() {
   return $ok
 }
 
-missing=()
-have_libfuzzer || missing+=(clang libclang-rt-14-dev)
-for p in cmake ninja-build doctest-dev; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "installing: ${missing[*]}"
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-  have_libfuzzer || { echo "clang cannot link -fsanitize=fuzzer even after installing ${missing[*]}" >&2; exit 1; }
-fi
+# The project's packages, and clang with libFuzzer (which `apt-get install clang` only recommends).
+scripts/deps.sh clang libclang-rt-14-dev
+have_libfuzzer || { echo "clang cannot link -fsanitize=fuzzer even with clang and libclang-rt-14-dev installed" >&2; exit 1; }
 
 cmake -S tests/fuzz -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ >/dev/null
 cmake --build "$build"
