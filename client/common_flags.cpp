@@ -6,9 +6,10 @@ std::vector<FlagSpec> cache_flags() { return {{"cache-dir", true}, {"config", tr
 
 config::Settings settings_from(const Args& args) {
   config::FlagValues flags;
-  if (auto v = args.value("cache-dir")) flags["cache_dir"] = *v;
-  if (auto v = args.value("endpoint")) flags["endpoint"] = *v;
-  if (args.has("offline")) flags["offline"] = "1";
+  // emplace, not operator[] + assignment: GCC 12 reports a false -Wrestrict on the latter.
+  if (auto v = args.value("cache-dir")) flags.emplace("cache_dir", std::move(*v));
+  if (auto v = args.value("endpoint")) flags.emplace("endpoint", std::move(*v));
+  if (args.has("offline")) flags.emplace("offline", "1");
   return config::load_settings(flags, args.value("config"));
 }
 
