@@ -261,20 +261,7 @@ TEST_SUITE("hub_download") {
   }
 
   TEST_CASE("nothing listening: OfflineError after the retries, not a TransferError") {
-    // Bind a socket to get a free port, then close it: nothing listens there any more.
-    int port = 0;
-    {
-      int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-      REQUIRE(fd >= 0);
-      sockaddr_in addr{};
-      addr.sin_family = AF_INET;
-      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      socklen_t len = sizeof(addr);
-      REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-      REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-      port = ntohs(addr.sin_port);
-      ::close(fd);
-    }
+    int port = closed_port();  // nothing listens there
     HubClient client(fast_options("http://hub.invalid"));
     Collected out;
     try {

@@ -15,10 +15,7 @@ namespace fs = std::filesystem;
 
 namespace {
 using hfcache::test_support::TempDir;
-void write(const fs::path& p, const std::string& content) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << content;
-}
+void write(const fs::path& p, const std::string& content) { hfcache::test_support::write_file(p, content); }
 bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
 
 const char* trainer_state = R"({

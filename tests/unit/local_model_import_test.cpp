@@ -18,10 +18,7 @@ namespace fs = std::filesystem;
 
 namespace {
 using hfcache::test_support::TempDir;
-void write(const fs::path& p, const std::string& content) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << content;
-}
+void write(const fs::path& p, const std::string& content) { hfcache::test_support::write_file(p, content); }
 std::string read(const fs::path& p) { return util::read_small_file(p, 1 << 24).value_or("<absent>"); }
 std::size_t count_files(const fs::path& dir) {
   std::size_t n = 0;

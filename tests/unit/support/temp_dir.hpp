@@ -1,6 +1,8 @@
 #pragma once
 // A fresh folder under the system temp folder, removed with everything in it on destruction.
 #include <filesystem>
+#include <fstream>
+#include <string>
 #include <system_error>
 
 #include "util/fs.hpp"
@@ -18,5 +20,11 @@ struct TempDir {
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
 };
+
+// Write `content` to `path`, creating its folders.
+inline void write_file(const std::filesystem::path& path, const std::string& content) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << content;
+}
 
 }  // namespace hfcache::test_support
