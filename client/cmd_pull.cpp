@@ -12,7 +12,7 @@
 #include "core/errors.hpp"
 #include "core/revision.hpp"
 #include "hub/hub_client.hpp"
-#include "hub_setup.hpp"
+#include "hub/hub_from_settings.hpp"
 #include "progress_bar.hpp"
 #include "pull/puller.hpp"
 
@@ -67,7 +67,7 @@ int cmd_pull(const ArgList& argv) {
     if (args.has("token"))
       std::fprintf(stderr, "hfcache: warning: a token on the command line is visible to every user in the process "
                            "list; prefer HF_TOKEN or a token file (HF_TOKEN_PATH)\n");
-    hub = make_hub_client(settings, args.value("token"));
+    hub = hub::make_hub_client(settings, args.value("token"));
   }
   pull::PullOptions options;
   options.max_workers = settings.max_workers;

@@ -6,7 +6,7 @@
 #include "commands.hpp"
 #include "common_flags.hpp"
 #include "core/errors.hpp"
-#include "hub_setup.hpp"
+#include "hub/hub_from_settings.hpp"
 #include "repair/repair.hpp"
 #include "repair_report.hpp"
 
@@ -33,7 +33,7 @@ int cmd_repair(const ArgList& argv) {
   if (!args.positional.empty()) throw UsageError("repair takes no arguments", usage);
   auto settings = settings_from(args);
   std::unique_ptr<hub::HubClient> hub;
-  if (args.has("endpoint")) hub = make_hub_client(settings);
+  if (args.has("endpoint")) hub = hub::make_hub_client(settings);
   repair::RepairOptions options;
   options.dry_run = args.has("dry-run");
   options.verify_blobs = args.has("verify");

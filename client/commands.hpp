@@ -16,5 +16,12 @@ int cmd_verify(const ArgList& args);
 int cmd_repair(const ArgList& args);
 int cmd_export(const ArgList& args);
 int cmd_import(const ArgList& args);
+int cmd_rm(const ArgList& args);
+int cmd_gc(const ArgList& args);
+int cmd_pin(const ArgList& args);
+int cmd_unpin(const ArgList& args);
+int cmd_reindex(const ArgList& args);
+int cmd_doctor(const ArgList& args);
+int cmd_status(const ArgList& args);
 
 }  // namespace hfcache::cli

@@ -29,6 +29,12 @@ constexpr const char* usage =
     "  repair           fix a copied cache in place (links, shortcuts, copies, refs)\n"
     "  export REPO...   write a portable archive (.tar, .tar.gz, .tar.zst)\n"
     "  import SOURCE    merge an archive, a copied cache folder, or a local model (--as ORG/NAME)\n"
+    "  rm REPO[@REV]    delete a repo or one revision (blobs other revisions use stay)\n"
+    "  gc               evict least recently used revisions until the cache fits --max-size\n"
+    "  pin/unpin REPO[@REV]  keep a revision safe from gc, or release it\n"
+    "  reindex          rebuild the index after another tool changed the cache folder\n"
+    "  doctor [REPO]    explain whether from_pretrained(REPO) would load offline, and how to fix it\n"
+    "  status           the state of the daemon (hfcached)\n"
     "\n"
     "Run `hfcache COMMAND --help` for the options of a command. The cache is $HF_HUB_CACHE,\n"
     "else $HF_HOME/hub, else ~/.cache/huggingface/hub, as huggingface_hub uses it.\n";
@@ -58,16 +64,14 @@ int main(int argc, char** argv) {
   static const std::map<std::string, int (*)(const cli::ArgList&)> commands = {
       {"pull", cli::cmd_pull},     {"path", cli::cmd_path},     {"ls", cli::cmd_ls},
       {"show", cli::cmd_show},     {"verify", cli::cmd_verify}, {"repair", cli::cmd_repair},
-      {"export", cli::cmd_export}, {"import", cli::cmd_import}};
-  static const std::vector<std::string> later = {"rm", "gc", "pin", "unpin", "doctor", "reindex", "status"};
+      {"export", cli::cmd_export}, {"import", cli::cmd_import}, {"rm", cli::cmd_rm},
+      {"gc", cli::cmd_gc},         {"pin", cli::cmd_pin},       {"unpin", cli::cmd_unpin},
+      {"reindex", cli::cmd_reindex}, {"doctor", cli::cmd_doctor}, {"status", cli::cmd_status}};
   std::string name = args[0];
   args.erase(args.begin());
   try {
     auto it = commands.find(name);
     if (it != commands.end()) return it->second(args);
-    if (std::find(later.begin(), later.end(), name) != later.end())
-      throw Error(ExitCode::failure, "`hfcache " + name + "` is not available in this version",
-                  "this build has pull, path, ls, show, verify, repair, export and import");
     throw UsageError("unknown command '" + name + "'", "run `hfcache --help` for the commands");
   } catch (const Error& e) {
     print_error(e.what(), e.hint());

@@ -73,3 +73,89 @@ def hfcache(cache_dir, tmp_path):
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
     return run
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Daemon:
+    """A running hfcached: .url, .port, .cache_dir, .state_dir, .log(); .stop() sends SIGTERM."""
+
+    def __init__(self, argv, env, url, cache_dir, state_dir, log_path):
+        self.argv, self.env, self.url = argv, env, url
+        self.port = int(url.rsplit(":", 1)[1])
+        self.cache_dir, self.state_dir, self.log_path = cache_dir, state_dir, log_path
+        self.proc = None
+
+    def start(self, timeout: float = 20):
+        import time
+        import urllib.request
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self.argv, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"hfcached exited with {self.proc.returncode}:\n{self.log()}", pytrace=False)
+            try:
+                with urllib.request.urlopen(self.url + "/v1/health", timeout=1) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        pytest.fail(f"hfcached did not answer /v1/health within {timeout}s:\n{self.log()}", pytrace=False)
+
+    def log(self) -> str:
+        return Path(self.log_path).read_text(errors="replace") if Path(self.log_path).exists() else ""
+
+    def stop(self, timeout: float = 20) -> int:
+        import signal
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if getattr(self, "_log", None):
+            self._log.close()
+        return self.proc.returncode if self.proc else 0
+
+
+@pytest.fixture
+def hfcached(cache_dir, tmp_path):
+    """Start the real daemon: hfcached(endpoint=sim.hub_url, extra=["--offline"], config={...}, env={...}).
+
+    Listens on a free loopback port, serves `cache_dir`, keeps its state in tmp_path/state; stopped
+    with SIGTERM at the end of the test (the exit code is checked: a clean stop is part of the contract).
+    """
+    started = []
+
+    def start(endpoint: str | None = None, extra: list | None = None, config: dict | None = None,
+              env: dict | None = None, cache: Path | None = None, listen: str | None = None) -> Daemon:
+        port = free_port()
+        state = tmp_path / f"state{len(started)}"
+        conf = {"max_retries": 3, "connect_timeout_s": 2, "read_timeout_s": 5, "state_dir": str(state)}
+        conf.update(config or {})
+        conf_path = tmp_path / f"hfcached{len(started)}.json"
+        conf_path.write_text(json.dumps(conf))
+        listen = listen or f"127.0.0.1:{port}"
+        argv = [str(binary("hfcached")), "--config", str(conf_path), "--listen", listen,
+                "--cache-dir", str(cache or cache_dir)]
+        if endpoint is not None:
+            argv += ["--endpoint", endpoint]
+        argv += [str(a) for a in (extra or [])]
+        full_env = clean_env({"HOME": str(tmp_path / "home"), "HF_HOME": str(tmp_path / "hf-home"), **(env or {})})
+        host, _, p = listen.rpartition(":")
+        url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{p}"
+        d = Daemon(argv, full_env, url, cache or cache_dir, state, tmp_path / f"hfcached{len(started)}.log")
+        started.append(d)
+        return d.start()
+
+    yield start
+    for d in started:
+        code = d.stop()
+        assert code == 0, f"hfcached did not stop cleanly on SIGTERM (exit {code}):\n{d.log()}"

@@ -98,6 +98,9 @@ const std::vector<Key>& keys() {
        [](Settings& s, const std::string& v) { s.write_cachedir_tag = truthy(v); }},
       {"log_level", "string", "", "trace, debug, info, warn, error (default info)",
        [](Settings& s, const std::string& v) { s.log_level = v; }},
+      {"admin_token_file", "path", "",
+       "file holding the bearer token for admin calls to hfcached (required when it listens off loopback)",
+       [](Settings& s, const std::string& v) { s.admin_token_file = expand_user(v).string(); }},
   };
   return table;
 }

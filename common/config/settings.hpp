@@ -27,6 +27,9 @@ struct Settings {
   std::string listen = "127.0.0.1:8765";
   std::filesystem::path state_dir;  // our own state (index), outside the hub cache
   std::string log_level = "info";
+  // A file holding the bearer token that admin calls of hfcached need (the daemon checks it, the CLI
+  // sends it; HFCACHE_ADMIN_TOKEN overrides it for the CLI). Required when listening off loopback.
+  std::optional<std::string> admin_token_file;
   bool disable_symlinks = false;   // copies instead of links, as huggingface_hub on Windows
   bool write_cachedir_tag = true;  // CACHEDIR.TAG as huggingface_hub >= 1.9 writes it
 

@@ -1,0 +1,18 @@
+#pragma once
+// The hub client built from settings, for the CLI and the daemon alike: endpoint, token (a --token
+// or --token-file flag, HF_TOKEN, the config file's token_file, HF_TOKEN_PATH or $HF_HOME/token),
+// CA bundle, timeouts and retries.
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "config/settings.hpp"
+#include "hub/hub_client.hpp"
+
+namespace hfcache::hub {
+
+// `explicit_token` is a --token flag: it wins over every other source.
+std::unique_ptr<HubClient> make_hub_client(const config::Settings& settings,
+                                                const std::optional<std::string>& explicit_token = std::nullopt);
+
+}  // namespace hfcache::hub
