@@ -42,6 +42,7 @@ std::string_view to_string(Form form) {
     case Form::outside_link: return "outside_link";
     case Form::corrupt: return "corrupt";
     case Form::crlf_ref: return "crlf_ref";
+    case Form::windows_name: return "windows_name";
     case Form::unknown: return "unknown";
   }
   return "unknown";

@@ -42,6 +42,7 @@ enum class Form {
   outside_link,       // a link that leaves the repo folder
   corrupt,            // content matching no hash it should have
   crlf_ref,           // refs/<name> with whitespace or CRLF
+  windows_name,       // one file named "onnx\model.onnx": a Windows path kept whole (Python zipfile on Linux)
   unknown,
 };
 std::string_view to_string(Form form);

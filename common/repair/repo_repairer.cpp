@@ -118,13 +118,61 @@ void RepoRepairer::scan() {
     auto commit = commit_dir.filename().string();
     auto st = fs::symlink_status(commit_dir, ec);
     if (fs::is_directory(st)) {
-      for (const auto& p : sorted_entries(commit_dir, true))
-        classify(p, commit, p.lexically_relative(commit_dir).generic_string());
+      for (const auto& p : sorted_entries(commit_dir, true)) {
+        auto path = p.lexically_relative(commit_dir).generic_string();
+        auto at = path.find('\\') == std::string::npos ? std::optional(p) : split_windows_name(p, commit_dir, path);
+        if (at) classify(*at, commit, path);
+      }
     } else if (fs::is_symlink(st)) {
       add({rel(commit_dir), Form::outside_link, "left as it is: a link in place of a snapshot folder is never followed",
            false, 0, "remove it, then " + pull_command(commit)});
     }
   }
+}
+
+// "onnx\model.onnx" as one name: Python's zipfile (and some copy tools) on Linux keep the Windows
+// separator. Hub paths never hold a backslash, so the name is the folder path: move the entry
+// there, re-pointing a link (its relative target was written for the shallower place), then
+// classify it like any other entry. Returns where the entry now is, or nullopt when it stays.
+std::optional<fs::path> RepoRepairer::split_windows_name(const fs::path& abs, const fs::path& commit_dir,
+                                                         std::string& path) {
+  std::string split = path;
+  std::replace(split.begin(), split.end(), '\\', '/');
+  EntryReport rep{rel(abs), Form::windows_name, "", false, 0, ""};
+  try {
+    core::validate_repo_path(split);
+  } catch (const UsageError&) {
+    rep.action = "left as it is: its name is not a safe path in a repo once '\\' is read as a folder separator";
+    rep.finish = "remove " + rel(abs);
+    add(std::move(rep));
+    return std::nullopt;
+  }
+  auto dest = commit_dir / split;
+  struct stat st {};
+  if (::lstat(dest.c_str(), &st) == 0) {
+    rep.action = "left as it is: " + rel(dest) + " exists beside it";
+    rep.finish = "remove " + rel(abs) + " if " + rel(dest) + " is the file you want";
+    add(std::move(rep));
+    return std::nullopt;
+  }
+  rep.action = "moved to " + rel(dest) + " (a Windows path kept as one name)";
+  rep.fixed = true;
+  changed_ = true;
+  if (!options_.dry_run) {
+    fs::create_directories(dest.parent_path());
+    std::error_code ec;
+    auto target = fs::is_symlink(fs::symlink_status(abs, ec)) ? fs::read_symlink(abs, ec).string() : std::string();
+    auto info = target.empty() ? TargetInfo{} : analyse_link_target(target, path);
+    if (info.etag && info.kind != TargetInfo::Kind::outside && info.kind != TargetInfo::Kind::foreign) {
+      relink(dest, core::snapshot_link_target(split, *info.etag));
+      fs::remove(abs);
+    } else {
+      fs::rename(abs, dest);
+    }
+  }
+  add(std::move(rep));
+  path = split;
+  return options_.dry_run ? abs : dest;
 }
 
 void RepoRepairer::classify(const fs::path& abs, const std::string& commit, const std::string& path) {

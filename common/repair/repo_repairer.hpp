@@ -40,6 +40,8 @@ class RepoRepairer {
 
   void repair_refs();
   void scan();
+  std::optional<std::filesystem::path> split_windows_name(const std::filesystem::path& abs, const std::filesystem::path& commit_dir,
+                                                          std::string& path);
   void classify(const std::filesystem::path& abs, const std::string& commit, const std::string& path);
   void hash_copies();
   void handle_copy(Item& item);

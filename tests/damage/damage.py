@@ -22,7 +22,7 @@ import struct
 from pathlib import Path
 
 FORMS = ["dereference", "text_links", "windows_abs", "unc", "mnt_c", "cygdrive", "foreign_abs", "lnk",
-         "placeholders", "no_blobs", "crlf_refs", "mixed"]
+         "placeholders", "no_blobs", "crlf_refs", "windows_names", "mixed"]
 # The forms that every entry of "mixed" cycles through.
 ENTRY_FORMS = ["dereference", "text_links", "windows_abs", "unc", "mnt_c", "cygdrive", "foreign_abs", "lnk",
                "lnk_relative", "placeholders"]
@@ -140,6 +140,20 @@ def no_blobs(repo: Path):
     shutil.rmtree(repo / "blobs")
 
 
+def windows_names(repo: Path):
+    """A Windows zip extracted by Python's zipfile on Linux: every file in a folder becomes one copy
+    named with backslashes at the snapshot's top ("onnx\\model.onnx"), and the folders are gone."""
+    for snapshot in (repo / "snapshots").iterdir():
+        for entry in sorted(snapshot.rglob("*"), key=lambda p: -len(p.parts)):
+            rel = entry.relative_to(snapshot)
+            if entry.is_dir() and not entry.is_symlink():
+                entry.rmdir()
+            elif len(rel.parts) > 1:
+                data = entry.read_bytes()
+                entry.unlink()
+                (snapshot / "\\".join(rel.parts)).write_bytes(data)
+
+
 def damage(cache: Path, form: str) -> None:
     """Damage every repo folder of `cache` in place."""
     for repo in repo_folders(cache):
@@ -147,6 +161,8 @@ def damage(cache: Path, form: str) -> None:
             damage_refs(repo)
         elif form == "no_blobs":
             no_blobs(repo)
+        elif form == "windows_names":
+            windows_names(repo)
         elif form == "mixed":
             for i, (entry, path, etag) in enumerate(snapshot_links(repo)):
                 damage_entry(repo, entry, path, etag, ENTRY_FORMS[i % len(ENTRY_FORMS)])

@@ -90,4 +90,36 @@ TEST_SUITE("repair_engine") {
     CHECK(report.complete());
     CHECK(util::read_small_file(c.layout.ref_path(c.repo, "main")) == c.commit);
   }
+
+  TEST_CASE("a Windows path kept as one name is moved into its folders, copies and links alike") {
+    TempCache c;
+    std::string weights = "onnx weights\n", config = "{}\n";  // .onnx is LFS by the hub rules: sha256
+    auto weights_etag = util::sha256_hex(weights), config_etag = util::git_blob_sha1_hex(config);
+    c.write(c.entry("onnx\\model.onnx"), weights);  // a dereferenced copy, as Python's zipfile extracts it
+    c.write(c.layout.blob_path(c.repo, config_etag), config);
+    fs::create_symlink("../../blobs/" + config_etag, c.entry("sub\\config.json"));  // written for the top level
+    c.write(c.entry("a\\..\\..\\evil"), "x");                                   // would leave the snapshot
+    auto options = with_symlinks();
+
+    options.dry_run = true;
+    auto plan = repair::repair_repo(c.layout, c.repo, options);
+    CHECK(plan.changed);
+    CHECK(fs::exists(c.entry("onnx\\model.onnx")));  // dry run: untouched
+
+    options.dry_run = false;
+    auto done = repair::repair_repo(c.layout, c.repo, options);
+    CHECK(fs::read_symlink(c.entry("onnx/model.onnx")).string() == "../../../blobs/" + weights_etag);
+    CHECK(fs::read_symlink(c.entry("sub/config.json")).string() == "../../../blobs/" + config_etag);
+    CHECK(util::read_small_file(c.entry("onnx/model.onnx")) == weights);
+    CHECK_FALSE(fs::exists(fs::symlink_status(c.entry("onnx\\model.onnx"))));
+    CHECK_FALSE(fs::exists(fs::symlink_status(c.entry("sub\\config.json"))));
+    CHECK(fs::exists(c.entry("a\\..\\..\\evil")));  // unsafe once split: left, and said so
+    CHECK_FALSE(done.complete());
+    int moved = 0;
+    for (const auto& e : done.repos[0].entries) moved += e.found == repair::Form::windows_name && e.fixed;
+    CHECK(moved == 2);
+
+    auto again = repair::repair_repo(c.layout, c.repo, options);
+    CHECK(again.repos[0].entries.size() == 1);  // only the unsafe name is still reported
+  }
 }
