@@ -8,6 +8,7 @@
 #include "core/blob_store.hpp"
 #include "core/refs.hpp"
 #include "core/snapshot.hpp"
+#include "util/file_lock.hpp"
 #include "util/fs.hpp"
 
 namespace hfcache::archive {
@@ -52,6 +53,7 @@ void commit_repo(const core::CacheLayout& layout, const PlannedRepo& p, const Im
   for (const auto& [etag, b] : p.blobs) {
     if (b.present || b.staged.empty()) continue;
     auto final_path = layout.blob_path(p.repo, etag);
+    util::FileLock lock(layout.lock_path(p.repo, etag));  // huggingface_hub's blob lock, as pull takes it
     if (core::blob_present(layout, p.repo, etag, b.size)) continue;  // a concurrent writer was first
     if (auto first = moved.find(b.staged); first != moved.end()) {
       auto tmp = final_path;

@@ -14,6 +14,7 @@
 #include "repair/file_moves.hpp"
 #include "repair/link_target.hpp"
 #include "repair/lnk_parser.hpp"
+#include "util/file_lock.hpp"
 #include "util/fs.hpp"
 #include "util/hash.hpp"
 
@@ -266,7 +267,10 @@ void RepoRepairer::handle_copy(Item& item) {
     auto own = choose_etag(content, item.path, std::nullopt, known_fn)->etag;
     if (blob_state(own) == BlobState::corrupt) set_aside_corrupt(own);
     if (blob_state(own) == BlobState::absent) {
-      if (!options_.dry_run) store_as_blob(item.abs, layout_.blob_path(repo_, own), own);
+      if (!options_.dry_run) {
+        util::FileLock lock(layout_.lock_path(repo_, own));
+        store_as_blob(item.abs, layout_.blob_path(repo_, own), own);
+      }
       planned_blobs_.insert(own);
       blob_states_[own] = BlobState::valid;
     }
@@ -312,6 +316,7 @@ void RepoRepairer::handle_copy(Item& item) {
     rep.action = "moved into blobs/" + etag + " (etag: " + std::string(to_string(choice->source)) + "), then linked" + why;
     if (initial_blobs_.empty()) rep.action += "; blobs/ was empty, as huggingface_hub leaves it without symlinks";
     if (!options_.dry_run) {
+      util::FileLock lock(layout_.lock_path(repo_, etag));  // as huggingface_hub around a blob it writes
       store_as_blob(item.abs, blob, etag);
       relink(item.abs, core::snapshot_link_target(item.path, etag));
     }
@@ -529,6 +534,7 @@ void RepoRepairer::set_aside_corrupt(const std::string& etag) {
     auto state = blob_state(own);
     if (state == BlobState::corrupt) return;  // both names taken by wrong bytes: leave them to the user
     if (!options_.dry_run) {
+      util::FileLock lock(layout_.lock_path(repo_, etag));
       if (state == BlobState::valid) fs::remove(path);  // the same bytes are already kept under their name
       else fs::rename(path, layout_.blob_path(repo_, own));
     }
