@@ -22,6 +22,7 @@ struct IndexedFile {
   std::string path;        // in repo, '/'-separated
   std::string blob;        // etag the snapshot entry resolves to ("" when broken or a copy)
   std::uint64_t size = 0;  // of that blob
+  bool ok = true;          // resolves to a regular file inside the repo folder
 };
 
 struct IndexedRevision {
@@ -32,6 +33,9 @@ struct IndexedRevision {
   std::int64_t last_access = 0;    // unix seconds: served, pulled or pinned; else the snapshot's mtime
   bool pinned = false;
   std::vector<IndexedFile> file_list;  // filled only when asked for
+  std::int64_t last_modified = 0;      // unix seconds: the snapshot folder's mtime
+  std::optional<std::size_t> expected_files;  // from trees/<commit>.json when present
+  std::size_t missing_files = 0;              // listed there but not in the snapshot
 };
 
 struct IndexedRepo {
@@ -76,6 +80,10 @@ class CacheIndex {
   void touch(const core::RepoRef& repo, std::string_view commit);
   void set_pinned(const core::RepoRef& repo, std::string_view commit, bool pinned);
   bool is_pinned(const core::RepoRef& repo, std::string_view commit) const;
+
+  // Sum of the repos' sizes, and the number of repos (for /metrics and health), from the index alone.
+  std::uint64_t total_size() const;
+  std::size_t repo_count() const;
 
  private:
   struct Impl;
