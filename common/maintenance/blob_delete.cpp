@@ -1,0 +1,82 @@
+#include "maintenance/blob_delete.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "core/cache_scan.hpp"
+#include "util/file_lock.hpp"
+#include "util/fs.hpp"
+
+namespace hfcache::maintenance {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t kLocksAtOnce = 256;  // bounded file descriptors while holding blob locks
+constexpr std::string_view kIncomplete = ".incomplete";
+constexpr std::string_view kDeletingPrefix = ".hfcache-deleting-";
+
+std::string etag_of(const std::string& name) {
+  if (name.size() > kIncomplete.size() && name.ends_with(kIncomplete)) return name.substr(0, name.size() - kIncomplete.size());
+  return name;
+}
+
+std::set<std::string> linked_blobs(const core::CacheLayout& layout, const core::RepoRef& repo) {
+  std::set<std::string> out;
+  if (auto scanned = core::scan_repo(layout, repo, true))
+    for (const auto& rev : scanned->revisions)
+      for (const auto& f : rev.files)
+        if (!f.blob.empty()) out.insert(f.blob);
+  return out;
+}
+
+}  // namespace
+
+std::uint64_t delete_unlinked_blobs(const core::CacheLayout& layout, const core::RepoRef& repo,
+                                    const std::vector<std::string>& names) {
+  std::uint64_t freed = 0;
+  for (std::size_t start = 0; start < names.size(); start += kLocksAtOnce) {
+    auto end = std::min(names.size(), start + kLocksAtOnce);
+    std::vector<util::FileLock> locks;
+    locks.reserve(end - start);
+    for (auto i = start; i < end; ++i) locks.emplace_back(layout.lock_path(repo, etag_of(names[i])));
+    // Under the locks no download can be between writing a blob and linking it: what is linked now stays.
+    auto linked = linked_blobs(layout, repo);
+    for (auto i = start; i < end; ++i) {
+      if (names[i].ends_with(kIncomplete) ? false : linked.count(names[i]) > 0) continue;
+      auto path = layout.blobs_dir(repo) / names[i];
+      std::error_code ec;
+      auto st = fs::symlink_status(path, ec);
+      if (ec || !fs::is_regular_file(st)) continue;
+      auto size = fs::file_size(path, ec);
+      if (fs::remove(path, ec) && !ec) freed += size;
+    }
+  }
+  return freed;
+}
+
+void remove_folder_atomically(const fs::path& dir, const fs::path& parent_dir) {
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(dir, ec))) return;
+  auto aside = parent_dir / (std::string(kDeletingPrefix) + dir.filename().string() + "-" + util::random_hex(8));
+  fs::rename(dir, aside, ec);
+  if (ec) {  // another file system or no permission on the parent: plain removal
+    fs::remove_all(dir, ec);
+    if (ec) throw fs::filesystem_error("cannot delete", dir, ec);
+    return;
+  }
+  fs::remove_all(aside, ec);
+  if (ec) throw fs::filesystem_error("cannot delete", aside, ec);
+}
+
+void sweep_deleting_leftovers(const fs::path& dir) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (!entry.path().filename().string().starts_with(kDeletingPrefix)) continue;
+    std::error_code rm;
+    fs::remove_all(entry.path(), rm);
+  }
+}
+
+}  // namespace hfcache::maintenance
