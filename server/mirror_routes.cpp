@@ -1,7 +1,138 @@
 #include "mirror_routes.hpp"
 
-namespace hfcache::server {
+#include <httplib.h>
+#include <spdlog/spdlog.h>
 
-void register_mirror_routes(httplib::Server&, DaemonContext&) {}
+#include <chrono>
+#include <map>
+#include <mutex>
+
+#include "core/errors.hpp"
+#include "daemon_context.hpp"
+#include "index/cache_index.hpp"
+#include "mirror/mirror_error.hpp"
+#include "mirror/mirror_service.hpp"
+#include "mirror/route.hpp"
+#include "mirror_api.hpp"
+#include "mirror_file_response.hpp"
+#include "mirror_response.hpp"
+
+namespace hfcache::server {
+namespace {
+
+// A served revision's last-access time is written to the index at most this often (a SQLite
+// write per file request would be the slowest part of serving small files).
+constexpr std::chrono::seconds touch_interval{30};
+
+bool is_api_path(const std::string& path) { return path.starts_with("/v1/") || path == "/v1" || path == "/metrics"; }
+
+mirror::MirrorHooks hooks_for(DaemonContext& context) {
+  mirror::MirrorHooks hooks;
+  hooks.upstream_request = [&context] { context.metrics.upstream_requests++; };
+  hooks.upstream_bytes = [&context](std::uint64_t n) { context.metrics.upstream_bytes += n; };
+  hooks.upstream_error = [&context](const std::string&) { context.metrics.upstream_errors++; };
+  hooks.hold = [&context](const core::RepoRef& repo, const std::string& commit) -> std::shared_ptr<void> {
+    return std::make_shared<UsageTracker::Lease>(context.usage.acquire(repo, commit));
+  };
+  return hooks;
+}
+
+class MirrorRoutes {
+ public:
+  MirrorRoutes(httplib::Server& http, DaemonContext& context)
+      : http_(http), context_(context), service_(context.layout, hooks_for(context)) {}
+
+  void handle(const httplib::Request& req, httplib::Response& res) {
+    if (is_api_path(req.path)) {
+      res.status = 404;  // an unknown management route: the API's error handler words it
+      return;
+    }
+    // httplib slices bodies itself for a parsed Range, without checking it against the size; the
+    // mirror answers ranges on its own (206/416), so the parsed copy must go. The Request object
+    // is not const (httplib owns it and hands a const view), so this is well defined.
+    const_cast<httplib::Request&>(req).ranges.clear();
+    context_.metrics.requests_mirror++;
+    try {
+      dispatch(req, res);
+    } catch (const mirror::MirrorError& e) {
+      send_mirror_error(res, e);
+    } catch (const std::exception& e) {
+      auto error = mirror::to_mirror_error(e);
+      if (error.status() >= 500) {
+        context_.metrics.errors++;
+        spdlog::error("mirror: {} {}: {}", req.method, req.path, e.what());
+      }
+      send_mirror_error(res, error);
+    }
+  }
+
+ private:
+  void dispatch(const httplib::Request& req, httplib::Response& res) {
+    auto raw_path = req.target.substr(0, req.target.find('?'));
+    auto route = mirror::parse_route(raw_path);
+    if (!route) throw mirror::MirrorError(404, "", "no such hub route: " + req.path);
+    const bool read = req.method == "GET" || req.method == "HEAD";
+    const bool wants_post = route->endpoint == mirror::Endpoint::paths_info;
+    if (wants_post ? req.method != "POST" : !read) {
+      res.set_header("Allow", wants_post ? "POST" : "GET, HEAD");
+      throw mirror::MirrorError(405, "", "method " + req.method + " not allowed here");
+    }
+    auto runtime = context_.runtime();  // once per request: a SIGHUP may swap it meanwhile
+    std::shared_ptr<hub::HubClient> hub = runtime ? runtime->hub : nullptr;
+    switch (route->endpoint) {
+      case mirror::Endpoint::resolve: return serve_file(*route, req, res, hub);
+      case mirror::Endpoint::repo_info: return send_repo_info(service_, *route, req, res, hub.get());
+      case mirror::Endpoint::tree: return send_tree(service_, *route, req, res, hub.get());
+      case mirror::Endpoint::paths_info: return send_paths_info(service_, *route, req, res, hub.get());
+      case mirror::Endpoint::refs: return send_refs(service_, *route, req, res, hub.get());
+    }
+  }
+
+  void serve_file(const mirror::Route& route, const httplib::Request& req, httplib::Response& res,
+                  const std::shared_ptr<hub::HubClient>& hub) {
+    const bool head = req.method == "HEAD";
+    auto file = service_.file(route.repo, *route.revision, route.path, hub, !head);
+    FileStreamContext stream;
+    stream.http = &http_;
+    stream.bytes_served = &context_.metrics.bytes_served;
+    if (!head) {
+      (file.cache_hit ? context_.metrics.cache_hits : context_.metrics.cache_misses)++;
+      stream.hold = std::make_shared<UsageTracker::Lease>(context_.usage.acquire(route.repo, file.commit));
+      touch(route.repo, file.commit);
+    }
+    send_file(req, res, file, std::move(stream));
+  }
+
+  void touch(const core::RepoRef& repo, const std::string& commit) {
+    auto now = std::chrono::steady_clock::now();
+    {
+      std::lock_guard lock(touch_mutex_);
+      auto& last = touched_[repo.folder_name() + "@" + commit];
+      if (last.time_since_epoch().count() != 0 && now - last < touch_interval) return;
+      last = now;
+      if (touched_.size() > 10'000) touched_.clear();
+    }
+    try {
+      context_.index.touch(repo, commit);
+    } catch (const std::exception& e) {
+      spdlog::warn("mirror: recording the use of {}@{} failed: {}", repo.display(), commit, e.what());
+    }
+  }
+
+  httplib::Server& http_;
+  DaemonContext& context_;
+  mirror::MirrorService service_;
+  std::mutex touch_mutex_;
+  std::map<std::string, std::chrono::steady_clock::time_point> touched_;
+};
+
+}  // namespace
+
+void register_mirror_routes(httplib::Server& http, DaemonContext& context) {
+  auto routes = std::make_shared<MirrorRoutes>(http, context);
+  // Catch-alls ([\s\S] so decoded %0A cannot slip past): the /v1 routes are registered first.
+  http.Get(R"([\s\S]*)", [routes](const httplib::Request& req, httplib::Response& res) { routes->handle(req, res); });
+  http.Post(R"([\s\S]*)", [routes](const httplib::Request& req, httplib::Response& res) { routes->handle(req, res); });
+}
 
 }  // namespace hfcache::server

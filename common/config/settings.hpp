@@ -30,6 +30,9 @@ struct Settings {
   // A file holding the bearer token that admin calls of hfcached need (the daemon checks it, the CLI
   // sends it; HFCACHE_ADMIN_TOKEN overrides it for the CLI). Required when listening off loopback.
   std::optional<std::string> admin_token_file;
+  int http_threads = 96;          // hfcached: request threads (streams and keep-alive connections each hold one)
+  int max_concurrent_pulls = 2;   // hfcached: pull jobs running at once; more wait in a queue
+  int shutdown_grace_s = 10;      // hfcached: how long SIGTERM waits for in-flight requests
   bool disable_symlinks = false;   // copies instead of links, as huggingface_hub on Windows
   bool write_cachedir_tag = true;  // CACHEDIR.TAG as huggingface_hub >= 1.9 writes it
 

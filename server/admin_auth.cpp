@@ -1,0 +1,38 @@
+#include "admin_auth.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include "daemon_context.hpp"
+
+namespace hfcache::server {
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  // Compare digests, so neither the length nor the content of the token leaks through timing.
+  unsigned char da[SHA256_DIGEST_LENGTH], db[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(a.data()), a.size(), da);
+  SHA256(reinterpret_cast<const unsigned char*>(b.data()), b.size(), db);
+  return CRYPTO_memcmp(da, db, sizeof da) == 0 && a.size() == b.size();
+}
+
+bool is_admin_call(std::string_view method, std::string_view path) {
+  if (!path.starts_with("/v1/")) return false;
+  if (method == "DELETE") return true;
+  // POST /v1/verify only reads; every other POST changes the cache.
+  return method == "POST" && path != "/v1/verify";
+}
+
+AdminDecision check_admin(const Runtime& runtime, std::string_view authorization) {
+  if (runtime.admin_token.empty())
+    return runtime.loopback_only ? AdminDecision::allowed : AdminDecision::no_token_configured;
+  constexpr std::string_view scheme = "Bearer ";
+  if (authorization.empty()) return AdminDecision::missing_token;
+  if (authorization.size() <= scheme.size() || authorization.substr(0, scheme.size()) != scheme)
+    return AdminDecision::wrong_token;
+  auto token = authorization.substr(scheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  return constant_time_equal(token, runtime.admin_token) ? AdminDecision::allowed : AdminDecision::wrong_token;
+}
+
+}  // namespace hfcache::server

@@ -1,0 +1,38 @@
+#include "runtime_builder.hpp"
+
+#include "core/errors.hpp"
+#include "hub/hub_from_settings.hpp"
+#include "util/fs.hpp"
+
+namespace hfcache::server {
+namespace {
+
+std::string trimmed(std::string text) {
+  const char* space = " \t\r\n";
+  auto first = text.find_first_not_of(space);
+  if (first == std::string::npos) return {};
+  auto last = text.find_last_not_of(space);
+  return text.substr(first, last - first + 1);
+}
+
+}  // namespace
+
+std::shared_ptr<const Runtime> build_runtime(const config::Settings& settings, const ListenAddress& listen) {
+  auto runtime = std::make_shared<Runtime>();
+  runtime->settings = settings;
+  runtime->loopback_only = listen.loopback;
+  if (settings.admin_token_file) {
+    auto text = util::read_small_file(*settings.admin_token_file, 64 * 1024);
+    if (!text)
+      throw UsageError("cannot read the admin token file " + *settings.admin_token_file,
+                       "check the path and that the daemon's user may read it (admin_token_file)");
+    runtime->admin_token = trimmed(*text);
+    if (runtime->admin_token.empty())
+      throw UsageError("the admin token file " + *settings.admin_token_file + " is empty",
+                       "write a long random token into it, for example: openssl rand -hex 32");
+  }
+  if (!settings.offline) runtime->hub = std::shared_ptr<hub::HubClient>(hub::make_hub_client(settings));
+  return runtime;
+}
+
+}  // namespace hfcache::server

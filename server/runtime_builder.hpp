@@ -1,0 +1,15 @@
+#pragma once
+// Builds the part of the daemon that SIGHUP may replace (DaemonContext::Runtime) from settings:
+// the upstream hub client (none when offline) and the admin token read from admin_token_file.
+#include <memory>
+
+#include "daemon_context.hpp"
+#include "listen_address.hpp"
+
+namespace hfcache::server {
+
+// Throws UsageError when admin_token_file is configured but unreadable or empty, or when the hub
+// token file named by --token-file cannot be read.
+std::shared_ptr<const Runtime> build_runtime(const config::Settings& settings, const ListenAddress& listen);
+
+}  // namespace hfcache::server
