@@ -1,0 +1,165 @@
+#include "mirror/cache_reader.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <system_error>
+
+#include "core/lfs_rules.hpp"
+#include "core/refs.hpp"
+#include "core/revision.hpp"
+#include "mirror/mirror_error.hpp"
+#include "mirror/repo_listing.hpp"
+#include "repair/link_target.hpp"
+#include "util/hash.hpp"
+
+namespace hfcache::mirror {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::optional<std::string> real_path(const fs::path& path) {
+  char buf[PATH_MAX];
+  if (::realpath(path.c_str(), buf) == nullptr) return std::nullopt;
+  return std::string(buf);
+}
+
+bool is_under(const std::string& path, const std::optional<std::string>& folder) {
+  return folder && path.size() > folder->size() + 1 && path.starts_with(*folder + "/");
+}
+
+// Open `entry` (a snapshot entry or blob path) if it resolves to a regular file inside the repo
+// folder or the cache's shared blob store; O_NOFOLLOW on the resolved path so it cannot be swapped.
+std::optional<OpenedFile> open_inside(const core::CacheLayout& layout, const core::RepoRef& repo, const fs::path& entry,
+                                      const std::string& shown) {
+  struct stat st {};
+  if (::lstat(entry.c_str(), &st) != 0) return std::nullopt;
+  auto real = real_path(entry);
+  if (!real) return std::nullopt;  // a dangling link: not cached
+  if (!is_under(*real, real_path(layout.repo_dir(repo))) && !is_under(*real, real_path(layout.root() / "blobs"))) {
+    throw MirrorError(403, "", "refused to serve " + shown + " of " + repo.display() +
+                                   ": it resolves outside the repo folder (run `hfcache repair`)");
+  }
+  OpenedFile out;
+  out.fd = util::UniqueFd(::open(real->c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!out.fd || ::fstat(out.fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  out.size = static_cast<std::uint64_t>(st.st_size);
+  return out;
+}
+
+std::string etag_by_hashing(int fd, const std::string& path, std::uint64_t size) {
+  auto hashes = util::hash_file("/proc/self/fd/" + std::to_string(fd));
+  return core::stored_in_lfs(path, size) ? hashes.sha256 : hashes.git_sha1;
+}
+
+void collect_refs(const fs::path& dir, const std::string& prefix, std::map<std::string, std::string>& out, int depth) {
+  std::error_code ec;
+  if (depth > 8) return;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    auto name = prefix + entry.path().filename().string();
+    if (entry.is_directory(ec)) {
+      collect_refs(entry.path(), name + "/", out, depth + 1);
+    } else if (auto text = util::read_small_file(entry.path(), 256)) {
+      std::string commit;
+      for (char c : *text) {
+        if (c != '\n' && c != '\r' && c != ' ' && c != '\t') commit += c;
+      }
+      if (core::is_commit_hash(commit)) out.emplace(name, commit);
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> cached_commit(const core::CacheLayout& layout, const core::RepoRef& repo,
+                                         const std::string& revision) {
+  std::error_code ec;
+  if (core::is_commit_hash(revision)) {
+    if (fs::is_directory(layout.snapshot_dir(repo, revision), ec) ||
+        fs::is_regular_file(layout.tree_cache_path(repo, revision), ec)) {
+      return revision;
+    }
+    return std::nullopt;
+  }
+  auto commit = core::read_ref(layout, repo, revision);
+  if (commit && !core::is_commit_hash(*commit)) return std::nullopt;
+  return commit;
+}
+
+std::map<std::string, std::string> cached_refs(const core::CacheLayout& layout, const core::RepoRef& repo) {
+  std::map<std::string, std::string> out;
+  collect_refs(layout.repo_dir(repo) / "refs", "", out, 0);
+  return out;
+}
+
+std::vector<core::TreeEntry> listing_from_snapshot(const core::CacheLayout& layout, const core::RepoRef& repo,
+                                                   const std::string& commit) {
+  std::vector<core::TreeEntry> entries;
+  auto root = layout.snapshot_dir(repo, commit);
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (it->is_directory(ec)) continue;
+    auto rel = it->path().lexically_relative(root).generic_string();  // not fs::relative: it follows links
+    std::optional<OpenedFile> file;
+    try {
+      file = open_snapshot_file(layout, repo, commit, rel, nullptr);
+    } catch (const std::exception&) {
+      continue;  // refused or not a valid path: not part of what we serve
+    }
+    if (!file || !core::is_etag(file->etag)) continue;
+    core::TreeEntry e;
+    e.path = rel;
+    e.size = file->size;
+    if (file->etag.size() == 64) {
+      e.lfs_sha256 = file->etag;
+      e.blob_id = core::lfs_pointer_blob_id(file->etag, file->size);
+    } else {
+      e.blob_id = file->etag;
+    }
+    entries.push_back(std::move(e));
+  }
+  return entries;
+}
+
+std::time_t revision_time(const core::CacheLayout& layout, const core::RepoRef& repo, const std::string& commit) {
+  struct stat st {};
+  if (::stat(layout.snapshot_dir(repo, commit).c_str(), &st) == 0) return st.st_mtime;
+  if (::stat(layout.tree_cache_path(repo, commit).c_str(), &st) == 0) return st.st_mtime;
+  return std::time(nullptr);
+}
+
+std::optional<OpenedFile> open_snapshot_file(const core::CacheLayout& layout, const core::RepoRef& repo,
+                                             const std::string& commit, const std::string& path,
+                                             const RepoListing* listing) {
+  auto entry = layout.snapshot_file(repo, commit, path);  // validates `path`
+  auto file = open_inside(layout, repo, entry, path);
+  if (!file) return std::nullopt;
+  std::error_code ec;
+  if (fs::is_symlink(fs::symlink_status(entry, ec))) {
+    if (auto etag = repair::blob_name_of(fs::read_symlink(entry, ec).string()); etag && core::is_etag(*etag)) {
+      file->etag = *etag;
+      return file;
+    }
+  }
+  if (listing) {
+    if (const auto* known = listing->find(path); known && known->size == file->size) {
+      file->etag = known->etag();
+      return file;
+    }
+  }
+  file->etag = etag_by_hashing(file->fd.get(), path, file->size);
+  return file;
+}
+
+std::optional<OpenedFile> open_blob(const core::CacheLayout& layout, const core::RepoRef& repo,
+                                    const std::string& etag) {
+  auto file = open_inside(layout, repo, layout.blob_path(repo, etag), "blob " + etag);
+  if (file) file->etag = etag;
+  return file;
+}
+
+}  // namespace hfcache::mirror

@@ -1,0 +1,228 @@
+#include "mirror/mirror_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/blob_store.hpp"
+#include "core/errors.hpp"
+#include "core/refs.hpp"
+#include "core/revision.hpp"
+#include "core/snapshot.hpp"
+#include "core/tree_cache.hpp"
+#include "hub/hub_client.hpp"
+#include "mirror/cache_reader.hpp"
+#include "mirror/mirror_error.hpp"
+
+namespace hfcache::mirror {
+namespace {
+
+// Listings kept in memory; beyond this the memo starts over (they are cheap to re-read from trees/).
+constexpr std::size_t max_listings = 256;
+
+std::string key_of(const core::RepoRef& repo, const std::string& name) { return repo.folder_name() + "@" + name; }
+
+std::vector<core::TreeEntry> to_entries(const std::vector<hub::RemoteFile>& files) {
+  std::vector<core::TreeEntry> entries;
+  entries.reserve(files.size());
+  for (const auto& f : files) {
+    if (!core::is_etag(f.etag())) continue;  // nothing we could store or serve
+    entries.push_back({f.path, f.size, f.oid, f.lfs_sha256});
+  }
+  return entries;
+}
+
+bool no_exist_marked(const core::CacheLayout& layout, const core::RepoRef& repo, const std::string& commit,
+                     const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(layout.no_exist_path(repo, commit, path), ec);
+}
+
+}  // namespace
+
+MirrorService::MirrorService(core::CacheLayout layout, MirrorHooks hooks, MirrorOptions options)
+    : layout_(std::move(layout)),
+      hooks_(std::move(hooks)),
+      options_(options),
+      refs_memo_(options.ref_ttl),
+      flights_(layout_, hooks_, options.fetch) {}
+
+MirrorService::~MirrorService() = default;
+
+hub::HubClient* MirrorService::usable(hub::HubClient* hub) const {
+  if (!hub) return nullptr;
+  std::lock_guard lock(mutex_);
+  return std::chrono::steady_clock::now() < down_until_ ? nullptr : hub;
+}
+
+void MirrorService::upstream_failed(const std::exception& e) {
+  spdlog::warn("mirror: upstream unreachable, answering from the cache: {}", e.what());
+  if (hooks_.upstream_error) hooks_.upstream_error(e.what());
+  std::lock_guard lock(mutex_);
+  down_until_ = std::chrono::steady_clock::now() + options_.upstream_backoff;
+}
+
+void MirrorService::not_cached(hub::HubClient* hub, const std::string& what) const {
+  if (!hub) {
+    throw MirrorError(status_offline, "", what + " is not in the cache and the daemon runs offline");
+  }
+  throw MirrorError(status_upstream_unreachable, "", what + " is not in the cache and the upstream is unreachable");
+}
+
+void MirrorService::remember_ref(const core::RepoRef& repo, const std::string& revision, const std::string& commit) {
+  if (revision == commit) return;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(layout_.snapshot_dir(repo, commit), ec)) return;  // scan_cache_dir: refs need snapshots
+  if (core::read_ref(layout_, repo, revision) == commit) return;
+  try {
+    core::write_ref(layout_, repo, revision, commit);
+  } catch (const std::exception& e) {
+    spdlog::warn("mirror: writing refs/{} of {} failed: {}", revision, repo.display(), e.what());
+  }
+}
+
+ResolvedRevision MirrorService::resolve(const core::RepoRef& repo, const std::string& revision, hub::HubClient* hub) {
+  const std::string rev = revision == "HEAD" ? std::string(core::default_revision) : revision;
+  if (core::is_commit_hash(rev)) return {rev, true};
+  auto key = key_of(repo, rev);
+  if (auto memo = refs_memo_.get(key)) return {*memo, false};
+  if (auto* upstream = usable(hub)) {
+    try {
+      if (hooks_.upstream_request) hooks_.upstream_request();
+      auto commit = upstream->resolve_commit(repo, rev);
+      refs_memo_.put(key, commit);
+      return {commit, false};
+    } catch (const OfflineError& e) {
+      upstream_failed(e);
+    } catch (const std::exception& e) {
+      throw to_mirror_error(e);
+    }
+  }
+  if (auto commit = cached_commit(layout_, repo, rev)) return {*commit, true};
+  not_cached(hub, "revision '" + rev + "' of " + repo.display());
+}
+
+std::shared_ptr<const RepoListing> MirrorService::listing(const core::RepoRef& repo, const std::string& commit,
+                                                          hub::HubClient* hub) {
+  auto key = key_of(repo, commit);
+  auto remembered = [&]() -> std::shared_ptr<const RepoListing> {
+    std::lock_guard lock(mutex_);
+    auto it = listings_.find(key);
+    return it == listings_.end() ? nullptr : it->second;
+  };
+  auto remember = [&](std::vector<core::TreeEntry> entries) {
+    auto listing = std::make_shared<const RepoListing>(std::move(entries));
+    std::lock_guard lock(mutex_);
+    if (listings_.size() >= max_listings) listings_.clear();
+    listings_[key] = listing;
+    return listing;
+  };
+  if (auto known = remembered()) return known;
+  if (auto cached = core::read_tree_cache(layout_, repo, commit)) return remember(std::move(*cached));
+  if (auto* upstream = usable(hub)) {
+    std::lock_guard fetching(listing_fetch_);
+    if (auto known = remembered()) return known;
+    try {
+      if (hooks_.upstream_request) hooks_.upstream_request();
+      auto entries = to_entries(upstream->list_files(repo, commit));
+      auto listing = remember(entries);
+      try {
+        core::write_tree_cache(layout_, repo, commit, listing->files());
+      } catch (const std::exception& e) {
+        spdlog::warn("mirror: writing trees/{}.json of {} failed: {}", commit, repo.display(), e.what());
+      }
+      return listing;
+    } catch (const OfflineError& e) {
+      upstream_failed(e);
+    } catch (const std::exception& e) {
+      throw to_mirror_error(e);
+    }
+  }
+  std::error_code ec;
+  if (std::filesystem::is_directory(layout_.snapshot_dir(repo, commit), ec)) {
+    return std::make_shared<const RepoListing>(listing_from_snapshot(layout_, repo, commit), false);
+  }
+  not_cached(hub, "the file list of " + repo.display() + " at " + commit);
+}
+
+FileAnswer MirrorService::file(const core::RepoRef& repo, const std::string& revision, const std::string& path,
+                               const std::shared_ptr<hub::HubClient>& hub, bool want_body) {
+  auto resolved = resolve(repo, revision, hub.get());
+  const auto& commit = resolved.commit;
+  const std::string rev = revision == "HEAD" ? std::string(core::default_revision) : revision;
+
+  FileAnswer answer;
+  answer.commit = commit;
+  std::shared_ptr<const RepoListing> known;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = listings_.find(key_of(repo, commit)); it != listings_.end()) known = it->second;
+  }
+  if (auto cached = open_snapshot_file(layout_, repo, commit, path, known.get())) {
+    answer.etag = cached->etag;
+    answer.size = cached->size;
+    answer.cache_hit = true;
+    answer.fd = std::make_shared<util::UniqueFd>(std::move(cached->fd));
+    if (want_body) remember_ref(repo, rev, commit);
+    return answer;
+  }
+
+  auto listing = this->listing(repo, commit, hub.get());
+  const auto* entry = listing->find(path);
+  if (!entry) {
+    if (listing->complete()) {
+      if (!listing->is_folder(path)) core::mark_no_exist(layout_, repo, commit, path);
+    } else if (!no_exist_marked(layout_, repo, commit, path)) {
+      not_cached(hub.get(), "file '" + path + "' of " + repo.display() + " at " + commit);
+    }
+    throw MirrorError(404, "EntryNotFound", "file '" + path + "' not found in " + repo.display() + " at " + commit,
+                      commit);
+  }
+  answer.etag = entry->etag();
+  answer.size = entry->size;
+  if (auto blob = open_blob(layout_, repo, answer.etag); blob && blob->size == entry->size) {
+    answer.cache_hit = true;
+    answer.fd = std::make_shared<util::UniqueFd>(std::move(blob->fd));
+    if (want_body) {
+      try {
+        core::link_snapshot_file(layout_, repo, commit, path, answer.etag, true, false);
+      } catch (const std::exception& e) {
+        spdlog::warn("mirror: linking {} {} failed: {}", repo.display(), path, e.what());
+      }
+      remember_ref(repo, rev, commit);
+    }
+    return answer;
+  }
+  auto* upstream = usable(hub.get());
+  if (!upstream || !listing->complete()) not_cached(hub.get(), "file '" + path + "' of " + repo.display());
+  if (!want_body) return answer;  // HEAD: the metadata is enough; the GET that follows fetches
+
+  FetchJob job;
+  job.repo = repo;
+  job.etag = answer.etag;
+  job.size = answer.size;
+  job.url = upstream->resolve_url(repo, commit, path);
+  job.hub = hub;
+  if (hooks_.hold) job.hold = hooks_.hold(repo, commit);
+  LinkRequest link{commit, path, rev};
+  auto flight = flights_.join_or_start(std::move(job), link);
+  if (!flight) throw MirrorError(500, "", "no fetch for " + path);
+  answer.flight = flight;
+  return answer;
+}
+
+RevisionFacts MirrorService::facts(const core::RepoRef& repo, const std::string& commit) const {
+  return {commit, iso8601(revision_time(layout_, repo, commit))};
+}
+
+std::map<std::string, std::string> MirrorService::refs(const core::RepoRef& repo, hub::HubClient* hub) {
+  auto refs = cached_refs(layout_, repo);
+  if (usable(hub)) {
+    auto main = resolve(repo, std::string(core::default_revision), hub);
+    refs[std::string(core::default_revision)] = main.commit;
+  } else if (refs.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(layout_.repo_dir(repo), ec)) not_cached(hub, repo.display());
+  }
+  return refs;
+}
+
+}  // namespace hfcache::mirror

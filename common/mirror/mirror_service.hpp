@@ -1,0 +1,100 @@
+#pragma once
+// The mirror's domain logic, independent of HTTP: which commit a revision names, a commit's
+// listing, and where a file's bytes come from (the cache, or a single-flight pull-through).
+// Online it asks upstream (memoised briefly) and stores what it learns the way huggingface_hub
+// would (refs/, trees/<commit>.json, blobs/, snapshot links); when the upstream is unreachable or
+// the daemon is offline it answers from the cache alone, and what the cache cannot answer becomes
+// a fast 5xx (or a typed 404 when the cache knows the file does not exist). Throws MirrorError.
+// Thread-safe; one instance per daemon.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/cache_layout.hpp"
+#include "mirror/api_json.hpp"
+#include "mirror/fetch_flight.hpp"
+#include "mirror/ref_memo.hpp"
+#include "mirror/repo_listing.hpp"
+
+namespace hfcache::hub {
+class HubClient;
+}
+
+namespace hfcache::mirror {
+
+struct MirrorHooks : FetchHooks {
+  // Keeps a revision marked as in use (gc must not evict it) while the returned object lives.
+  std::function<std::shared_ptr<void>(const core::RepoRef&, const std::string& commit)> hold;
+};
+
+struct MirrorOptions {
+  std::chrono::milliseconds ref_ttl{20'000};       // how long a branch -> commit answer is reused
+  std::chrono::milliseconds upstream_backoff{5'000};  // after an unreachable upstream, answer from the cache alone
+  FetchOptions fetch;
+};
+
+struct ResolvedRevision {
+  std::string commit;
+  bool from_cache = false;  // upstream not asked or unreachable
+};
+
+// A file ready to serve: from the cache (`fd`) or being fetched (`flight`); neither for metadata-only
+// answers (HEAD of a file not cached yet).
+struct FileAnswer {
+  std::string commit;
+  std::string etag;
+  std::uint64_t size = 0;
+  bool cache_hit = false;
+  std::shared_ptr<util::UniqueFd> fd;
+  std::shared_ptr<Flight> flight;
+};
+
+class MirrorService {
+ public:
+  MirrorService(core::CacheLayout layout, MirrorHooks hooks, MirrorOptions options = {});
+  ~MirrorService();
+
+  const core::CacheLayout& layout() const { return layout_; }
+
+  // The commit `revision` names ("HEAD" means main). `hub` null: offline.
+  ResolvedRevision resolve(const core::RepoRef& repo, const std::string& revision, hub::HubClient* hub);
+
+  // The listing of `commit`: memory, trees/<commit>.json, upstream (then stored), else what the
+  // snapshot folder holds (marked incomplete).
+  std::shared_ptr<const RepoListing> listing(const core::RepoRef& repo, const std::string& commit,
+                                             hub::HubClient* hub);
+
+  // The file at `path` of `revision`. With `want_body` a missing blob is fetched (single flight);
+  // without (HEAD) only its metadata is looked up.
+  FileAnswer file(const core::RepoRef& repo, const std::string& revision, const std::string& path,
+                  const std::shared_ptr<hub::HubClient>& hub, bool want_body);
+
+  RevisionFacts facts(const core::RepoRef& repo, const std::string& commit) const;
+
+  // Branches and other refs the cache knows, with main refreshed from upstream when reachable.
+  std::map<std::string, std::string> refs(const core::RepoRef& repo, hub::HubClient* hub);
+
+  std::size_t active_fetches() const { return flights_.active(); }
+
+ private:
+  hub::HubClient* usable(hub::HubClient* hub) const;  // null while the upstream is known down
+  void upstream_failed(const std::exception& e);
+  [[noreturn]] void not_cached(hub::HubClient* hub, const std::string& what) const;
+  void remember_ref(const core::RepoRef& repo, const std::string& revision, const std::string& commit);
+
+  const core::CacheLayout layout_;
+  const MirrorHooks hooks_;
+  const MirrorOptions options_;
+  RefMemo refs_memo_;
+  mutable std::mutex mutex_;  // listings_, down_until_
+  std::map<std::string, std::shared_ptr<const RepoListing>> listings_;
+  std::chrono::steady_clock::time_point down_until_{};
+  std::mutex listing_fetch_;  // one upstream listing at a time: concurrent first requests share it
+  FlightRegistry flights_;
+};
+
+}  // namespace hfcache::mirror
