@@ -1,11 +1,16 @@
 // hfcache repair: fix a copied cache in place (docs/cache-damage.md) so every snapshot file is a
 // correct link again; exit 6 when damage remains, naming it and the command that finishes the job.
+// With a daemon serving this cache (and no --endpoint), the daemon repairs (POST /v1/repair), so
+// the repair never races with its pulls; the output is the same.
 #include <cstdio>
 #include <iostream>
+
+#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "common_flags.hpp"
 #include "core/errors.hpp"
+#include "daemon_client.hpp"
 #include "hub/hub_from_settings.hpp"
 #include "repair/repair.hpp"
 #include "repair_report.hpp"
@@ -15,27 +20,19 @@ namespace {
 
 constexpr const char* usage =
     "usage: hfcache repair [--cache-dir DIR] [--dry-run] [--json] [--endpoint URL] [--verify] [--config FILE]\n"
+    "                      [--local | --daemon URL]\n"
     "\n"
     "  --dry-run    print the plan; change nothing\n"
-    "  --endpoint   ask this hub's file listing for placeholders no local listing explains\n"
-    "  --verify     also hash every blob a correct link points at (a blob not matching its name is set aside)\n";
+    "  --endpoint   ask this hub's file listing for placeholders no local listing explains (works in-process)\n"
+    "  --verify     also hash every blob a correct link points at (a blob not matching its name is set aside)\n"
+    "  --local      work in-process even when hfcached serves this cache\n"
+    "  --daemon URL let the hfcached at URL repair (admin call: sends HFCACHE_ADMIN_TOKEN or admin_token_file)\n";
 
-}  // namespace
-
-int cmd_repair(const ArgList& argv) {
-  auto specs = cache_flags();
-  specs.insert(specs.end(), {{"dry-run"}, {"json"}, {"endpoint", true}, {"verify"}});
-  auto args = parse_args(argv, specs, "repair");
-  if (args.has("help")) {
-    std::cout << usage;
-    return 0;
-  }
-  if (!args.positional.empty()) throw UsageError("repair takes no arguments", usage);
-  auto settings = settings_from(args);
+repair::RepairReport repair_in_process(const config::Settings& settings, const Args& args, bool dry_run) {
   std::unique_ptr<hub::HubClient> hub;
   if (args.has("endpoint")) hub = hub::make_hub_client(settings);
   repair::RepairOptions options;
-  options.dry_run = args.has("dry-run");
+  options.dry_run = dry_run;
   options.verify_blobs = args.has("verify");
   options.hub = hub.get();
   if (settings.disable_symlinks) options.symlinks = false;
@@ -44,18 +41,43 @@ int cmd_repair(const ArgList& argv) {
   if (!std::filesystem::is_directory(settings.cache_dir, ec))
     throw NotFoundError("the cache folder " + settings.cache_dir.string() + " does not exist",
                         "give the folder to repair with --cache-dir");
-  auto report = repair::repair_cache(layout, options);
+  return repair::repair_cache(layout, options);
+}
+
+repair::RepairReport repair_by_daemon(const DaemonClient& daemon, const Args& args, bool dry_run) {
+  auto reply = daemon.post("/v1/repair", {{"dry_run", dry_run}, {"verify", args.has("verify")}});
+  DaemonClient::raise_for_status(reply, "repair on " + daemon.base_url());
+  return repair::repair_report_from_json(reply.json());
+}
+
+}  // namespace
+
+int cmd_repair(const ArgList& argv) {
+  auto specs = cache_flags();
+  specs.insert(specs.end(), {{"dry-run"}, {"json"}, {"endpoint", true}, {"verify"}, {"local"}, {"daemon", true}});
+  auto args = parse_args(argv, specs, "repair");
+  if (args.has("help")) {
+    std::cout << usage;
+    return 0;
+  }
+  if (!args.positional.empty()) throw UsageError("repair takes no arguments", usage);
+  if (args.has("local") && args.has("daemon")) throw UsageError("give --local or --daemon, not both", usage);
+  if (args.has("endpoint") && args.has("daemon"))
+    throw UsageError("--endpoint works in-process only", "drop --daemon, or drop --endpoint to use the daemon's upstream");
+  auto settings = settings_from(args);
+  bool dry_run = args.has("dry-run");
+  // --endpoint names an upstream for this run only: the daemon has its own, so work in-process.
+  auto daemon = find_daemon(settings, args.value("daemon"), args.has("local") || args.has("endpoint"));
+  auto report = daemon ? repair_by_daemon(*daemon, args, dry_run) : repair_in_process(settings, args, dry_run);
   if (!report.symlinks)
     std::fprintf(stderr, "hfcache: note: %s; snapshot files are repaired as copies, as huggingface_hub makes them on "
                  "Windows (more disk space, no links)\n",
                  settings.disable_symlinks ? "HF_HUB_DISABLE_SYMLINKS is set"
                                            : (settings.cache_dir.string() + " cannot hold symlinks").c_str());
   if (args.has("json")) {
-    auto out = repair_report_json(report);
-    out["dry_run"] = options.dry_run;
-    std::cout << out.dump(2) << "\n";
+    std::cout << repair::repair_result_json(report, dry_run).dump(2) << "\n";
   } else {
-    print_repair_report(report, options.dry_run);
+    print_repair_report(report, dry_run);
   }
   if (report.complete()) return 0;
   for (const auto& r : report.repos) {

@@ -1,70 +1,78 @@
 // hfcache verify [REPO]: read-only check of the cache. Hashes every blob a snapshot links to against
 // its name and classifies every snapshot entry and ref; exit 6 when anything is damaged or corrupt,
-// naming the files and the command that fixes them.
+// naming the files and the command that fixes them. With a daemon serving this cache, the daemon
+// does the work (POST /v1/verify) and the output is the same.
 #include <cstdio>
 #include <iostream>
+
+#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "common_flags.hpp"
 #include "core/errors.hpp"
+#include "daemon_client.hpp"
 #include "repair/repair.hpp"
 #include "repair_report.hpp"
 
 namespace hfcache::cli {
 namespace {
 
-constexpr const char* usage = "usage: hfcache verify [REPO] [--type T] [--json] [--cache-dir DIR] [--config FILE]\n";
+constexpr const char* usage =
+    "usage: hfcache verify [REPO] [--type T] [--json] [--cache-dir DIR] [--config FILE] [--local | --daemon URL]\n";
 
-}  // namespace
-
-int cmd_verify(const ArgList& argv) {
-  auto specs = cache_flags();
-  specs.insert(specs.end(), {{"json"}, {"type", true}});
-  auto args = parse_args(argv, specs, "verify");
-  if (args.has("help")) {
-    std::cout << usage;
-    return 0;
-  }
-  if (args.positional.size() > 1) throw UsageError("verify takes at most one REPO", usage);
-  auto settings = settings_from(args);
+repair::RepairReport verify_in_process(const config::Settings& settings, const std::optional<core::RepoRef>& repo) {
   core::CacheLayout layout(settings.cache_dir);
   repair::RepairOptions options;
   options.dry_run = true;
   options.verify_blobs = true;
   // Read-only: no probe link is written. Copies count as correct only where huggingface_hub makes them.
   options.symlinks = !settings.disable_symlinks;
-  repair::RepairReport report;
   std::error_code ec;
+  if (repo) {
+    if (!std::filesystem::is_directory(layout.repo_dir(*repo), ec))
+      throw NotFoundError(repo->display() + " is not in the cache " + settings.cache_dir.string(),
+                          "run `hfcache pull " + repo->display() + "`");
+    return repair::repair_repo(layout, *repo, options);
+  }
+  if (!std::filesystem::is_directory(settings.cache_dir, ec))
+    throw NotFoundError("the cache folder " + settings.cache_dir.string() + " does not exist",
+                        "give the folder to verify with --cache-dir");
+  return repair::repair_cache(layout, options);
+}
+
+repair::RepairReport verify_by_daemon(const DaemonClient& daemon, const std::optional<core::RepoRef>& repo) {
+  nlohmann::json body = nlohmann::json::object();
+  if (repo) body = {{"repo", repo->id}, {"type", core::to_string(repo->type)}};
+  auto reply = daemon.post("/v1/verify", body);
+  DaemonClient::raise_for_status(reply, "verify on " + daemon.base_url());
+  return repair::repair_report_from_json(reply.json());
+}
+
+}  // namespace
+
+int cmd_verify(const ArgList& argv) {
+  auto specs = cache_flags();
+  specs.insert(specs.end(), {{"json"}, {"type", true}, {"local"}, {"daemon", true}});
+  auto args = parse_args(argv, specs, "verify");
+  if (args.has("help")) {
+    std::cout << usage;
+    return 0;
+  }
+  if (args.positional.size() > 1) throw UsageError("verify takes at most one REPO", usage);
+  if (args.has("local") && args.has("daemon")) throw UsageError("give --local or --daemon, not both", usage);
+  auto settings = settings_from(args);
+  std::optional<core::RepoRef> repo;
   if (args.positional.size() == 1) {
     std::optional<core::RepoType> type;
     if (auto t = args.value("type")) type = core::parse_repo_type(*t);
-    auto repo = core::parse_repo_arg(args.positional[0], type).repo;
-    if (!std::filesystem::is_directory(layout.repo_dir(repo), ec))
-      throw NotFoundError(repo.display() + " is not in the cache " + settings.cache_dir.string(),
-                          "run `hfcache pull " + repo.display() + "`");
-    report = repair::repair_repo(layout, repo, options);
-  } else {
-    if (!std::filesystem::is_directory(settings.cache_dir, ec))
-      throw NotFoundError("the cache folder " + settings.cache_dir.string() + " does not exist",
-                          "give the folder to verify with --cache-dir");
-    report = repair::repair_cache(layout, options);
+    repo = core::parse_repo_arg(args.positional[0], type).repo;
   }
-  bool damaged = false, corrupt = false;
-  std::vector<std::string> finishes;
-  for (const auto& r : report.repos) {
-    damaged = damaged || !r.entries.empty();
-    for (const auto& e : r.entries) corrupt = corrupt || e.found == repair::Form::corrupt;
-    if (!r.complete) finishes.push_back(r.finish_command);
-  }
-  std::string fix = corrupt ? "hfcache repair --verify" : "hfcache repair";
-  for (const auto& f : finishes) fix += " && " + f;
+  auto daemon = find_daemon(settings, args.value("daemon"), args.has("local"));
+  auto report = daemon ? verify_by_daemon(*daemon, repo) : verify_in_process(settings, repo);
+  bool damaged = repair::report_damaged(report);
+  std::string fix = repair::verify_fix_command(report);
   if (args.has("json")) {
-    auto out = repair_report_json(report);
-    out.erase("changed");
-    out.erase("bytes_freed");
-    out["ok"] = !damaged;
-    out["fix_command"] = damaged ? fix : "";
-    std::cout << out.dump(2) << "\n";
+    std::cout << repair::verify_result_json(report).dump(2) << "\n";
   } else {
     std::size_t ok = 0, bad = 0;
     for (const auto& r : report.repos) {

@@ -14,21 +14,6 @@ std::string size_text(std::uint64_t bytes) {
 
 }  // namespace
 
-nlohmann::json repair_report_json(const repair::RepairReport& report) {
-  nlohmann::json repos = nlohmann::json::array();
-  for (const auto& r : report.repos) {
-    nlohmann::json entries = nlohmann::json::array();
-    for (const auto& e : r.entries)
-      entries.push_back({{"path", e.path}, {"found", repair::to_string(e.found)}, {"action", e.action},
-                         {"fixed", e.fixed}, {"bytes_freed", e.bytes_freed}, {"finish", e.finish}});
-    repos.push_back({{"repo", r.repo.id}, {"type", core::to_string(r.repo.type)}, {"folder", r.repo.folder_name()},
-                     {"entries_ok", r.entries_ok}, {"entries", entries}, {"bytes_freed", r.bytes_freed},
-                     {"complete", r.complete}, {"finish_command", r.finish_command}});
-  }
-  return {{"repos", repos}, {"bytes_freed", report.bytes_freed}, {"changed", report.changed},
-          {"complete", report.complete()}, {"symlinks", report.symlinks}};
-}
-
 void print_repair_report(const repair::RepairReport& report, bool dry_run) {
   std::size_t fixed = 0, left = 0, ok = 0;
   for (const auto& r : report.repos) {
