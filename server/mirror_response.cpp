@@ -22,6 +22,8 @@ std::string header_safe(const std::string& text, std::size_t max_chars) {
 }
 
 void send_mirror_error(httplib::Response& res, const mirror::MirrorError& error) {
+  // An error may come after a file's headers were set (a fetch that failed before its first byte).
+  res.headers.clear();
   res.status = error.status();
   add_common_headers(res);
   if (!error.code().empty()) res.set_header("X-Error-Code", error.code());

@@ -74,8 +74,9 @@ class MirrorRoutes {
     const bool read = req.method == "GET" || req.method == "HEAD";
     const bool wants_post = route->endpoint == mirror::Endpoint::paths_info;
     if (wants_post ? req.method != "POST" : !read) {
+      send_mirror_error(res, mirror::MirrorError(405, "", "method " + req.method + " not allowed here"));
       res.set_header("Allow", wants_post ? "POST" : "GET, HEAD");
-      throw mirror::MirrorError(405, "", "method " + req.method + " not allowed here");
+      return;
     }
     auto runtime = context_.runtime();  // once per request: a SIGHUP may swap it meanwhile
     std::shared_ptr<hub::HubClient> hub = runtime ? runtime->hub : nullptr;

@@ -26,17 +26,15 @@ constexpr std::uint64_t pipelined_hash_threshold = 16ull << 20;
 
 std::uint64_t Flight::wait_beyond(std::uint64_t offset, std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
-  changed_.wait_for(lock, timeout, [&] { return !error_.empty() || (reader_open_ && frontier_ > offset) || done_; });
-  if (!error_.empty() && !(reader_open_ && frontier_ > offset)) {
-    throw MirrorError(502, "", "the upstream transfer failed: " + error_);
-  }
+  changed_.wait_for(lock, timeout, [&] { return error_ || (reader_open_ && frontier_ > offset) || done_; });
+  if (error_ && !(reader_open_ && frontier_ > offset)) throw *error_;
   return reader_open_ ? frontier_ : 0;
 }
 
 bool Flight::wait_done(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
-  changed_.wait_for(lock, timeout, [&] { return done_ || !error_.empty(); });
-  if (!error_.empty()) throw MirrorError(502, "", "the upstream transfer failed: " + error_);
+  changed_.wait_for(lock, timeout, [&] { return done_ || error_; });
+  if (error_) throw *error_;
   return done_;
 }
 
@@ -98,10 +96,10 @@ void Flight::finish_ok() {
   changed_.notify_all();
 }
 
-void Flight::fail(const std::string& why) {
+void Flight::fail(MirrorError error) {
   {
     std::lock_guard lock(mutex_);
-    error_ = why.empty() ? "unknown error" : why;
+    error_ = std::move(error);
     links_closed_ = true;
     links_.clear();
   }
@@ -168,7 +166,8 @@ void FlightRegistry::run(const std::shared_ptr<Flight>& flight, const FetchJob& 
       spdlog::error("mirror: fetching {} blob {} failed: {}", job.repo.display(), job.etag, why);
       if (hooks_.upstream_error) hooks_.upstream_error(why);
     }
-    flight->fail(why);
+    auto error = to_mirror_error(e);
+    flight->fail(MirrorError(error.status(), error.code(), "fetching from upstream failed: " + why, error.commit()));
   }
   {
     std::lock_guard lock(mutex_);

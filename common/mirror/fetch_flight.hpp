@@ -24,11 +24,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/cache_layout.hpp"
+#include "mirror/mirror_error.hpp"
 #include "util/fs.hpp"
 
 namespace hfcache::hub {
@@ -71,7 +73,8 @@ class Flight {
   std::uint64_t size() const { return size_; }
 
   // Wait until bytes past `offset` may be read or `timeout` passed; returns the frontier (which may
-  // still be <= offset after a timeout). Throws MirrorError (502) once the fetch has failed.
+  // still be <= offset after a timeout). Throws the fetch's error (a MirrorError typed as the
+  // upstream answered: GatedRepo, 5xx, ...) once it has failed.
   std::uint64_t wait_beyond(std::uint64_t offset, std::chrono::milliseconds timeout);
   // Wait until the blob is in place (true) or the fetch failed (false).
   bool wait_done(std::chrono::milliseconds timeout);
@@ -88,7 +91,7 @@ class Flight {
   void advance(std::uint64_t frontier);
   std::vector<LinkRequest> close_links();  // the links to make; later ones are refused
   void finish_ok();                        // the frontier reaches size
-  void fail(const std::string& why);
+  void fail(MirrorError error);
 
   const std::uint64_t size_;
   mutable std::mutex mutex_;
@@ -98,7 +101,7 @@ class Flight {
   bool reader_open_ = false;
   bool done_ = false;
   bool links_closed_ = false;
-  std::string error_;            // set when the fetch failed
+  std::optional<MirrorError> error_;  // set when the fetch failed
   std::vector<LinkRequest> links_;
   std::atomic<bool> thread_done_{false};
 };

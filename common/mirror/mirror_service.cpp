@@ -193,7 +193,20 @@ FileAnswer MirrorService::file(const core::RepoRef& repo, const std::string& rev
   }
   auto* upstream = usable(hub.get());
   if (!upstream || !listing->complete()) not_cached(hub.get(), "file '" + path + "' of " + repo.display());
-  if (!want_body) return answer;  // HEAD: the metadata is enough; the GET that follows fetches
+  if (!want_body) {
+    // HEAD: no fetch (the GET that follows does it), but ask upstream whether the file may be read
+    // (gated repos list their files openly) so the client sees GatedRepo now, as from the hub.
+    try {
+      if (hooks_.upstream_request) hooks_.upstream_request();
+      upstream->file_metadata(repo, commit, path);
+    } catch (const OfflineError& e) {
+      upstream_failed(e);
+      not_cached(hub.get(), "file '" + path + "' of " + repo.display());
+    } catch (const std::exception& e) {
+      throw to_mirror_error(e);
+    }
+    return answer;
+  }
 
   FetchJob job;
   job.repo = repo;
