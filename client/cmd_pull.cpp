@@ -1,4 +1,6 @@
-// hfcache pull REPO: bring a revision into the cache and print its snapshot folder.
+// hfcache pull REPO: bring a revision into the cache and print its snapshot folder. Runs in hfcached
+// when one serves this cache (the job survives the CLI), otherwise in-process; stdout, stderr and exit
+// codes are the same either way.
 #include <unistd.h>
 
 #include <cstdio>
@@ -11,17 +13,121 @@
 #include "common_flags.hpp"
 #include "core/errors.hpp"
 #include "core/revision.hpp"
+#include "daemon_client.hpp"
 #include "hub/hub_client.hpp"
 #include "hub/hub_from_settings.hpp"
+#include "index/cache_index.hpp"
 #include "progress_bar.hpp"
 #include "pull/puller.hpp"
+#include "pull_via_daemon.hpp"
 
 namespace hfcache::cli {
 namespace {
 
 constexpr const char* usage =
     "usage: hfcache pull REPO [--revision REV] [--type model|dataset|space] [--include GLOB]... [--exclude GLOB]...\n"
-    "                    [--cache-dir DIR] [--endpoint URL] [--token TOKEN] [--offline] [--local] [--json] [--quiet]\n";
+    "                    [--cache-dir DIR] [--endpoint URL] [--token TOKEN] [--offline] [--local | --daemon URL]\n"
+    "                    [--json] [--quiet]\n"
+    "\n"
+    "Downloads what is missing of REPO at REV into the cache and prints the snapshot folder (last line\n"
+    "of stdout; --json: one object). Progress goes to stderr.\n"
+    "\n"
+    "Where the pull runs:\n"
+    "  - in hfcached, when a daemon answers at --daemon URL, HFCACHE_URL or the configured listen address\n"
+    "    and serves this same cache folder. It pulls with the daemon's own endpoint and token. Ctrl-C\n"
+    "    detaches: the pull goes on in the daemon (exit 130).\n"
+    "  - in-process with --local, when no daemon answers, or when the daemon serves another cache folder.\n"
+    "  - --token and --endpoint cannot be handed to a running daemon, so they imply --local (with a note).\n"
+    "  - --offline (or HF_HUB_OFFLINE=1) answers from the cache alone, in-process: no daemon is asked.\n"
+    "  - --daemon URL insists on that daemon: exit 5 when it does not answer.\n";
+
+pull::PullOptions options_from(const config::Settings& settings) {
+  pull::PullOptions options;
+  options.max_workers = settings.max_workers;
+  options.chunk_size = settings.chunk_size;
+  options.parallel_threshold = settings.parallel_threshold;
+  options.max_stalls = settings.max_retries;
+  options.write_cachedir_tag = settings.write_cachedir_tag;
+  options.disable_symlinks = settings.disable_symlinks;
+  return options;
+}
+
+// The index of the CLI's state folder learns about the pull; it is a cache of the folder, so a
+// failure here only means the next `ls` rescans.
+void refresh_index(const config::Settings& settings, const core::RepoRef& repo) {
+  try {
+    index::CacheIndex index(core::CacheLayout(settings.cache_dir), index::CacheIndex::default_path(settings.state_dir));
+    index.refresh_repo(repo);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "hfcache: warning: could not update the index in %s: %s\n", settings.state_dir.c_str(), e.what());
+  }
+}
+
+pull::PullResult pull_in_process(const Args& args, const config::Settings& settings, const pull::PullRequest& request,
+                                 ProgressBar& bar) {
+  std::unique_ptr<hub::HubClient> hub;
+  if (!settings.offline) {
+    if (args.has("token"))
+      std::fprintf(stderr, "hfcache: warning: a token on the command line is visible to every user in the process "
+                           "list; prefer HF_TOKEN or a token file (HF_TOKEN_PATH)\n");
+    hub = hub::make_hub_client(settings, args.value("token"));
+  }
+  pull::Puller puller(core::CacheLayout(settings.cache_dir), hub.get(), options_from(settings));
+  pull::PullResult result;
+  try {
+    result = puller.pull(request, [&](const pull::ProgressEvent& e) { bar.on_event(e); });
+  } catch (...) {
+    bar.finish();
+    throw;
+  }
+  bar.finish();
+  refresh_index(settings, request.repo);
+  return result;
+}
+
+// The daemon to hand the pull to, or nullopt to pull in-process (see `usage` for the rules).
+std::optional<DaemonClient> daemon_for(const Args& args, const config::Settings& settings, bool quiet) {
+  auto flag = args.value("daemon");
+  if (args.has("local")) {
+    if (flag) throw UsageError("--local and --daemon contradict each other", "give one of them");
+    return std::nullopt;
+  }
+  std::string unforwardable = args.has("token") ? "--token" : args.has("endpoint") ? "--endpoint" : "";
+  if (flag && !unforwardable.empty())
+    throw UsageError(unforwardable + " cannot be handed to hfcached (it pulls with its own endpoint and token)",
+                     "drop --daemon to pull in-process, or drop " + unforwardable);
+  if (flag && settings.offline)
+    throw UsageError("--offline answers from the cache in-process; it does not go through hfcached",
+                     "drop --daemon, or drop --offline (HF_HUB_OFFLINE)");
+  if (settings.offline) return std::nullopt;
+  auto daemon = find_daemon(settings, flag, false);
+  if (daemon && !unforwardable.empty()) {
+    if (!quiet)
+      std::fprintf(stderr, "hfcache: note: %s cannot be handed to hfcached at %s; pulling in-process (as with --local)\n",
+                   unforwardable.c_str(), daemon->base_url().c_str());
+    return std::nullopt;
+  }
+  return daemon;
+}
+
+void print_summary(const pull::PullResult& result, const config::Settings& settings, const std::string& where) {
+  for (const auto& name : result.not_in_repo)
+    std::fprintf(stderr, "hfcache: warning: %s has no file '%s' (recorded in .no_exist)\n", where.c_str(), name.c_str());
+  if (!result.symlinks)
+    std::fprintf(stderr, "hfcache: warning: %s; snapshot files are copies, as huggingface_hub makes them on "
+                 "Windows (more disk space, shared files are not deduplicated)\n",
+                 settings.disable_symlinks ? "HF_HUB_DISABLE_SYMLINKS is set" : (settings.cache_dir.string() + " cannot hold symlinks").c_str());
+  if (result.from_cache_only)
+    std::fprintf(stderr, "hfcache: %s answered from the cache%s (commit %s)\n", where.c_str(),
+                 settings.offline ? " (offline)" : "; the upstream is unreachable", result.commit.c_str());
+  else if (result.files_downloaded == 0)
+    std::fprintf(stderr, "hfcache: %s is up to date: %zu file(s), %s at commit %s; nothing downloaded\n", where.c_str(),
+                 result.files, ProgressBar::human_bytes(static_cast<double>(result.bytes)).c_str(), result.commit.c_str());
+  else
+    std::fprintf(stderr, "hfcache: %s: downloaded %zu of %zu file(s), %s, commit %s\n", where.c_str(),
+                 result.files_downloaded, result.files,
+                 ProgressBar::human_bytes(static_cast<double>(result.bytes_downloaded)).c_str(), result.commit.c_str());
+}
 
 }  // namespace
 
@@ -57,63 +163,19 @@ int cmd_pull(const ArgList& argv) {
   }
   for (const auto& g : args.all("include"))
     if (g.empty()) throw UsageError("--include needs a non-empty glob");
-  if (args.has("daemon"))
-    throw Error(ExitCode::failure, "this hfcache build cannot hand pulls to hfcached yet",
-                "drop --daemon; the pull runs in-process");
 
   auto settings = settings_from(args);
-  std::unique_ptr<hub::HubClient> hub;
-  if (!settings.offline) {
-    if (args.has("token"))
-      std::fprintf(stderr, "hfcache: warning: a token on the command line is visible to every user in the process "
-                           "list; prefer HF_TOKEN or a token file (HF_TOKEN_PATH)\n");
-    hub = hub::make_hub_client(settings, args.value("token"));
-  }
-  pull::PullOptions options;
-  options.max_workers = settings.max_workers;
-  options.chunk_size = settings.chunk_size;
-  options.parallel_threshold = settings.parallel_threshold;
-  options.max_stalls = settings.max_retries;
-  options.write_cachedir_tag = settings.write_cachedir_tag;
-  options.disable_symlinks = settings.disable_symlinks;
-
-  pull::PullRequest request{parsed.repo, revision, args.all("include"), args.all("exclude"), settings.offline};
-  bool json = args.has("json");
-  if (args.has("quiet")) spdlog::set_level(spdlog::level::warn);
-  auto mode = args.has("quiet") ? ProgressBar::Mode::quiet
-              : ::isatty(STDERR_FILENO) ? ProgressBar::Mode::live
-                                        : ProgressBar::Mode::plain;
+  bool quiet = args.has("quiet");
+  if (quiet) spdlog::set_level(spdlog::level::warn);
+  auto mode = quiet ? ProgressBar::Mode::quiet : ::isatty(STDERR_FILENO) ? ProgressBar::Mode::live : ProgressBar::Mode::plain;
   ProgressBar bar(mode);
-  pull::Puller puller(core::CacheLayout(settings.cache_dir), hub.get(), options);
-  pull::PullResult result;
-  try {
-    result = puller.pull(request, [&](const pull::ProgressEvent& e) { bar.on_event(e); });
-  } catch (...) {
-    bar.finish();
-    throw;
-  }
-  bar.finish();
+  pull::PullRequest request{parsed.repo, revision, args.all("include"), args.all("exclude"), settings.offline};
+  auto daemon = daemon_for(args, settings, quiet);
+  auto result = daemon ? pull_via_daemon(*daemon, request, bar) : pull_in_process(args, settings, request, bar);
 
   std::string where = parsed.repo.display() + "@" + revision;
-  if (mode != ProgressBar::Mode::quiet) {
-    for (const auto& name : result.not_in_repo)
-      std::fprintf(stderr, "hfcache: warning: %s has no file '%s' (recorded in .no_exist)\n", where.c_str(), name.c_str());
-    if (!result.symlinks)
-      std::fprintf(stderr, "hfcache: warning: %s; snapshot files are copies, as huggingface_hub makes them on "
-                   "Windows (more disk space, shared files are not deduplicated)\n",
-                   settings.disable_symlinks ? "HF_HUB_DISABLE_SYMLINKS is set" : (settings.cache_dir.string() + " cannot hold symlinks").c_str());
-    if (result.from_cache_only)
-      std::fprintf(stderr, "hfcache: %s answered from the cache%s (commit %s)\n", where.c_str(),
-                   settings.offline ? " (offline)" : "; the upstream is unreachable", result.commit.c_str());
-    else if (result.files_downloaded == 0)
-      std::fprintf(stderr, "hfcache: %s is up to date: %zu file(s), %s at commit %s; nothing downloaded\n", where.c_str(),
-                   result.files, ProgressBar::human_bytes(static_cast<double>(result.bytes)).c_str(), result.commit.c_str());
-    else
-      std::fprintf(stderr, "hfcache: %s: downloaded %zu of %zu file(s), %s, commit %s\n", where.c_str(),
-                   result.files_downloaded, result.files,
-                   ProgressBar::human_bytes(static_cast<double>(result.bytes_downloaded)).c_str(), result.commit.c_str());
-  }
-  if (json) {
+  if (!quiet) print_summary(result, settings, where);
+  if (args.has("json")) {
     nlohmann::json out = {{"repo", parsed.repo.id},
                           {"type", core::to_string(parsed.repo.type)},
                           {"revision", revision},

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <system_error>
 
 #include <httplib.h>
@@ -24,6 +25,7 @@ namespace {
 // jobs or streams whose reads are bounded by the read timeout between bytes.
 constexpr auto probe_timeout = std::chrono::milliseconds(1500);
 constexpr auto call_timeout = std::chrono::seconds(600);
+constexpr auto events_read_timeout = std::chrono::seconds(60);
 
 std::unique_ptr<httplib::Client> make_client(const std::string& base_url, std::chrono::milliseconds timeout) {
   auto client = std::make_unique<httplib::Client>(base_url);
@@ -107,6 +109,8 @@ DaemonReply DaemonClient::del(const std::string& path) const {
 bool DaemonClient::events(const std::string& path,
                           const std::function<bool(const std::string&, const std::string&)>& on_event) const {
   auto client = make_client(base_url_, probe_timeout);
+  // The daemon sends a ping every 15 s: four missed ones mean it is gone.
+  client->set_read_timeout(events_read_timeout.count(), 0);
   auto headers = headers_for(admin_token_);
   headers.erase("Accept");
   headers.emplace("Accept", "text/event-stream");
@@ -156,6 +160,33 @@ void DaemonClient::raise_for_status(const DaemonReply& reply, const std::string&
   if (reply.status == 401 && hint.empty())
     hint = "set HFCACHE_ADMIN_TOKEN (or admin_token_file in the config) to the daemon's admin token";
   throw Error(core::exit_code_from_name(code, reply.status), message, hint);
+}
+
+pull::ProgressEvent progress_event_from_json(const json& data) {
+  using K = pull::ProgressEvent::Kind;
+  static const std::map<std::string, K, std::less<>> kinds = {{"planned", K::planned},     {"file_started", K::file_started},
+                                                              {"bytes", K::bytes},         {"file_retry", K::file_retry},
+                                                              {"file_done", K::file_done}, {"finished", K::finished}};
+  pull::ProgressEvent e;
+  if (!data.is_object()) return e;
+  auto number = [&](const char* key) -> std::uint64_t {
+    auto it = data.find(key);
+    return it != data.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
+  };
+  auto text = [&](const char* key) {
+    auto it = data.find(key);
+    return it != data.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  if (auto it = kinds.find(text("kind")); it != kinds.end()) e.kind = it->second;
+  e.path = text("path");
+  e.message = text("message");
+  e.file_done = number("file_done");
+  e.file_total = number("file_total");
+  e.bytes_done = number("bytes_done");
+  e.bytes_total = number("bytes_total");
+  e.files_done = static_cast<std::size_t>(number("files_done"));
+  e.files_total = static_cast<std::size_t>(number("files_total"));
+  return e;
 }
 
 std::string admin_token_for(const config::Settings& settings) {

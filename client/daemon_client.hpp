@@ -11,6 +11,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "config/settings.hpp"
+#include "pull/progress.hpp"
 
 namespace hfcache::cli {
 
@@ -55,6 +56,10 @@ class DaemonClient {
 // quickly and serves the same cache folder as `settings.cache_dir` (unless HFCACHE_URL named it).
 std::optional<DaemonClient> find_daemon(const config::Settings& settings, const std::optional<std::string>& flag_url,
                                         bool local_flag);
+
+// One `progress` event of GET /v1/pulls/{id}/events back as the pull::ProgressEvent the daemon's
+// puller reported (docs/rest-api.md); missing fields are 0/"", an unknown kind is a bytes event.
+pull::ProgressEvent progress_event_from_json(const nlohmann::json& data);
 
 // The admin token the CLI sends: HFCACHE_ADMIN_TOKEN, else the content of admin_token_file.
 std::string admin_token_for(const config::Settings& settings);

@@ -66,7 +66,8 @@ void ProgressBar::on_event(const pull::ProgressEvent& e) {
       active_[e.path] = {e.file_done, e.file_total};
       break;
     case K::bytes:
-      active_[e.path] = {e.file_done, e.file_total};
+      // Totals only (a pull followed by polling the daemon): no file line to update.
+      if (!e.path.empty()) active_[e.path] = {e.file_done, e.file_total};
       break;
     case K::file_retry:
       if (mode_ == Mode::plain) std::fprintf(stderr, "retrying %s: %s\n", e.path.c_str(), e.message.c_str());

@@ -17,6 +17,7 @@ class ProgressBar {
   explicit ProgressBar(Mode mode);
   void on_event(const pull::ProgressEvent& e);
   void finish();  // clear the live block
+  Mode mode() const { return mode_; }
 
   static std::string human_bytes(double bytes);
   static std::string human_duration(double seconds);

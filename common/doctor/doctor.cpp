@@ -145,6 +145,31 @@ void judge_model(Work& w) {
   }
 }
 
+// AutoTokenizer: settings files are parsed when present; tokenizer.json wins when it loads, and only
+// without it are the slow vocabulary files read (transformers rebuilds the tokenizer from them).
+void judge_tokenizer(Work& w, const std::vector<std::string>& files) {
+  std::vector<std::string> tokenizer_files;
+  for (const auto& path : files)
+    if (is_tokenizer_file(path)) tokenizer_files.push_back(path);
+  if (tokenizer_files.empty()) return;
+  w.d.tokenizer_files.applies = true;
+  auto damaged = [&](const std::string& path) { return !w.state(path).loads && opens_as_file(w.state(path).kind); };
+  std::string fast(fast_tokenizer_file);
+  bool has_fast = std::find(tokenizer_files.begin(), tokenizer_files.end(), fast) != tokenizer_files.end();
+  bool has_slow = false;
+  for (const auto& path : tokenizer_files) {
+    if (is_tokenizer_settings_file(path) && damaged(path)) w.roles[path] |= tokenizer;
+    has_slow = has_slow || is_slow_vocabulary_file(path);
+  }
+  if (has_fast && (w.state(fast).loads || damaged(fast))) {
+    if (!w.state(fast).loads) w.roles[fast] |= tokenizer;
+    return;
+  }
+  if (has_fast && !has_slow) w.roles[fast] |= tokenizer;
+  for (const auto& path : tokenizer_files)
+    if (is_slow_vocabulary_file(path) && !w.state(path).loads) w.roles[path] |= tokenizer;
+}
+
 void judge_revision(Work& w) {
   auto& d = w.d;
   if (auto listing = core::read_tree_cache(w.layout, d.repo, d.commit)) {
@@ -179,11 +204,7 @@ void judge_revision(Work& w) {
             "the revision has no config.json: not a transformers model, so doctor judges snapshot_download", "", 0);
     } else {
       judge_model(w);
-      for (const auto& path : files)
-        if (is_tokenizer_file(path)) {
-          w.roles[path] |= tokenizer;
-          d.tokenizer_files.applies = true;
-        }
+      judge_tokenizer(w, files);
     }
   }
 
@@ -230,9 +251,15 @@ void summarise(Work& w) {
   verdict(d.snapshot, snapshot_download, std::to_string(d.files_present) + listed + " files load");
   if (d.model.applies) verdict(d.model, from_pretrained, d.model.summary);
   if (d.tokenizer_files.applies) {
-    std::size_t n = 0;
-    for (const auto& [path, role] : w.roles) n += (role & tokenizer) ? 1 : 0;
-    verdict(d.tokenizer_files, tokenizer, std::to_string(n) + " tokenizer file(s)");
+    std::size_t n = 0, loading = 0;
+    for (const auto& path : w.files())
+      if (is_tokenizer_file(path)) {
+        ++n;
+        loading += w.state(path).loads ? 1 : 0;
+      }
+    verdict(d.tokenizer_files, tokenizer,
+            std::to_string(loading) + " of " + std::to_string(n) + " tokenizer file(s)" +
+                (loading < n ? " (transformers makes do without the others)" : ""));
   }
   if (d.file) {
     d.single_file.applies = true;

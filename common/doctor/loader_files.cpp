@@ -26,6 +26,16 @@ bool is_tokenizer_file(std::string_view path) {
   return std::find(names.begin(), names.end(), path) != names.end();
 }
 
+bool is_tokenizer_settings_file(std::string_view path) {
+  return path == "tokenizer_config.json" || path == "special_tokens_map.json" || path == "added_tokens.json" ||
+         path == "chat_template.json";
+}
+
+bool is_slow_vocabulary_file(std::string_view path) {
+  return is_tokenizer_file(path) && !is_tokenizer_settings_file(path) && path != fast_tokenizer_file &&
+         path != "chat_template.jinja";
+}
+
 std::optional<std::vector<std::string>> shards_of_index(std::string_view index_json) {
   try {
     auto doc = nlohmann::json::parse(index_json);

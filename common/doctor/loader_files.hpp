@@ -21,6 +21,17 @@ bool is_weight_index(std::string_view path);
 // special_tokens_map.json, added_tokens.json, sentencepiece models, chat templates).
 bool is_tokenizer_file(std::string_view path);
 
+// Tokenizer settings transformers always parses when present (tokenizer_config.json,
+// special_tokens_map.json, added_tokens.json, chat_template.json): a damaged one stops AutoTokenizer,
+// a missing one does not.
+bool is_tokenizer_settings_file(std::string_view path);
+
+// The vocabulary files of a slow tokenizer (vocab.txt, vocab.json, merges.txt, sentencepiece models):
+// AutoTokenizer rebuilds a tokenizer from them when tokenizer.json is missing, and ignores them otherwise.
+bool is_slow_vocabulary_file(std::string_view path);
+
+inline constexpr std::string_view fast_tokenizer_file = "tokenizer.json";
+
 // The shard files a *.index.json names in its weight_map (sorted, unique); nullopt when the text is
 // not such an index, or names a path that is not a plain relative path.
 std::optional<std::vector<std::string>> shards_of_index(std::string_view index_json);

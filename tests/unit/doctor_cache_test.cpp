@@ -276,14 +276,33 @@ TEST_SUITE("doctor.diagnose") {
     CHECK(finding_about(d, "README.md")->severity == Severity::damage);
   }
 
-  TEST_CASE("a tokenizer file listed but missing stops AutoTokenizer") {
+  TEST_CASE("AutoTokenizer: damaged settings or tokenizer.json stop it, a missing file alone does not") {
+    // Measured with transformers 4.46 and 5.x: each single tokenizer file can be missing, and a damaged
+    // vocab.txt is ignored while tokenizer.json loads; a damaged JSON file is a parse error.
     FakeRepo r;
     r.model();
+    r.add("tokenizer_config.json", "{}");
+    r.finish();
     fs::remove(r.file("vocab.txt"));
-    auto d = r.run();
-    CHECK(d.exit_code() == ExitCode::not_found);
-    CHECK(d.model.loads);
-    CHECK_FALSE(d.tokenizer_files.loads);
+    auto missing_vocab = r.run();
+    CHECK(missing_vocab.loads());
+    CHECK(missing_vocab.tokenizer_files.loads);
+    CHECK_FALSE(missing_vocab.snapshot.loads);
+    r.replace("vocab.txt", "");
+    CHECK(r.run().loads());
+    r.replace("tokenizer_config.json", "");
+    CHECK(r.run().exit_code() == ExitCode::integrity);
+    CHECK(r.run().first_blocker()->subject == "tokenizer_config.json");
+
+    FakeRepo both;
+    both.model();
+    fs::remove(both.file("tokenizer.json"));
+    CHECK(both.run().loads());  // rebuilt from vocab.txt
+    fs::remove(both.file("vocab.txt"));
+    auto none = both.run();
+    CHECK(none.exit_code() == ExitCode::not_found);
+    CHECK_FALSE(none.tokenizer_files.loads);
+    CHECK(none.model.loads);
   }
 
   TEST_CASE("--file judges one file like hf_hub_download") {
