@@ -123,7 +123,7 @@ void judge_model(Work& w) {
       auto shards = text ? shards_of_index(*text) : std::nullopt;
       if (!shards) {
         w.add(Severity::damage, name, "not a readable sharded-weights index (no weight_map of file names)",
-              w.fix.repair_verify() + " && " + w.fix.pull(), from_pretrained | snapshot_download);
+              w.fix.repair_verify() + "; " + w.fix.pull(), from_pretrained | snapshot_download);
         return;
       }
       for (const auto& shard : *shards) w.roles[shard] |= from_pretrained;

@@ -18,7 +18,8 @@ std::string short_blob(const std::string& etag) { return etag.size() > 12 ? etag
 
 // Repair relinks an entry to its blob; when the blob itself is gone, a pull then downloads it.
 std::string repair_then_pull(const EntryState& s, const FixCommands& fix) {
-  return s.blob_present ? fix.repair() : fix.repair() + " && " + fix.pull();
+  // "; " not " && ": repair exits 6 while a blob is still to be downloaded.
+  return s.blob_present ? fix.repair() : fix.repair() + "; " + fix.pull();
 }
 
 }  // namespace
@@ -114,7 +115,7 @@ std::optional<Finding> entry_finding(const EntryState& s, std::string_view path,
       f.severity = Severity::damage;
       f.what = bytes(s.size) + " where the file listing says " + (expected ? bytes(expected->size) : "otherwise") +
                " (a truncated or wrong blob" + (s.blob.empty() ? "" : " " + short_blob(s.blob)) + ")";
-      f.fix = fix.repair_verify() + " && " + fix.pull();
+      f.fix = fix.repair_verify() + "; " + fix.pull();
       break;
     case EntryKind::unreadable:
       f.severity = Severity::damage;
