@@ -68,15 +68,28 @@ void MirrorService::not_cached(hub::HubClient* hub, const std::string& what) con
 }
 
 void MirrorService::remember_ref(const core::RepoRef& repo, const std::string& revision, const std::string& commit) {
-  if (revision == commit) return;
-  std::error_code ec;
-  if (!std::filesystem::is_directory(layout_.snapshot_dir(repo, commit), ec)) return;  // scan_cache_dir: refs need snapshots
+  if (revision == commit || core::is_commit_hash(revision)) return;
   if (core::read_ref(layout_, repo, revision) == commit) return;
   try {
+    // scan_cache_dir reports refs to missing snapshots: the folder comes first.
+    std::filesystem::create_directories(layout_.snapshot_dir(repo, commit));
     core::write_ref(layout_, repo, revision, commit);
   } catch (const std::exception& e) {
     spdlog::warn("mirror: writing refs/{} of {} failed: {}", revision, repo.display(), e.what());
   }
+}
+
+void MirrorService::write_refs_for(const core::RepoRef& repo, const std::string& revision, const std::string& commit) {
+  std::set<std::string> revisions;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = pending_refs_.find(key_of(repo, commit)); it != pending_refs_.end()) {
+      revisions.swap(it->second);
+      pending_refs_.erase(it);
+    }
+  }
+  revisions.insert(revision);
+  for (const auto& rev : revisions) remember_ref(repo, rev, commit);
 }
 
 ResolvedRevision MirrorService::resolve(const core::RepoRef& repo, const std::string& revision, hub::HubClient* hub) {
@@ -89,6 +102,9 @@ ResolvedRevision MirrorService::resolve(const core::RepoRef& repo, const std::st
       if (hooks_.upstream_request) hooks_.upstream_request();
       auto commit = upstream->resolve_commit(repo, rev);
       refs_memo_.put(key, commit);
+      std::lock_guard lock(mutex_);
+      if (pending_refs_.size() > 10'000) pending_refs_.clear();
+      pending_refs_[key_of(repo, commit)].insert(rev);
       return {commit, false};
     } catch (const OfflineError& e) {
       upstream_failed(e);
@@ -161,7 +177,7 @@ FileAnswer MirrorService::file(const core::RepoRef& repo, const std::string& rev
     answer.size = cached->size;
     answer.cache_hit = true;
     answer.fd = std::make_shared<util::UniqueFd>(std::move(cached->fd));
-    if (want_body) remember_ref(repo, rev, commit);
+    if (want_body) write_refs_for(repo, rev, commit);
     return answer;
   }
 
@@ -187,7 +203,7 @@ FileAnswer MirrorService::file(const core::RepoRef& repo, const std::string& rev
       } catch (const std::exception& e) {
         spdlog::warn("mirror: linking {} {} failed: {}", repo.display(), path, e.what());
       }
-      remember_ref(repo, rev, commit);
+      write_refs_for(repo, rev, commit);
     }
     return answer;
   }
@@ -215,6 +231,7 @@ FileAnswer MirrorService::file(const core::RepoRef& repo, const std::string& rev
   job.url = upstream->resolve_url(repo, commit, path);
   job.hub = hub;
   if (hooks_.hold) job.hold = hooks_.hold(repo, commit);
+  write_refs_for(repo, rev, commit);
   LinkRequest link{commit, path, rev};
   auto flight = flights_.join_or_start(std::move(job), link);
   if (!flight) throw MirrorError(500, "", "no fetch for " + path);

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "core/cache_layout.hpp"
@@ -84,14 +85,19 @@ class MirrorService {
   hub::HubClient* usable(hub::HubClient* hub) const;  // null while the upstream is known down
   void upstream_failed(const std::exception& e);
   [[noreturn]] void not_cached(hub::HubClient* hub, const std::string& what) const;
+  // Write refs/<revision> -> commit (creating the snapshot folder first, as huggingface_hub does).
   void remember_ref(const core::RepoRef& repo, const std::string& revision, const std::string& commit);
+  // A file of `commit` is being served: write `revision` and every branch that resolved upstream to
+  // that commit (clients that resolve first, then download by commit, never name the branch again).
+  void write_refs_for(const core::RepoRef& repo, const std::string& revision, const std::string& commit);
 
   const core::CacheLayout layout_;
   const MirrorHooks hooks_;
   const MirrorOptions options_;
   RefMemo refs_memo_;
-  mutable std::mutex mutex_;  // listings_, down_until_
+  mutable std::mutex mutex_;  // listings_, pending_refs_, down_until_
   std::map<std::string, std::shared_ptr<const RepoListing>> listings_;
+  std::map<std::string, std::set<std::string>> pending_refs_;  // repo@commit -> revisions resolved to it
   std::chrono::steady_clock::time_point down_until_{};
   std::mutex listing_fetch_;  // one upstream listing at a time: concurrent first requests share it
   FlightRegistry flights_;

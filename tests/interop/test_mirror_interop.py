@@ -52,7 +52,12 @@ def test_huggingface_hub_through_the_mirror_online_then_upstream_down(hub_sim, h
     if venv == "hf2":
         assert online["warnings"] == []
 
-    hub_sim.stop()  # the daemon alone now: a fresh client cache must still fill from it
+    # The upstream gone and a restarted daemon (nothing memoised): a fresh client cache must still
+    # fill from the daemon's cache alone.
+    hub_sim.stop()
+    assert d.stop() == 0
+    d = hfcached(endpoint=hub_sim.hub_url, config={"max_retries": 1})
+    env = {"HF_ENDPOINT": d.url}
     offline = run_json_in_venv(venv, SNAPSHOT_AND_FILE.format(repo=REPO, cache=str(tmp_path / "client-b")), env=env)
     assert offline["files"] == want
     assert offline["single"] == want["onnx/model.onnx"]
@@ -64,6 +69,9 @@ def test_transformers_through_the_mirror_online_then_upstream_down(hub_sim, hfca
     online = run_json_in_venv("hf2", TRANSFORMERS.format(repo=REPO, cache=str(tmp_path / "tf-a")), env=env)
     assert online["model_type"] == "bert" and online["hidden"] == 32 and len(online["ids"]) >= 3
     hub_sim.stop()
+    assert d.stop() == 0
+    d = hfcached(endpoint=hub_sim.hub_url, config={"max_retries": 1})
+    env = {"HF_ENDPOINT": d.url}
     offline = run_json_in_venv("hf2", TRANSFORMERS.format(repo=REPO, cache=str(tmp_path / "tf-b")), env=env)
     assert offline == online
 
