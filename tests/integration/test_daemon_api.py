@@ -20,7 +20,6 @@ REPO = fx.RBT3
 FOLDER = "models--hfl--rbt3"
 
 
-
 def call(daemon, method: str, path: str, body=None, headers: dict | None = None, raw_body: bytes | None = None,
          timeout: float = 60):
     """(status, parsed JSON or text, headers) of one request to the daemon."""

@@ -1,0 +1,110 @@
+// hfcached's command line, listen address and admin check: pure functions, no daemon started.
+#include <doctest/doctest.h>
+
+#include "admin_auth.hpp"
+#include "core/errors.hpp"
+#include "daemon_context.hpp"
+#include "daemon_options.hpp"
+#include "listen_address.hpp"
+
+using namespace hfcache;
+using namespace hfcache::server;
+
+TEST_SUITE("server_listen_address") {
+  TEST_CASE("IPv4, IPv6 and names; loopback told apart") {
+    auto a = parse_listen_address("127.0.0.1:8765");
+    CHECK(a.host == "127.0.0.1");
+    CHECK(a.port == 8765);
+    CHECK(a.loopback);
+    CHECK(a.text() == "127.0.0.1:8765");
+    auto b = parse_listen_address("[::1]:9000");
+    CHECK(b.host == "::1");
+    CHECK(b.loopback);
+    CHECK(b.text() == "[::1]:9000");
+    CHECK(parse_listen_address("localhost:1").loopback);
+    CHECK(parse_listen_address("127.8.9.10:1").loopback);
+    CHECK_FALSE(parse_listen_address("0.0.0.0:8765").loopback);
+    CHECK_FALSE(parse_listen_address("[::]:8765").loopback);
+    CHECK_FALSE(parse_listen_address("10.0.0.5:80").loopback);
+    CHECK_FALSE(parse_listen_address("127example.com:80").loopback);
+  }
+
+  TEST_CASE("bad addresses are usage errors") {
+    for (const char* bad : {"8765", ":8765", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:80x", "::1:80",
+                            "[::1:80", "[]:80"}) {
+      CAPTURE(bad);
+      CHECK_THROWS_AS(parse_listen_address(bad), UsageError);
+    }
+  }
+}
+
+TEST_SUITE("server_daemon_options") {
+  TEST_CASE("flags become settings keys; --config names the file") {
+    auto o = parse_daemon_options({"--config", "/etc/x.json", "--listen=0.0.0.0:1", "--cache-dir", "/c", "--offline",
+                                   "--endpoint", "http://e", "--token-file", "/t", "--log-level", "debug"});
+    CHECK(o.config_file == "/etc/x.json");
+    CHECK(o.flags.at("listen") == "0.0.0.0:1");
+    CHECK(o.flags.at("cache_dir") == "/c");
+    CHECK(o.flags.at("offline") == "1");
+    CHECK(o.flags.at("endpoint") == "http://e");
+    CHECK(o.flags.at("token_file") == "/t");
+    CHECK(o.flags.at("log_level") == "debug");
+    CHECK_FALSE(o.help);
+  }
+
+  TEST_CASE("--help, --version, unknown flags and missing values") {
+    CHECK(parse_daemon_options({"--help"}).help);
+    CHECK(parse_daemon_options({"--version"}).version);
+    CHECK_THROWS_AS(parse_daemon_options({"--colour"}), UsageError);
+    CHECK_THROWS_AS(parse_daemon_options({"--listen"}), UsageError);
+    CHECK_THROWS_AS(parse_daemon_options({"stray"}), UsageError);
+  }
+}
+
+TEST_SUITE("server_admin_auth") {
+  TEST_CASE("which calls are admin calls") {
+    CHECK(is_admin_call("POST", "/v1/pulls"));
+    CHECK(is_admin_call("POST", "/v1/gc"));
+    CHECK(is_admin_call("POST", "/v1/repair"));
+    CHECK(is_admin_call("POST", "/v1/pins"));
+    CHECK(is_admin_call("POST", "/v1/reindex"));
+    CHECK(is_admin_call("DELETE", "/v1/pins"));
+    CHECK(is_admin_call("DELETE", "/v1/repos/models/a/b"));
+    CHECK_FALSE(is_admin_call("POST", "/v1/verify"));
+    CHECK_FALSE(is_admin_call("GET", "/v1/repos"));
+    CHECK_FALSE(is_admin_call("GET", "/metrics"));
+    CHECK_FALSE(is_admin_call("HEAD", "/hfl/rbt3/resolve/main/config.json"));
+  }
+
+  TEST_CASE("token configured: only the right bearer token passes") {
+    Runtime r;
+    r.admin_token = "tok-123";
+    r.loopback_only = true;
+    CHECK(check_admin(r, "Bearer tok-123") == AdminDecision::allowed);
+    CHECK(check_admin(r, "Bearer  tok-123 ") == AdminDecision::allowed);
+    CHECK(check_admin(r, "") == AdminDecision::missing_token);
+    CHECK(check_admin(r, "Bearer tok-12") == AdminDecision::wrong_token);
+    CHECK(check_admin(r, "Bearer tok-1234") == AdminDecision::wrong_token);
+    CHECK(check_admin(r, "Basic tok-123") == AdminDecision::wrong_token);
+    CHECK(check_admin(r, "Bearer ") == AdminDecision::wrong_token);
+    r.loopback_only = false;
+    CHECK(check_admin(r, "Bearer tok-123") == AdminDecision::allowed);
+  }
+
+  TEST_CASE("no token: loopback allows, anything else refuses") {
+    Runtime r;
+    r.loopback_only = true;
+    CHECK(check_admin(r, "") == AdminDecision::allowed);
+    r.loopback_only = false;
+    CHECK(check_admin(r, "") == AdminDecision::no_token_configured);
+    CHECK(check_admin(r, "Bearer anything") == AdminDecision::no_token_configured);
+  }
+
+  TEST_CASE("constant_time_equal") {
+    CHECK(constant_time_equal("abc", "abc"));
+    CHECK(constant_time_equal("", ""));
+    CHECK_FALSE(constant_time_equal("abc", "abd"));
+    CHECK_FALSE(constant_time_equal("abc", "abcd"));
+    CHECK_FALSE(constant_time_equal("", "a"));
+  }
+}
