@@ -41,6 +41,10 @@ void register_export_routes(httplib::Server& http, ApiServices& api) {
     else throw UsageError("unknown export format '" + format + "'", "use format=tar, tar.gz or tar.zst");
 
     auto plan = std::make_shared<archive::ExportPlan>(archive::plan_export(api.context.layout, selections, "hfcached 0.1.0"));
+    // Mark every exported revision in use while the archive streams, so gc and rm leave its blobs alone.
+    auto leases = std::make_shared<std::vector<UsageTracker::Lease>>();
+    for (const auto& repo : plan->manifest.repos)
+      for (const auto& [commit, files] : repo.revisions) leases->push_back(api.context.usage.acquire(repo.repo, commit));
     for (const auto& w : plan->warnings) spdlog::warn("export: {}", w);
     std::string name = selections.size() == 1 ? selections[0].repo.folder_name() : "hfcache-export";
     name += "." + (format == "tgz" ? std::string("tar.gz") : format == "tzst" ? std::string("tar.zst") : format);
@@ -50,7 +54,7 @@ void register_export_routes(httplib::Server& http, ApiServices& api) {
                        : compression == archive::Compression::gzip ? "application/gzip"
                                                                    : "application/zstd";
     auto* metrics = &api.context.metrics;
-    res.set_chunked_content_provider(mime, [plan, compression, metrics](std::size_t, httplib::DataSink& sink) {
+    res.set_chunked_content_provider(mime, [plan, leases, compression, metrics](std::size_t, httplib::DataSink& sink) {
       try {
         archive::write_export(*plan, [&sink, metrics](const char* data, std::size_t size) {
           if (!sink.write(data, size)) throw ClientGone();
