@@ -151,8 +151,10 @@ void judge_tokenizer(Work& w, const std::vector<std::string>& files) {
   std::vector<std::string> tokenizer_files;
   for (const auto& path : files)
     if (is_tokenizer_file(path)) tokenizer_files.push_back(path);
+  w.d.tokenizer_files.applies = !tokenizer_files.empty();
   if (tokenizer_files.empty()) return;
-  w.d.tokenizer_files.applies = true;
+  // transformers 5 reads config.json for AutoTokenizer too (4.46 does not): without it, it fails offline.
+  w.roles[std::string(config_file)] |= tokenizer;
   auto damaged = [&](const std::string& path) { return !w.state(path).loads && opens_as_file(w.state(path).kind); };
   std::string fast(fast_tokenizer_file);
   bool has_fast = std::find(tokenizer_files.begin(), tokenizer_files.end(), fast) != tokenizer_files.end();
@@ -199,7 +201,7 @@ void judge_revision(Work& w) {
   } else if (d.question == Question::from_pretrained) {
     if (w.known_absent(std::string(config_file))) {
       d.question = Question::snapshot_download;
-      d.model.applies = false;
+      d.model.applies = d.tokenizer_files.applies = false;
       w.add(Severity::note, std::string(config_file),
             "the revision has no config.json: not a transformers model, so doctor judges snapshot_download", "", 0);
     } else {
@@ -285,7 +287,8 @@ Diagnosis diagnose(const core::CacheLayout& layout, const core::RepoRef& repo, s
   d.question = d.file ? Question::hf_hub_download
                : repo.type == core::RepoType::model ? Question::from_pretrained
                                                     : Question::snapshot_download;
-  d.model.applies = d.question == Question::from_pretrained;  // judge_revision may find it is no transformers model
+  // judge_revision may find it is no transformers model, or has no tokenizer files.
+  d.model.applies = d.tokenizer_files.applies = d.question == Question::from_pretrained;
   Work w{layout, options, d, FixCommands{repo, std::string(revision), options.command_suffix}, {}, {}, {}, {}, {}};
   std::error_code ec;
   auto repo_dir = layout.repo_dir(repo);
