@@ -103,6 +103,12 @@ void Daemon::stop() {
   spdlog::info("stopping: no new connections; in-flight requests may finish; pull jobs stop resumably");
   api_->stopping = true;
   pulls_->cancel_all();
+  // Between bind and listen, httplib's stop() does nothing: wait (briefly) until the server runs, or
+  // until run() saw the stop request itself and never started listening.
+  for (int i = 0; i < 200 && !http_->is_running(); ++i) {
+    std::unique_lock lock(mutex_);
+    if (drained_.wait_for(lock, std::chrono::milliseconds(10), [this] { return serving_done_; })) break;
+  }
   http_->stop();
   wait_for_drain();
 }
