@@ -9,6 +9,7 @@
 #include "common_flags.hpp"
 #include "core/errors.hpp"
 #include "core/revision.hpp"
+#include "index/index_for_settings.hpp"
 #include "local_model/local_import.hpp"
 #include "progress_bar.hpp"
 
@@ -24,6 +25,13 @@ constexpr const char* usage =
 
 std::string human(std::uint64_t n) { return ProgressBar::human_bytes(static_cast<double>(n)); }
 
+// The index catches up by itself on the next command; updating it now keeps ls and the daemon
+// current. A failure here never fails the import (the cache folder is the truth).
+void update_index(const config::Settings& settings, const std::optional<core::RepoRef>& repo, bool quiet) {
+  if (auto err = index::refresh_index_after_change(settings, repo); err && !quiet)
+    std::fprintf(stderr, "hfcache: warning: the index was not updated (%s); `hfcache reindex` rebuilds it\n", err->c_str());
+}
+
 int import_local(const Args& args, const config::Settings& settings) {
   auto parsed = core::parse_repo_arg(*args.value("as"));
   local_model::LocalImportRequest request;
@@ -38,6 +46,7 @@ int import_local(const Args& args, const config::Settings& settings) {
   request.disable_symlinks = settings.disable_symlinks;
   request.write_cachedir_tag = settings.write_cachedir_tag;
   auto result = local_model::import_local_folder(core::CacheLayout(settings.cache_dir), request);
+  if (!request.dry_run) update_index(settings, request.repo, args.has("quiet") || args.has("json"));
   if (args.has("json")) {
     nlohmann::json out = {{"repo", request.repo.id},
                           {"type", core::to_string(request.repo.type)},
@@ -140,6 +149,7 @@ int cmd_import(const ArgList& argv) {
   options.write_cachedir_tag = settings.write_cachedir_tag;
   options.limits = archive::ImportLimits::from_environment();
   auto report = archive::import_into_cache(core::CacheLayout(settings.cache_dir), args.positional[0], options);
+  if (!options.dry_run && report.changed) update_index(settings, std::nullopt, args.has("quiet"));
   if (!args.has("quiet"))
     for (const auto& w : report.warnings) std::fprintf(stderr, "hfcache: warning: %s\n", w.c_str());
   for (const auto& r : report.repos)

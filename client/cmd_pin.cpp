@@ -1,15 +1,84 @@
-#include "commands.hpp"
+// hfcache pin / unpin REPO[@REV]: keep a revision out of gc's reach (REV defaults to main and is
+// resolved through refs/ to the commit that is pinned; a later move of the branch keeps the pin).
+#include <cctype>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
 
+#include "commands.hpp"
+#include "common_flags.hpp"
 #include "core/errors.hpp"
+#include "daemon_client.hpp"
+#include "index/index_for_settings.hpp"
 
 namespace hfcache::cli {
+namespace {
 
-int cmd_pin(const ArgList&) {
-  throw Error(ExitCode::failure, "`hfcache pin` is being built");
+constexpr const char* usage =
+    "usage: hfcache pin REPO[@REV] [--type T] [--json] [--cache-dir DIR] [--local | --daemon URL]\n"
+    "       hfcache unpin REPO[@REV] [...same flags]\n"
+    "  REV (default main: a branch, tag, refs/pr/N or commit) is resolved to the cached commit, which\n"
+    "  `hfcache gc` then never evicts. Pins live in the index (state_dir), not in the cache folder.\n";
+
+std::string query_encode(const std::string& text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
 }
 
-int cmd_unpin(const ArgList&) {
-  throw Error(ExitCode::failure, "`hfcache unpin` is being built");
+int pin_or_unpin(const ArgList& argv, bool pin) {
+  const char* name = pin ? "pin" : "unpin";
+  auto specs = cache_flags();
+  specs.insert(specs.end(), {{"json"}, {"type", true}, {"local"}, {"daemon", true}});
+  auto args = parse_args(argv, specs, name);
+  if (args.has("help")) {
+    std::cout << usage;
+    return 0;
+  }
+  if (args.positional.size() != 1) throw UsageError(std::string(name) + " takes exactly one REPO[@REV]", usage);
+  if (args.has("local") && args.has("daemon")) throw UsageError("give --local or --daemon, not both", usage);
+  std::optional<core::RepoType> type;
+  if (auto t = args.value("type")) type = core::parse_repo_type(*t);
+  auto parsed = core::parse_repo_arg(args.positional[0], type, true);
+  auto revision = parsed.revision.value_or("main");
+  auto settings = settings_from(args);
+  auto daemon = find_daemon(settings, args.value("daemon"), args.has("local"));
+  nlohmann::json result;
+  if (daemon) {
+    auto type_name = std::string(core::to_string(parsed.repo.type));
+    auto reply = pin ? daemon->post("/v1/pins", {{"repo", parsed.repo.id}, {"type", type_name}, {"revision", revision}})
+                     : daemon->del("/v1/pins?repo=" + query_encode(parsed.repo.id) + "&type=" + type_name +
+                                   "&revision=" + query_encode(revision));
+    DaemonClient::raise_for_status(reply, std::string(name) + " " + parsed.repo.display() + "@" + revision);
+    result = reply.json();
+  } else {
+    auto idx = index::open_cache_index(settings);
+    auto commit = index::resolve_cached_commit(idx->layout(), parsed.repo, revision);
+    idx->set_pinned(parsed.repo, commit, pin);
+    if (pin) idx->touch(parsed.repo, commit);
+    result = {{"type", core::to_string(parsed.repo.type)}, {"id", parsed.repo.id}, {"commit", commit}, {"pinned", pin}};
+  }
+  if (args.has("json")) {
+    std::cout << result.dump(2) << "\n";
+  } else {
+    std::printf("%s %s@%s (%s)\n", pin ? "pinned" : "unpinned", parsed.repo.display().c_str(), revision.c_str(),
+                result.value("commit", "").c_str());
+  }
+  return 0;
 }
+
+}  // namespace
+
+int cmd_pin(const ArgList& argv) { return pin_or_unpin(argv, true); }
+int cmd_unpin(const ArgList& argv) { return pin_or_unpin(argv, false); }
 
 }  // namespace hfcache::cli

@@ -96,9 +96,13 @@ struct CacheIndex::Impl {
     delete_repo_rows(s.folder);
     if (!s.repo) return;
     const auto& r = *s.repo;
+    // The newest snapshot; not r.last_modified, which stays at file_clock's epoch (max() against a
+    // default time that lies in 2174 with libstdc++'s file_clock).
+    std::int64_t last_modified = 0;
+    for (const auto& v : r.revisions) last_modified = std::max(last_modified, unix_seconds(v.last_modified));
     Statement repo(db, "INSERT INTO repos(type, repo_id, folder, signature, size, blob_count, last_modified) VALUES(?,?,?,?,?,?,?)");
     repo.bind(1, core::to_string(r.repo.type)).bind(2, r.repo.id).bind(3, s.folder).bind(4, s.signature);
-    repo.bind(5, as_int(r.size)).bind(6, as_int(r.file_count)).bind(7, unix_seconds(r.last_modified)).run();
+    repo.bind(5, as_int(r.size)).bind(6, as_int(r.file_count)).bind(7, last_modified).run();
     auto id = db.last_insert_rowid();
     Statement ref(db, "INSERT INTO refs(repo, name, commit_sha) VALUES(?,?,?)");
     for (const auto& [name, commit] : r.refs) ref.bind(1, id).bind(2, name).bind(3, commit).run();

@@ -7,7 +7,7 @@ namespace hfcache::index {
 
 class Database;
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // Create the tables (or recreate them for another version) and reset the content when the
 // database was made for another cache root. Sets WAL mode and synchronous=NORMAL.

@@ -2,6 +2,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -48,6 +49,9 @@ TEST_SUITE("index_cache_index") {
     CHECK(repos[0].size == 12);
     CHECK(repos[0].blob_count == 2);
     CHECK(repos[0].refs.at("main") == sha('2'));
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    CHECK(repos[0].last_modified > now - 60);
+    CHECK(repos[0].last_modified <= now + 1);
     REQUIRE(repos[0].revisions.size() == 2);
     CHECK(repos[0].revisions[0].file_list.empty());
     auto full = idx.repo(a, true);
