@@ -67,7 +67,7 @@ void print_status(const std::string& url, const json& health, const std::map<std
   auto text = [&](const char* key) { return health.contains(key) && health[key].is_string() ? health[key].get<std::string>() : std::string("?"); };
   auto number = [&](const char* key) { return health.value(key, std::int64_t{0}); };
   std::printf("hfcached %s at %s (listening on %s)\n", text("version").c_str(), url.c_str(), text("listen").c_str());
-  std::printf("cache:        %s (%lld repos", text("cache_dir").c_str(), static_cast<long long>(number("repos")));
+  std::printf("cache:        %s (%lld repo(s)", text("cache_dir").c_str(), static_cast<long long>(number("repos")));
   if (metrics.count("hfcache_cache_size_bytes")) std::printf(", %s", bytes(metrics, "hfcache_cache_size_bytes").c_str());
   std::printf(")\n");
   std::printf("upstream:     %s (%s)\n", text("endpoint").c_str(), health.value("offline", false) ? "offline: cache only" : "online");
