@@ -54,10 +54,13 @@ void install_request_hooks(httplib::Server& http, ApiServices& api) {
     auto runtime = api.context.runtime();
     auto decision = check_admin(*runtime, req.get_header_value("Authorization"));
     if (decision == AdminDecision::allowed) return httplib::Server::HandlerResponse::Unhandled;
-    spdlog::warn("refused {} {} from {}: {}", req.method, req.path, req.remote_addr,
-                 decision == AdminDecision::missing_token ? "no admin token"
-                 : decision == AdminDecision::wrong_token ? "wrong admin token"
-                                                          : "admin calls disabled off loopback without a token");
+    // Off loopback without a token, the start-up warning already said so: one line per refusal
+    // would only repeat it. Missing and wrong tokens are worth a warning each (someone is trying).
+    auto level = decision == AdminDecision::no_token_configured ? spdlog::level::debug : spdlog::level::warn;
+    spdlog::log(level, "refused {} {} from {}: {}", req.method, req.path, req.remote_addr,
+                decision == AdminDecision::missing_token ? "no admin token"
+                : decision == AdminDecision::wrong_token ? "wrong admin token"
+                                                         : "admin calls disabled off loopback without a token");
     return refuse(res, decision, *runtime);
   });
 
