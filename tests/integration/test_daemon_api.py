@@ -414,3 +414,16 @@ def test_cli_verify_and_repair_go_through_the_daemon(sim, hfcached, hfcache, cac
     assert hfcache("verify", "--daemon", d.url).code == 0
     r = hfcache("verify", "--daemon", "http://127.0.0.1:1")
     assert r.code == 5 and "no hfcached answers" in r.stderr
+
+
+def test_daemon_pulls_leave_a_cache_huggingface_hub_scans_cleanly(sim, hfcached, cache_dir):
+    from hubsim.testing import run_json_in_venv
+    d = hfcached(endpoint=sim.hub_url)
+    pull(d, REPO)
+    pull(d, fx.DATASET, type="dataset")
+    code = ("from huggingface_hub import scan_cache_dir\n"
+            "info = scan_cache_dir()\n"
+            "emit({'warnings': [str(w) for w in info.warnings], 'repos': sorted(r.repo_id for r in info.repos)})\n")
+    result = run_json_in_venv("hf2", code, env={"HF_HUB_CACHE": str(cache_dir)})
+    assert result == {"warnings": [], "repos": sorted([REPO, fx.DATASET])}
+    assert not any(p.suffix in (".sqlite", ".db") for p in cache_dir.rglob("*")), "the index lives outside the cache"
