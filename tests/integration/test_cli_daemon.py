@@ -38,6 +38,8 @@ def test_pull_via_daemon_matches_a_local_pull(sim, hfcached, hfcache, tmp_path):
     assert Path(via.last_line).parent.parent == d.cache_dir / "models--hfl--rbt3"
     assert (Path(via.last_line) / "config.json").is_file()
     assert "downloaded 12 of 12 file(s)" in via.stderr
+    # The daemon's progress events drive the same bar as a local pull (plain lines when not a terminal).
+    assert "downloading 12 file(s)" in via.stderr and "[12/12] " in via.stderr
     assert metric(d, "hfcache_pulls_started_total") == 1
 
     local = hfcache("pull", fx.RBT3, "--local", endpoint=sim.hub_url, cache=tmp_path / "other")
