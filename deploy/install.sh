@@ -11,8 +11,8 @@
 #
 # What it does: the hfcache system user and group; /etc/hfcache with the example config and a random
 # admin token (0640 root:hfcache: members of the group may run admin commands); the cache
-# /var/cache/hfcache/hub (0755 hfcache:hfcache, setgid, so users the admin adds to the group write
-# it with the right group); /var/lib/hfcache (0750) for the index; the binaries (cmake --install);
+# /var/cache/hfcache/hub (2755 hfcache:hfcache: setgid, so every folder in it keeps the group, and
+# with UMask=0002 in a drop-in the group may write it too); /var/lib/hfcache (0750) for the index; the binaries (cmake --install);
 # the unit in /etc/systemd/system; systemctl daemon-reload.
 set -eu
 
@@ -120,7 +120,8 @@ Users share the cache by pointing huggingface_hub (and transformers) at it, e.g.
     export HF_HUB_CACHE=/var/cache/hfcache/hub
 or let the daemon fetch for them:
     export HF_ENDPOINT=http://127.0.0.1:8765
-Admin commands (hfcache pull/rm/gc/pin) need the token in /etc/hfcache/admin-token: add trusted
-users to the hfcache group (usermod -aG hfcache USER); they then also write the cache themselves.
-Edit /etc/hfcache/hfcache.json, then: systemctl reload hfcached
+Admin commands (hfcache pull/rm/gc/pin through the daemon) need the token in /etc/hfcache/admin-token:
+add trusted users to the hfcache group (usermod -aG hfcache USER). New folders in the cache keep the
+group (setgid); for a cache the group may also write directly, add UMask=0002 in a drop-in
+(systemctl edit hfcached). Edit /etc/hfcache/hfcache.json, then: systemctl reload hfcached
 MSG
