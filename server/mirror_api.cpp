@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <set>
+
 #include "core/revision.hpp"
 #include "mirror/api_json.hpp"
 #include "mirror/mirror_error.hpp"
@@ -47,9 +49,22 @@ void send_repo_info(mirror::MirrorService& service, const mirror::Route& route, 
                     httplib::Response& res, hub::HubClient* hub) {
   auto resolved = service.resolve(route.repo, revision_of(route), hub);
   auto listing = service.listing(route.repo, resolved.commit, hub);
+  auto info = mirror::repo_info_json(route.repo, service.facts(route.repo, resolved.commit), *listing,
+                                     truthy_param(req, "blobs"));
+  // expand=<field> (repeated) asks for those fields only, as the hub answers (plus the ids).
+  std::set<std::string> wanted;
+  for (const char* key : {"expand", "expand[]"}) {
+    for (std::size_t i = 0; i < req.get_param_value_count(key); ++i) wanted.insert(req.get_param_value(key, i));
+  }
+  wanted.erase("");
+  if (!wanted.empty()) {
+    for (auto it = info.begin(); it != info.end();) {
+      if (it.key() == "_id" || it.key() == "id" || wanted.count(it.key())) ++it;
+      else it = info.erase(it);
+    }
+  }
   add_common_headers(res);
-  send_json(res, mirror::repo_info_json(route.repo, service.facts(route.repo, resolved.commit), *listing,
-                                        truthy_param(req, "blobs")));
+  send_json(res, info);
 }
 
 void send_tree(mirror::MirrorService& service, const mirror::Route& route, const httplib::Request& req,

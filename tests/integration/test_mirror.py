@@ -177,7 +177,9 @@ def test_repo_info_tree_paths_info_refs(sim, hfcached):
     repo = sim.world.repo(REPO)
     commit = repo.resolve("main")
     files = repo.files("main")
-    info = get(d.url, f"/api/models/{REPO}?blobs=true&securityStatus=true&expand=sha").json()
+    only = get(d.url, f"/api/models/{REPO}?expand=sha&expand=lastModified").json()
+    assert set(only) == {"_id", "id", "sha", "lastModified"} and only["sha"] == commit
+    info = get(d.url, f"/api/models/{REPO}?blobs=true&securityStatus=true").json()
     upstream = get(sim.hub_url, f"/api/models/{REPO}?blobs=true").json()
     assert info["sha"] == commit and info["id"] == REPO and info["modelId"] == REPO
     assert len(info["_id"]) == 24 and info["private"] is False and info["gated"] is False
