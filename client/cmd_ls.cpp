@@ -67,6 +67,11 @@ index::IndexedRepo repo_from_json(const nlohmann::json& j) {
   return r;
 }
 
+// The index is a speed-up: when it cannot be opened (read-only state_dir), read the folder instead.
+void warn_no_index(const Error& e) {
+  std::fprintf(stderr, "hfcache: warning: %s; reading the cache folder instead\n", e.what());
+}
+
 std::vector<index::IndexedRepo> list_repos(const config::Settings& settings, const std::optional<DaemonClient>& daemon) {
   if (daemon) {
     auto reply = daemon->get("/v1/repos");
@@ -75,7 +80,17 @@ std::vector<index::IndexedRepo> list_repos(const config::Settings& settings, con
     for (const auto& j : reply.json().at("repos")) out.push_back(repo_from_json(j));
     return out;
   }
-  return index::open_cache_index(settings)->list_repos();
+  try {
+    return index::open_cache_index(settings)->list_repos();
+  } catch (const Error& e) {
+    warn_no_index(e);
+    std::vector<index::IndexedRepo> out;
+    for (const auto& r : core::scan_cache(core::CacheLayout(settings.cache_dir), true)) {
+      out.push_back(index::indexed_from_scan(r));
+      for (auto& v : out.back().revisions) v.file_list.clear();
+    }
+    return out;
+  }
 }
 
 std::optional<index::IndexedRepo> one_repo(const config::Settings& settings, const std::optional<DaemonClient>& daemon,
@@ -86,7 +101,14 @@ std::optional<index::IndexedRepo> one_repo(const config::Settings& settings, con
     DaemonClient::raise_for_status(reply, "reading " + repo.display());
     return repo_from_json(reply.json());
   }
-  return index::open_cache_index(settings)->repo(repo, true);
+  try {
+    return index::open_cache_index(settings)->repo(repo, true);
+  } catch (const Error& e) {
+    warn_no_index(e);
+    auto scanned = core::scan_repo(core::CacheLayout(settings.cache_dir), repo, true);
+    if (!scanned) return std::nullopt;
+    return index::indexed_from_scan(*scanned);
+  }
 }
 
 std::optional<DaemonClient> daemon_for(const Args& args, const config::Settings& settings, const char* usage) {

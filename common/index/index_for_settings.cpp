@@ -1,5 +1,8 @@
 #include "index/index_for_settings.hpp"
 
+#include <algorithm>
+#include <chrono>
+
 #include "core/errors.hpp"
 #include "core/refs.hpp"
 #include "core/revision.hpp"
@@ -12,6 +15,33 @@ std::unique_ptr<CacheIndex> open_cache_index(const config::Settings& settings) {
   auto idx = std::make_unique<CacheIndex>(core::CacheLayout(settings.cache_dir), CacheIndex::default_path(settings.state_dir));
   idx->refresh_stale();
   return idx;
+}
+
+IndexedRepo indexed_from_scan(const core::CachedRepo& scanned) {
+  auto seconds = [](fs::file_time_type t) -> std::int64_t {
+    auto sys = std::chrono::file_clock::to_sys(t);
+    return std::chrono::duration_cast<std::chrono::seconds>(sys.time_since_epoch()).count();
+  };
+  IndexedRepo r;
+  r.repo = scanned.repo;
+  r.refs = scanned.refs;
+  r.size = scanned.size;
+  r.blob_count = scanned.file_count;
+  for (const auto& v : scanned.revisions) {
+    IndexedRevision rev;
+    rev.commit = v.commit;
+    rev.refs = v.refs;
+    rev.files = v.files.size();
+    rev.size = v.size;
+    rev.last_modified = rev.last_access = seconds(v.last_modified);
+    rev.expected_files = v.expected_files;
+    rev.missing_files = v.missing_files;
+    for (const auto& f : v.files) rev.file_list.push_back({f.path, f.blob, f.size, f.ok});
+    r.last_modified = std::max(r.last_modified, rev.last_modified);
+    r.last_access = r.last_modified;
+    r.revisions.push_back(std::move(rev));
+  }
+  return r;
 }
 
 std::optional<std::string> refresh_index_after_change(const config::Settings& settings,

@@ -6,12 +6,17 @@
 #include <string>
 
 #include "config/settings.hpp"
+#include "core/cache_scan.hpp"
 #include "index/cache_index.hpp"
 
 namespace hfcache::index {
 
 // Opened and refresh_stale()d. Throws Error when the database cannot be opened or written.
 std::unique_ptr<CacheIndex> open_cache_index(const config::Settings& settings);
+
+// What the index would hold for a scanned repo: for reading the folder directly when the index
+// cannot be opened (a read-only state_dir), so ls and show still answer.
+IndexedRepo indexed_from_scan(const core::CachedRepo& scanned);
 
 // After the CLI changed the cache in-process (rm, import, pull): bring the index up to date.
 // `repo` = only that repo, else everything stale. Never throws: returns the reason it failed, for a

@@ -79,3 +79,16 @@ def test_import_updates_the_index(sim, hfcache, cache_dir, tmp_path):
     assert r.code == 0, r.stderr
     db = sqlite3.connect(index_path(tmp_path))
     assert [row[0] for row in db.execute("SELECT repo_id FROM repos")] == [REPO]
+
+
+def test_ls_and_show_read_the_folder_when_the_index_cannot_be_opened(sim, hfcache, cache_dir, tmp_path):
+    assert hfcache("pull", REPO, endpoint=sim.hub_url).code == 0
+    not_a_dir = tmp_path / "state-is-a-file"
+    not_a_dir.write_text("")
+    env = {"XDG_STATE_HOME": str(not_a_dir)}
+    r = hfcache("ls", "--json", env=env)
+    assert r.code == 0, r.stderr
+    assert [e["repo"] for e in r.json()] == [REPO]
+    assert "reading the cache folder instead" in r.stderr
+    r = hfcache("show", REPO, "--json", env=env)
+    assert r.code == 0 and r.json()["revisions"][0]["missing_files"] == 0
