@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <mutex>
 #include <set>
 
@@ -51,21 +52,37 @@ Scanned scan_one(const core::CacheLayout& layout, const std::string& folder) {
   return s;
 }
 
+// A file that is not an SQLite database (truncated, overwritten) holds nothing the folder cannot
+// give back but pins: it is replaced rather than failing every command.
+bool not_a_database(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  char header[16] = {};
+  in.read(header, sizeof header);
+  return in.gcount() > 0 && std::string_view(header, static_cast<std::size_t>(in.gcount())) !=
+                                std::string_view("SQLite format 3\0", 16).substr(0, static_cast<std::size_t>(in.gcount()));
+}
+
+std::unique_ptr<Database> open_database(const fs::path& path, const std::string& root) {
+  std::error_code ec;
+  if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
+  if (not_a_database(path)) {
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix, ec);
+  }
+  auto db = std::make_unique<Database>(path);
+  prepare_schema(*db, root);
+  return db;
+}
+
 }  // namespace
 
 struct CacheIndex::Impl {
-  Impl(core::CacheLayout l, fs::path p) : layout(std::move(l)), db_path(std::move(p)), db(open(db_path)) {
-    prepare_schema(db, root_key(layout.root()));
-  }
-  static const fs::path& open(const fs::path& path) {
-    std::error_code ec;
-    if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
-    return path;
-  }
+  Impl(core::CacheLayout l, fs::path p)
+      : layout(std::move(l)), db_path(std::move(p)), owned(open_database(db_path, root_key(layout.root()))), db(*owned) {}
 
   core::CacheLayout layout;
   fs::path db_path;
-  Database db;
+  std::unique_ptr<Database> owned;
+  Database& db;
   mutable std::mutex mutex;
 
   void delete_repo_rows(const std::string& folder) {

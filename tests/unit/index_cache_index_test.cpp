@@ -225,3 +225,15 @@ TEST_SUITE("index_cache_index") {
     CHECK(reads > 0);
   }
 }
+
+TEST_SUITE("index_cache_index") {
+  TEST_CASE("a file that is not a database is replaced, not a failure of every command") {
+    TestCache c;
+    auto a = TestCache::model("org/a");
+    c.add_file(a, sha('1'), "f", "x");
+    write_file(index::CacheIndex::default_path(c.state), std::string(5000, 'g'));
+    auto idx = open_index(c);
+    idx.refresh_stale();
+    CHECK(idx.repo_count() == 1);
+  }
+}
