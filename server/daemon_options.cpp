@@ -39,7 +39,7 @@ DaemonOptions parse_daemon_options(const std::vector<std::string>& args) {
     } else if (flag == "--version") {
       out.version = true;
     } else if (flag == "--offline") {
-      out.flags["offline"] = "1";
+      out.flags.insert_or_assign("offline", std::string(1, '1'));  // not = "1": GCC 12 -Wrestrict false positive
     } else if (auto it = valued.find(flag); it != valued.end()) {
       if (!has_value) {
         if (i + 1 >= args.size()) throw UsageError(flag + " needs a value", daemon_usage);
