@@ -22,17 +22,13 @@ void register_health_routes(httplib::Server& http, ApiServices& api) {
                {"listen", api.listen},
                {"uptime_s", uptime.count()},
                {"active_pulls", api.pulls.active()},
-               {"repos", api.context.index.list_repos().size()},
+               {"repos", api.context.index.repo_count()},  // one COUNT: the CLI probes health with a short timeout
                {"admin_token", !runtime->admin_token.empty()}});
   });
 
   http.Get("/metrics", [&api](const httplib::Request&, httplib::Response& res) {
-    std::uint64_t bytes = 0, repos = 0;
-    for (const auto& r : api.context.index.list_repos()) {
-      bytes += r.size;
-      ++repos;
-    }
-    res.set_content(api.context.metrics.render(bytes, repos, api.pulls.active()), "text/plain; version=0.0.4; charset=utf-8");
+    res.set_content(api.context.metrics.render(api.context.index.total_size(), api.context.index.repo_count(), api.pulls.active()),
+                    "text/plain; version=0.0.4; charset=utf-8");
   });
 }
 

@@ -39,10 +39,12 @@ core::ParsedRepoArg repo_arg(const std::optional<std::string>& repo, const std::
 
 json revision_json(const index::IndexedRevision& r, bool with_files) {
   json out = {{"commit", r.commit}, {"refs", r.refs},   {"files", r.files}, {"size", r.size},
-              {"last_access", r.last_access}, {"pinned", r.pinned}};
+              {"last_access", r.last_access}, {"pinned", r.pinned}, {"last_modified", r.last_modified},
+              {"missing_files", r.missing_files}};
+  if (r.expected_files) out["expected_files"] = *r.expected_files;  // what `hfcache show` reports as completeness
   if (with_files) {
     json files = json::array();
-    for (const auto& f : r.file_list) files.push_back({{"path", f.path}, {"blob", f.blob}, {"size", f.size}});
+    for (const auto& f : r.file_list) files.push_back({{"path", f.path}, {"blob", f.blob}, {"size", f.size}, {"ok", f.ok}});
     out["file_list"] = files;
   }
   return out;

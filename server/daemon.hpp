@@ -58,6 +58,7 @@ class Daemon {
   std::condition_variable drained_;
   bool serving_done_ = false;
   std::atomic<bool> stop_requested_{false};
+  int listen_fd_ = -1;  // the bound socket, to raise httplib's listen backlog
 };
 
 // The spdlog level for a settings value ("info", "debug", ...); throws UsageError on anything else.

@@ -131,9 +131,6 @@ class MirrorRoutes {
 
 void register_mirror_routes(httplib::Server& http, DaemonContext& context) {
   auto routes = std::make_shared<MirrorRoutes>(http, context);
-  // Without TCP_NODELAY, a small response written as headers then body waits for the client's
-  // delayed ACK (~40 ms): 20 requests/s per keep-alive connection. Server-wide, and right for /v1 too.
-  http.set_tcp_nodelay(true);
   // Catch-alls ([\s\S] so decoded %0A cannot slip past): the /v1 routes are registered first.
   http.Get(R"([\s\S]*)", [routes](const httplib::Request& req, httplib::Response& res) { routes->handle(req, res); });
   http.Post(R"([\s\S]*)", [routes](const httplib::Request& req, httplib::Response& res) { routes->handle(req, res); });

@@ -94,6 +94,7 @@ struct PullJobs::Job {
                 {"files_downloaded", result ? result->files_downloaded : 0},
                 {"bytes_downloaded", result ? result->bytes_downloaded : 0},
                 {"from_cache_only", result ? result->from_cache_only : false},
+                {"symlinks", result ? result->symlinks : true},
                 {"not_in_repo", result ? json(result->not_in_repo) : json::array()},
                 {"error", error}};
     return out;
@@ -282,6 +283,8 @@ void PullJobs::run(Job& job) {
       job.on_progress(e);
     });
     if (result.commit != commit) lease = context_.usage.acquire(repo, result.commit);
+    context_.metrics.upstream_bytes += result.bytes_downloaded;
+    if (!result.from_cache_only) context_.metrics.upstream_requests++;  // at least the revision lookup
     context_.index.refresh_repo(repo);
     context_.index.touch(repo, result.commit);
     std::lock_guard lock(job.mutex);

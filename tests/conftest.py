@@ -46,6 +46,11 @@ def binary(name: str) -> Path:
     return path
 
 
+# Commands that take --cache-dir; the `hfcache` fixture adds it to them.
+CACHE_COMMANDS = ("pull", "path", "ls", "show", "verify", "repair", "export", "import", "rm", "gc", "pin", "unpin",
+                  "reindex", "doctor")
+
+
 @pytest.fixture
 def cache_dir(tmp_path) -> Path:
     path = tmp_path / "hub"
@@ -63,7 +68,7 @@ def hfcache(cache_dir, tmp_path):
     def run(*args, endpoint: str | None = None, env: dict | None = None, timeout: float = 120,
             cache: Path | None = cache_dir, input: str | None = None) -> Result:
         argv = [str(binary("hfcache")), *map(str, args)]
-        if cache is not None and args and args[0] in ("pull", "path", "ls", "show", "verify", "repair", "export", "import"):
+        if cache is not None and args and args[0] in CACHE_COMMANDS and "--cache-dir" not in args:
             argv += ["--cache-dir", str(cache)]
         if endpoint is not None:
             argv += ["--endpoint", endpoint]

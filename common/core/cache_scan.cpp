@@ -95,7 +95,8 @@ std::optional<CachedRepo> scan_repo(const CacheLayout& layout, const RepoRef& re
         for (const auto& e : *listing)
           if (!present.count(e.path)) ++rev.missing_files;
       }
-      out.last_modified = std::max(out.last_modified, rev.last_modified);
+      // file_time_type{} is not the earliest time (libstdc++'s file clock starts in 2174): compare only real times.
+      if (out.revisions.empty() || rev.last_modified > out.last_modified) out.last_modified = rev.last_modified;
       out.revisions.push_back(std::move(rev));
     }
   }

@@ -109,4 +109,17 @@ struct EntryNotFoundError : NotFoundError {
   std::string commit;
 };
 
+// The hub's X-Error-Code ("RepoNotFound", "RevisionNotFound", "GatedRepo"; "" when it sent none),
+// kept so a mirror can pass the same code on to its clients.
+struct HubNotFoundError : NotFoundError {
+  HubNotFoundError(const std::string& what, std::string hint, std::string code)
+      : NotFoundError(what, std::move(hint)), hub_code(std::move(code)) {}
+  std::string hub_code;
+};
+struct HubAuthError : AuthError {
+  HubAuthError(const std::string& what, std::string hint, std::string code)
+      : AuthError(what, std::move(hint)), hub_code(std::move(code)) {}
+  std::string hub_code;
+};
+
 }  // namespace hfcache::hub

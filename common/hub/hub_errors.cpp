@@ -134,9 +134,9 @@ void throw_hub_error(const HubRequestContext& context, const HttpResponse& respo
   const std::string repo = repo_name(context);
 
   if (code == "RevisionNotFound") {
-    throw NotFoundError(compose(context, response, context.revision.empty() ? "revision not found"
-                                                                   : "revision '" + context.revision + "' not found"),
-                        "check the branch, tag or commit name");
+    throw HubNotFoundError(compose(context, response, context.revision.empty() ? "revision not found"
+                                                                      : "revision '" + context.revision + "' not found"),
+                           "check the branch, tag or commit name", code);
   }
   if (code == "EntryNotFound") {
     throw EntryNotFoundError(compose(context, response, context.path.empty() ? "file not found"
@@ -149,8 +149,9 @@ void throw_hub_error(const HubRequestContext& context, const HttpResponse& respo
                                     : context.endpoint;
     std::string what = repo + " is gated" +
                        (context.token_sent ? ": your token has not been granted access" : " and no token was sent");
-    throw AuthError(compose(context, response, what),
-                    "accept the conditions at " + page + (context.token_sent ? "" : ", then " + std::string(login_hint)));
+    throw HubAuthError(compose(context, response, what),
+                       "accept the conditions at " + page + (context.token_sent ? "" : ", then " + std::string(login_hint)),
+                       code);
   }
   if (header_message == disabled_message) {
     throw Error(ExitCode::failure, compose(context, response, repo + " is disabled on the hub"));
@@ -161,12 +162,13 @@ void throw_hub_error(const HubRequestContext& context, const HttpResponse& respo
   }
   if (code == "RepoNotFound") {
     if (context.token_sent) {
-      throw NotFoundError(compose(context, response, repo + " not found, or your token cannot read it"),
-                          "check the repo id and --type (model, dataset, space) and the token's permissions");
+      throw HubNotFoundError(compose(context, response, repo + " not found, or your token cannot read it"),
+                             "check the repo id and --type (model, dataset, space) and the token's permissions", code);
     }
-    throw NotFoundError(compose(context, response, repo + " not found, or private"),
-                        "check the repo id and --type (model, dataset, space); if it is private, " +
-                            std::string(login_hint));
+    throw HubNotFoundError(compose(context, response, repo + " not found, or private"),
+                           "check the repo id and --type (model, dataset, space); if it is private, " +
+                               std::string(login_hint),
+                           code);
   }
   switch (status) {
     case 401:

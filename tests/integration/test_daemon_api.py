@@ -345,6 +345,7 @@ def test_metrics_count_requests_and_errors(sim, hfcached):
     assert values['hfcache_requests_total{kind="api"}'] >= 5
     assert values['hfcache_responses_total{class="4xx"}'] >= 1
     assert values["hfcache_pulls_started_total"] == 1
+    assert values["hfcache_upstream_bytes_total"] > 0  # the pull job's downloads count as upstream traffic
     assert values["hfcache_active_pulls"] == 0
     assert values["hfcache_cache_repos"] == 1
     assert values["hfcache_cache_size_bytes"] > 0
@@ -427,3 +428,18 @@ def test_daemon_pulls_leave_a_cache_huggingface_hub_scans_cleanly(sim, hfcached,
     result = run_json_in_venv("hf2", code, env={"HF_HUB_CACHE": str(cache_dir)})
     assert result == {"warnings": [], "repos": sorted([REPO, fx.DATASET])}
     assert not any(p.suffix in (".sqlite", ".db") for p in cache_dir.rglob("*")), "the index lives outside the cache"
+
+
+def test_a_second_daemon_cannot_take_a_port_already_served(sim, hfcached, tmp_path):
+    import subprocess
+    from conftest import binary
+    first = hfcached(endpoint=sim.hub_url)
+    proc = subprocess.run([str(binary("hfcached")), "--listen", f"127.0.0.1:{first.port}", "--cache-dir",
+                           str(tmp_path / "other-hub"), "--offline"],
+                          capture_output=True, text=True, timeout=30,
+                          env={"HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin",
+                               "XDG_STATE_HOME": str(tmp_path / "state-other")})
+    assert proc.returncode == 1, proc.stderr
+    assert "cannot listen on 127.0.0.1:" in proc.stderr
+    status, health, _ = call(first, "GET", "/v1/health")
+    assert status == 200 and health["cache_dir"] == str(first.cache_dir)
