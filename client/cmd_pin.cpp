@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "hub/url.hpp"
 #include "common_flags.hpp"
 #include "core/errors.hpp"
 #include "daemon_client.hpp"
@@ -19,21 +20,6 @@ constexpr const char* usage =
     "       hfcache unpin REPO[@REV] [...same flags]\n"
     "  REV (default main: a branch, tag, refs/pr/N or commit) is resolved to the cached commit, which\n"
     "  `hfcache gc` then never evicts. Pins live in the index (state_dir), not in the cache folder.\n";
-
-std::string query_encode(const std::string& text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 int pin_or_unpin(const ArgList& argv, bool pin) {
   const char* name = pin ? "pin" : "unpin";
@@ -56,8 +42,8 @@ int pin_or_unpin(const ArgList& argv, bool pin) {
   if (daemon) {
     auto type_name = std::string(core::to_string(parsed.repo.type));
     auto reply = pin ? daemon->post("/v1/pins", {{"repo", parsed.repo.id}, {"type", type_name}, {"revision", revision}})
-                     : daemon->del("/v1/pins?repo=" + query_encode(parsed.repo.id) + "&type=" + type_name +
-                                   "&revision=" + query_encode(revision));
+                     : daemon->del("/v1/pins?repo=" + hub::percent_encode(parsed.repo.id, "/") + "&type=" + type_name +
+                                   "&revision=" + hub::percent_encode(revision, "/"));
     DaemonClient::raise_for_status(reply, std::string(name) + " " + parsed.repo.display() + "@" + revision);
     result = reply.json();
   } else {

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
+#include "pull/options_from_settings.hpp"
 #include "common_flags.hpp"
 #include "core/errors.hpp"
 #include "core/revision.hpp"
@@ -41,17 +42,6 @@ constexpr const char* usage =
     "  - --offline (or HF_HUB_OFFLINE=1) answers from the cache alone, in-process: no daemon is asked.\n"
     "  - --daemon URL insists on that daemon: exit 5 when it does not answer.\n";
 
-pull::PullOptions options_from(const config::Settings& settings) {
-  pull::PullOptions options;
-  options.max_workers = settings.max_workers;
-  options.chunk_size = settings.chunk_size;
-  options.parallel_threshold = settings.parallel_threshold;
-  options.max_stalls = settings.max_retries;
-  options.write_cachedir_tag = settings.write_cachedir_tag;
-  options.disable_symlinks = settings.disable_symlinks;
-  return options;
-}
-
 // The index of the CLI's state folder learns about the pull; it is a cache of the folder, so a
 // failure here only means the next `ls` rescans.
 void refresh_index(const config::Settings& settings, const core::RepoRef& repo) {
@@ -72,7 +62,7 @@ pull::PullResult pull_in_process(const Args& args, const config::Settings& setti
                            "list; prefer HF_TOKEN or a token file (HF_TOKEN_PATH)\n");
     hub = hub::make_hub_client(settings, args.value("token"));
   }
-  pull::Puller puller(core::CacheLayout(settings.cache_dir), hub.get(), options_from(settings));
+  pull::Puller puller(core::CacheLayout(settings.cache_dir), hub.get(), pull::options_from_settings(settings));
   pull::PullResult result;
   try {
     result = puller.pull(request, [&](const pull::ProgressEvent& e) { bar.on_event(e); });

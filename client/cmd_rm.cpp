@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "hub/url.hpp"
 #include "common_flags.hpp"
 #include "core/errors.hpp"
 #include "daemon_client.hpp"
@@ -49,26 +50,10 @@ bool confirmed(const std::string& target) {
   return answer == "y" || answer == "Y" || answer == "yes";
 }
 
-// Query values: hub revisions may hold '/', and tags may hold characters a URL cannot carry raw.
-std::string percent_encode(const std::string& text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::string delete_path(const core::RepoRef& repo, const std::optional<std::string>& revision, bool dry_run) {
   std::string path = "/v1/repos/" + std::string(core::plural(repo.type)) + "/" + repo.id;
   std::string query;
-  if (revision) query += "revision=" + percent_encode(*revision);
+  if (revision) query += "revision=" + hub::percent_encode(*revision, "/");
   if (dry_run) query += std::string(query.empty() ? "" : "&") + "dry_run=1";
   return query.empty() ? path : path + "?" + query;
 }

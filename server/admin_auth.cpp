@@ -22,6 +22,30 @@ bool is_admin_call(std::string_view method, std::string_view path) {
   return method == "POST" && path != "/v1/verify";
 }
 
+namespace {
+
+// "host:port" or "[v6]:port" or "host" -> the host part.
+std::string_view host_name(std::string_view host) {
+  if (host.starts_with('[')) return host.substr(0, host.find(']') + 1);
+  return host.substr(0, host.rfind(':') == std::string_view::npos ? host.size() : host.rfind(':'));
+}
+
+bool loopback_name(std::string_view name) {
+  return name == "localhost" || name == "[::1]" || name.starts_with("127.");
+}
+
+}  // namespace
+
+bool looks_cross_site(const Runtime& runtime, std::string_view host, std::string_view origin,
+                      std::string_view sec_fetch_site) {
+  if (sec_fetch_site == "cross-site" || sec_fetch_site == "same-site") return true;
+  if (!origin.empty()) {
+    auto scheme_end = origin.find("://");
+    if (scheme_end == std::string_view::npos || origin.substr(scheme_end + 3) != host) return true;
+  }
+  return runtime.loopback_only && !host.empty() && !loopback_name(host_name(host));
+}
+
 AdminDecision check_admin(const Runtime& runtime, std::string_view authorization) {
   if (runtime.admin_token.empty())
     return runtime.loopback_only ? AdminDecision::allowed : AdminDecision::no_token_configured;

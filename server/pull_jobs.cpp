@@ -1,5 +1,7 @@
 #include "pull_jobs.hpp"
 
+#include "pull/options_from_settings.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -270,13 +272,7 @@ void PullJobs::run(Job& job) {
       std::lock_guard lock(job.mutex);
       job.commit = commit;
     }
-    pull::PullOptions options;
-    options.max_workers = settings.max_workers;
-    options.chunk_size = settings.chunk_size;
-    options.parallel_threshold = settings.parallel_threshold;
-    options.write_cachedir_tag = settings.write_cachedir_tag;
-    options.disable_symlinks = settings.disable_symlinks;
-    pull::Puller puller(context_.layout, runtime->hub.get(), options);
+    pull::Puller puller(context_.layout, runtime->hub.get(), pull::options_from_settings(settings));
     pull::PullRequest request{repo, job.spec.revision, job.spec.include, job.spec.exclude, runtime->hub == nullptr};
     auto result = puller.pull(request, [&job](const pull::ProgressEvent& e) {
       if (job.cancel) throw PullCancelled();

@@ -32,6 +32,10 @@ httplib::Server::HandlerResponse refuse(httplib::Response& res, AdminDecision de
       send_error(res, 401, "unauthorized", "the admin token is wrong",
                  "send the token in the daemon's admin_token_file as `Authorization: Bearer <token>`");
       break;
+    case AdminDecision::cross_site:
+      send_error(res, 403, "forbidden", "refused: admin calls are not taken from web pages or other sites",
+                 "call the daemon from the hfcache CLI or curl at 127.0.0.1 or localhost, without an Origin header");
+      break;
     default:
       send_error(res, 403, "forbidden",
                  "admin calls are refused: the daemon listens on " + runtime.settings.listen +
@@ -52,13 +56,17 @@ void install_request_hooks(httplib::Server& http, ApiServices& api) {
     api.context.metrics.requests_api++;
     if (!is_admin_call(req.method, req.path)) return httplib::Server::HandlerResponse::Unhandled;
     auto runtime = api.context.runtime();
-    auto decision = check_admin(*runtime, req.get_header_value("Authorization"));
+    auto decision = looks_cross_site(*runtime, req.get_header_value("Host"), req.get_header_value("Origin"),
+                                     req.get_header_value("Sec-Fetch-Site"))
+                        ? AdminDecision::cross_site
+                        : check_admin(*runtime, req.get_header_value("Authorization"));
     if (decision == AdminDecision::allowed) return httplib::Server::HandlerResponse::Unhandled;
     // Off loopback without a token, the start-up warning already said so: one line per refusal
     // would only repeat it. Missing and wrong tokens are worth a warning each (someone is trying).
     auto level = decision == AdminDecision::no_token_configured ? spdlog::level::debug : spdlog::level::warn;
     spdlog::log(level, "refused {} {} from {}: {}", req.method, req.path, req.remote_addr,
                 decision == AdminDecision::missing_token ? "no admin token"
+                : decision == AdminDecision::cross_site  ? "a cross-site request (a web page, or DNS rebinding)"
                 : decision == AdminDecision::wrong_token ? "wrong admin token"
                                                          : "admin calls disabled off loopback without a token");
     return refuse(res, decision, *runtime);

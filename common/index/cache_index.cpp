@@ -99,13 +99,27 @@ struct CacheIndex::Impl {
 
   // Pins and access times of revisions that no longer exist go (of one folder, or of all).
   void prune_usage(const std::optional<std::string>& folder) {
-    for (const char* table : {"access", "pins"}) {
-      std::string sql = std::string("DELETE FROM ") + table + " WHERE " + (folder ? "folder=?1 AND " : "") +
-                        "NOT EXISTS (SELECT 1 FROM revisions v JOIN repos r ON r.id=v.repo WHERE r.folder=" + table +
-                        ".folder AND v.commit_sha=" + table + ".commit_sha)";
-      Statement del(db, sql);
-      if (folder) del.bind(1, *folder);
-      del.run();
+    auto orphan_rows = [&folder](const char* table, const char* what) {
+      return std::string(what) + " FROM " + table + " WHERE " + (folder ? "folder=?1 AND " : "") +
+             "NOT EXISTS (SELECT 1 FROM revisions v JOIN repos r ON r.id=v.repo WHERE r.folder=" + table +
+             ".folder AND v.commit_sha=" + table + ".commit_sha)";
+    };
+    Statement del(db, orphan_rows("access", "DELETE"));
+    if (folder) del.bind(1, *folder);
+    del.run();
+    // A pin is the user's word: the scan this write comes from may predate a revision pinned since,
+    // so a pin goes only when its snapshot folder is gone from the disk now.
+    Statement pins(db, orphan_rows("pins", "SELECT folder, commit_sha"));
+    if (folder) pins.bind(1, *folder);
+    std::vector<std::pair<std::string, std::string>> gone;
+    while (pins.step()) {
+      std::error_code ec;
+      if (!std::filesystem::exists(layout.root() / pins.text(0) / "snapshots" / pins.text(1), ec))
+        gone.emplace_back(pins.text(0), pins.text(1));
+    }
+    for (const auto& [pin_folder, commit] : gone) {
+      Statement unpin(db, "DELETE FROM pins WHERE folder=?1 AND commit_sha=?2");
+      unpin.bind(1, pin_folder).bind(2, commit).run();
     }
   }
 

@@ -1,6 +1,7 @@
 #include "maintenance/blob_delete.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "core/cache_scan.hpp"
@@ -35,22 +36,31 @@ std::set<std::string> linked_blobs(const core::CacheLayout& layout, const core::
 
 std::uint64_t delete_unlinked_blobs(const core::CacheLayout& layout, const core::RepoRef& repo,
                                     const std::vector<std::string>& names) {
+  // One lock per etag (a blob and its .incomplete share it: locking it twice from one process would
+  // wait on itself), taken in sorted order, so two deleters (gc and rm) never wait on each other.
+  std::map<std::string, std::vector<std::string>> by_etag;
+  for (const auto& name : names) by_etag[etag_of(name)].push_back(name);
   std::uint64_t freed = 0;
-  for (std::size_t start = 0; start < names.size(); start += kLocksAtOnce) {
-    auto end = std::min(names.size(), start + kLocksAtOnce);
+  auto next = by_etag.begin();
+  while (next != by_etag.end()) {
     std::vector<util::FileLock> locks;
-    locks.reserve(end - start);
-    for (auto i = start; i < end; ++i) locks.emplace_back(layout.lock_path(repo, etag_of(names[i])));
+    std::vector<const std::vector<std::string>*> batch;
+    for (; next != by_etag.end() && locks.size() < kLocksAtOnce; ++next) {
+      locks.emplace_back(layout.lock_path(repo, next->first));
+      batch.push_back(&next->second);
+    }
     // Under the locks no download can be between writing a blob and linking it: what is linked now stays.
     auto linked = linked_blobs(layout, repo);
-    for (auto i = start; i < end; ++i) {
-      if (names[i].ends_with(kIncomplete) ? false : linked.count(names[i]) > 0) continue;
-      auto path = layout.blobs_dir(repo) / names[i];
-      std::error_code ec;
-      auto st = fs::symlink_status(path, ec);
-      if (ec || !fs::is_regular_file(st)) continue;
-      auto size = fs::file_size(path, ec);
-      if (fs::remove(path, ec) && !ec) freed += size;
+    for (const auto* group : batch) {
+      for (const auto& name : *group) {
+        if (!name.ends_with(kIncomplete) && linked.count(name) > 0) continue;
+        auto path = layout.blobs_dir(repo) / name;
+        std::error_code ec;
+        auto st = fs::symlink_status(path, ec);
+        if (ec || !fs::is_regular_file(st)) continue;
+        auto size = fs::file_size(path, ec);
+        if (fs::remove(path, ec) && !ec) freed += size;
+      }
     }
   }
   return freed;

@@ -11,6 +11,8 @@
 #include "hub/hub_client.hpp"
 #include "mirror/cache_reader.hpp"
 #include "mirror/mirror_error.hpp"
+#include "util/file_lock.hpp"
+#include "util/fs.hpp"
 
 namespace hfcache::mirror {
 namespace {
@@ -199,7 +201,12 @@ FileAnswer MirrorService::file(const core::RepoRef& repo, const std::string& rev
     answer.fd = std::make_shared<util::UniqueFd>(std::move(blob->fd));
     if (want_body) {
       try {
-        core::link_snapshot_file(layout_, repo, commit, path, answer.etag, true, false);
+        // Under the blob's lock, as gc deletes orphans under it: a link made now never dangles. Copies
+        // where the file system holds no links, as the fetch path decides.
+        util::FileLock lock(layout_.lock_path(repo, answer.etag));
+        if (core::blob_present(layout_, repo, answer.etag, entry->size))
+          core::link_snapshot_file(layout_, repo, commit, path, answer.etag,
+                                   util::supports_symlinks(layout_.repo_dir(repo)), false);
       } catch (const std::exception& e) {
         spdlog::warn("mirror: linking {} {} failed: {}", repo.display(), path, e.what());
       }

@@ -443,3 +443,18 @@ def test_a_second_daemon_cannot_take_a_port_already_served(sim, hfcached, tmp_pa
     assert "cannot listen on 127.0.0.1:" in proc.stderr
     status, health, _ = call(first, "GET", "/v1/health")
     assert status == 200 and health["cache_dir"] == str(first.cache_dir)
+
+
+def test_admin_calls_from_web_pages_are_refused(sim, hfcached):
+    d = hfcached(endpoint=sim.hub_url)
+    pull(d, REPO)
+    # A page elsewhere POSTing a form-like body (no CORS preflight for that), and a DNS-rebinding Host.
+    for headers in ({"Origin": "https://evil.example", "Content-Type": "text/plain"},
+                    {"Host": "evil.example:%d" % d.port},
+                    {"Sec-Fetch-Site": "cross-site"}):
+        status, body, _ = call(d, "POST", "/v1/gc", raw_body=b'{"max_size": "0"}', headers=headers)
+        assert status == 403 and body["error"]["code"] == "forbidden", (headers, body)
+    status, repos, _ = call(d, "GET", "/v1/repos")
+    assert status == 200 and len(repos["repos"]) == 1  # nothing was evicted
+    status, body, _ = call(d, "POST", "/v1/gc", {"max_size": "0", "dry_run": True})
+    assert status == 200, body  # the CLI's and curl's requests still pass

@@ -100,6 +100,26 @@ TEST_SUITE("server_admin_auth") {
     CHECK(check_admin(r, "Bearer anything") == AdminDecision::no_token_configured);
   }
 
+  TEST_CASE("web pages and DNS rebinding cannot drive admin calls") {
+    Runtime r;
+    r.loopback_only = true;
+    // The CLI, curl and Python send no Origin and a loopback Host.
+    CHECK_FALSE(looks_cross_site(r, "127.0.0.1:8765", "", ""));
+    CHECK_FALSE(looks_cross_site(r, "localhost:8765", "", ""));
+    CHECK_FALSE(looks_cross_site(r, "[::1]:8765", "", ""));
+    CHECK_FALSE(looks_cross_site(r, "127.0.0.1:8765", "http://127.0.0.1:8765", "same-origin"));
+    // A page elsewhere POSTing a "simple" request, or a rebinding name resolving to 127.0.0.1.
+    CHECK(looks_cross_site(r, "127.0.0.1:8765", "https://evil.example", ""));
+    CHECK(looks_cross_site(r, "127.0.0.1:8765", "null", ""));
+    CHECK(looks_cross_site(r, "127.0.0.1:8765", "", "cross-site"));
+    CHECK(looks_cross_site(r, "evil.example:8765", "http://evil.example:8765", ""));
+    CHECK(looks_cross_site(r, "evil.example:8765", "", ""));
+    // Off loopback the Host is the server's public name; the token guards the calls.
+    r.loopback_only = false;
+    CHECK_FALSE(looks_cross_site(r, "gpu-box.lan:8765", "", ""));
+    CHECK(looks_cross_site(r, "gpu-box.lan:8765", "http://other.lan", ""));
+  }
+
   TEST_CASE("constant_time_equal") {
     CHECK(constant_time_equal("abc", "abc"));
     CHECK(constant_time_equal("", ""));
