@@ -78,9 +78,9 @@ Daemon::Daemon(config::FlagValues flags, std::optional<std::string> config_file,
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     listen_fd_ = fd;
   });
-  install_request_hooks(*http_, *api_);
   register_api_routes(*http_, *api_);
-  register_mirror_routes(*http_, *context_);
+  auto mirror = register_mirror_routes(*http_, *context_);  // after /v1: its patterns are catch-alls
+  install_request_hooks(*http_, *api_, std::move(mirror));
 }
 
 Daemon::~Daemon() = default;

@@ -129,11 +129,12 @@ class MirrorRoutes {
 
 }  // namespace
 
-void register_mirror_routes(httplib::Server& http, DaemonContext& context) {
+MirrorHandler register_mirror_routes(httplib::Server& http, DaemonContext& context) {
   auto routes = std::make_shared<MirrorRoutes>(http, context);
   // Catch-alls ([\s\S] so decoded %0A cannot slip past): the /v1 routes are registered first.
   http.Get(R"([\s\S]*)", [routes](const httplib::Request& req, httplib::Response& res) { routes->handle(req, res); });
   http.Post(R"([\s\S]*)", [routes](const httplib::Request& req, httplib::Response& res) { routes->handle(req, res); });
+  return [routes](const httplib::Request& req, httplib::Response& res) { routes->handle(req, res); };
 }
 
 }  // namespace hfcache::server

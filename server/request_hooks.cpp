@@ -49,10 +49,14 @@ httplib::Server::HandlerResponse refuse(httplib::Response& res, AdminDecision de
 
 }  // namespace
 
-void install_request_hooks(httplib::Server& http, ApiServices& api) {
-  http.set_pre_routing_handler([&api](const httplib::Request& req, httplib::Response& res) {
+void install_request_hooks(httplib::Server& http, ApiServices& api, MirrorHandler mirror) {
+  http.set_pre_routing_handler([&api, mirror = std::move(mirror)](const httplib::Request& req, httplib::Response& res) {
     request_started = Clock::now();
-    if (!is_api_path(req.path)) return httplib::Server::HandlerResponse::Unhandled;
+    if (!is_api_path(req.path)) {
+      if (!mirror || (req.method != "GET" && req.method != "HEAD")) return httplib::Server::HandlerResponse::Unhandled;
+      mirror(req, res);
+      return httplib::Server::HandlerResponse::Handled;
+    }
     api.context.metrics.requests_api++;
     if (!is_admin_call(req.method, req.path)) return httplib::Server::HandlerResponse::Unhandled;
     auto runtime = api.context.runtime();

@@ -7,10 +7,13 @@ namespace httplib {
 class Server;
 }
 
+#include "mirror_routes.hpp"
+
 namespace hfcache::server {
 
 struct ApiServices;
 
-void install_request_hooks(httplib::Server& http, ApiServices& api);
+// `mirror`: serves GET/HEAD outside /v1 and /metrics straight from the hook (see register_mirror_routes).
+void install_request_hooks(httplib::Server& http, ApiServices& api, MirrorHandler mirror);
 
 }  // namespace hfcache::server
