@@ -7,7 +7,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include "commands.hpp"
+#include "index/index_catalog.hpp"
+#include "index/index_for_settings.hpp"
 #include "common_flags.hpp"
 #include "core/errors.hpp"
 #include "daemon_client.hpp"
@@ -41,7 +45,21 @@ repair::RepairReport repair_in_process(const config::Settings& settings, const A
   if (!std::filesystem::is_directory(settings.cache_dir, ec))
     throw NotFoundError("the cache folder " + settings.cache_dir.string() + " does not exist",
                         "give the folder to repair with --cache-dir");
-  return repair::repair_cache(layout, options);
+  // What the index knew of each snapshot file before the damage (opened without a refresh, which
+  // would record the damage instead). No index, or an unreadable one: repair works without it.
+  repair::FileCatalog remembered;
+  try {
+    index::CacheIndex idx(layout, index::CacheIndex::default_path(settings.state_dir));
+    remembered = index::catalog_from_index(idx);
+  } catch (const std::exception&) {
+  }
+  if (!remembered.empty()) options.extra_catalog = &remembered;
+  auto report = repair::repair_cache(layout, options);
+  if (!dry_run) {
+    if (auto why = index::refresh_index_after_change(settings, std::nullopt))
+      spdlog::warn("the index was not updated after the repair: {}", *why);
+  }
+  return report;
 }
 
 repair::RepairReport repair_by_daemon(const DaemonClient& daemon, const Args& args, bool dry_run) {

@@ -11,6 +11,7 @@
 #include "index/cache_index.hpp"
 #include "maintenance/gc.hpp"
 #include "pull_jobs.hpp"
+#include "index/index_catalog.hpp"
 #include "repair/report_json.hpp"
 
 namespace hfcache::server {
@@ -87,6 +88,9 @@ void register_maintenance_routes(httplib::Server& http, ApiServices& api) {
       return send_error(res, 409, "in_use", "pull jobs are running; a repair now could race with their writes",
                         "wait until GET /v1/health shows active_pulls 0, then repair");
     require_cache_folder(layout);
+    // What the index knew of each snapshot file, unless it has caught up with the damage already.
+    auto remembered = index::catalog_from_index(api.context.index);
+    if (!remembered.empty()) options.extra_catalog = &remembered;
     auto report = repair::repair_cache(layout, options);
     if (!options.dry_run && report.changed) {
       for (const auto& r : report.repos) api.context.index.refresh_repo(r.repo);

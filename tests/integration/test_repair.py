@@ -192,6 +192,23 @@ def test_placeholders_resolved_from_upstream_listing_when_trees_are_gone(sim, hf
     check_contents(cache, sim)
 
 
+def test_placeholders_resolved_from_the_index_when_trees_are_gone(sim, hfcache, cache):
+    # The index saw the healthy cache; then a tool replaced every link with an empty file in place and
+    # trees/ went too: what the index remembers resolves them, with no upstream to ask.
+    assert hfcache("ls").code == 0
+    damage(cache, "placeholders")
+    for repo in repo_folders(cache):
+        shutil.rmtree(repo / "trees")
+    r = hfcache("repair", "--json")
+    assert r.code == 0, r.stdout + r.stderr
+    assert r.json()["complete"]
+    assert check_layout(cache) == []
+    check_contents(cache, sim)
+    # The index now describes the repaired cache, and a second run has nothing to do.
+    r = hfcache("repair")
+    assert r.code == 0 and "nothing to repair" in r.stdout
+
+
 def test_unresolvable_placeholder_is_named_with_the_finishing_command(hfcache, cache, sim):
     commit = sim.world.repo(REPO).resolve("main")
     shutil.rmtree(cache / FOLDER / "trees")
