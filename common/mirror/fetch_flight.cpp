@@ -151,9 +151,11 @@ std::shared_ptr<Flight> FlightRegistry::join_or_start(FetchJob job, LinkRequest 
   }
   auto flight = std::make_shared<Flight>(job.size);
   flight->add_link(std::move(link));
+  // The thread first: if it cannot start, no entry is left for later requests to wait on forever.
+  std::thread worker([this, flight, job = std::move(job), key] { run(flight, job, key); });
   flights_[key] = flight;
   if (started) *started = true;
-  workers_.push_back({flight, std::thread([this, flight, job = std::move(job), key] { run(flight, job, key); })});
+  workers_.push_back({flight, std::move(worker)});
   return flight;
 }
 
