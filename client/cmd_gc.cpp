@@ -47,19 +47,19 @@ void print_result(const nlohmann::json& r, bool dry_run) {
 
 int cmd_gc(const ArgList& argv) {
   auto specs = cache_flags();
-  specs.insert(specs.end(), {{"max-size", true}, {"dry-run"}, {"json"}, {"local"}, {"daemon", true}});
+  specs.insert(specs.end(), {{"max-size", true}, {"dry-run"}, {"json"}});
+  add_daemon_flags(specs);
   auto args = parse_args(argv, specs, "gc");
   if (args.has("help")) {
     std::cout << usage;
     return 0;
   }
   if (!args.positional.empty()) throw UsageError("gc takes no arguments", usage);
-  if (args.has("local") && args.has("daemon")) throw UsageError("give --local or --daemon, not both", usage);
   std::optional<std::uint64_t> max_size;
   if (auto m = args.value("max-size")) max_size = maintenance::parse_size(*m);
   bool dry_run = args.has("dry-run");
   auto settings = settings_from(args);
-  auto daemon = find_daemon(settings, args.value("daemon"), args.has("local"));
+  auto daemon = daemon_from_flags(args, settings);
   nlohmann::json result;
   if (daemon) {
     nlohmann::json body = {{"dry_run", dry_run}};

@@ -111,10 +111,6 @@ std::optional<index::IndexedRepo> one_repo(const config::Settings& settings, con
   }
 }
 
-std::optional<DaemonClient> daemon_for(const Args& args, const config::Settings& settings, const char* usage) {
-  if (args.has("local") && args.has("daemon")) throw UsageError("give --local or --daemon, not both", usage);
-  return find_daemon(settings, args.value("daemon"), args.has("local"));
-}
 
 nlohmann::json revision_json(const index::IndexedRevision& rev) {
   nlohmann::json j = {{"commit", rev.commit},       {"refs", rev.refs},
@@ -169,7 +165,8 @@ constexpr const char* show_usage = "usage: hfcache show REPO [--type T] [--json]
 
 int cmd_ls(const ArgList& argv) {
   auto specs = cache_flags();
-  specs.insert(specs.end(), {{"json"}, {"local"}, {"daemon", true}});
+  specs.insert(specs.end(), {{"json"}});
+  add_daemon_flags(specs);
   auto args = parse_args(argv, specs, "ls");
   if (args.has("help")) {
     std::cout << ls_usage;
@@ -177,7 +174,7 @@ int cmd_ls(const ArgList& argv) {
   }
   if (!args.positional.empty()) throw UsageError("ls takes no arguments", "use `hfcache show REPO` for one repo");
   auto settings = settings_from(args);
-  auto daemon = daemon_for(args, settings, ls_usage);
+  auto daemon = daemon_from_flags(args, settings);
   auto repos = list_repos(settings, daemon);
   core::CacheLayout layout(settings.cache_dir);
   if (args.has("json")) {
@@ -205,7 +202,8 @@ int cmd_ls(const ArgList& argv) {
 
 int cmd_show(const ArgList& argv) {
   auto specs = cache_flags();
-  specs.insert(specs.end(), {{"json"}, {"type", true}, {"local"}, {"daemon", true}});
+  specs.insert(specs.end(), {{"json"}, {"type", true}});
+  add_daemon_flags(specs);
   auto args = parse_args(argv, specs, "show");
   if (args.has("help")) {
     std::cout << show_usage;
@@ -216,7 +214,7 @@ int cmd_show(const ArgList& argv) {
   if (auto t = args.value("type")) type = core::parse_repo_type(*t);
   auto parsed = core::parse_repo_arg(args.positional[0], type);
   auto settings = settings_from(args);
-  auto daemon = daemon_for(args, settings, show_usage);
+  auto daemon = daemon_from_flags(args, settings);
   auto repo = one_repo(settings, daemon, parsed.repo);
   if (!repo)
     throw NotFoundError(parsed.repo.display() + " is not in the cache " + settings.cache_dir.string(),

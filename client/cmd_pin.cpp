@@ -24,20 +24,20 @@ constexpr const char* usage =
 int pin_or_unpin(const ArgList& argv, bool pin) {
   const char* name = pin ? "pin" : "unpin";
   auto specs = cache_flags();
-  specs.insert(specs.end(), {{"json"}, {"type", true}, {"local"}, {"daemon", true}});
+  specs.insert(specs.end(), {{"json"}, {"type", true}});
+  add_daemon_flags(specs);
   auto args = parse_args(argv, specs, name);
   if (args.has("help")) {
     std::cout << usage;
     return 0;
   }
   if (args.positional.size() != 1) throw UsageError(std::string(name) + " takes exactly one REPO[@REV]", usage);
-  if (args.has("local") && args.has("daemon")) throw UsageError("give --local or --daemon, not both", usage);
   std::optional<core::RepoType> type;
   if (auto t = args.value("type")) type = core::parse_repo_type(*t);
   auto parsed = core::parse_repo_arg(args.positional[0], type, true);
   auto revision = parsed.revision.value_or("main");
   auto settings = settings_from(args);
-  auto daemon = find_daemon(settings, args.value("daemon"), args.has("local"));
+  auto daemon = daemon_from_flags(args, settings);
   nlohmann::json result;
   if (daemon) {
     auto type_name = std::string(core::to_string(parsed.repo.type));

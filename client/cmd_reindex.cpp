@@ -23,16 +23,16 @@ constexpr const char* usage =
 
 int cmd_reindex(const ArgList& argv) {
   auto specs = cache_flags();
-  specs.insert(specs.end(), {{"json"}, {"local"}, {"daemon", true}});
+  specs.insert(specs.end(), {{"json"}});
+  add_daemon_flags(specs);
   auto args = parse_args(argv, specs, "reindex");
   if (args.has("help")) {
     std::cout << usage;
     return 0;
   }
   if (!args.positional.empty()) throw UsageError("reindex takes no arguments", usage);
-  if (args.has("local") && args.has("daemon")) throw UsageError("give --local or --daemon, not both", usage);
   auto settings = settings_from(args);
-  auto daemon = find_daemon(settings, args.value("daemon"), args.has("local"));
+  auto daemon = daemon_from_flags(args, settings);
   nlohmann::json result;
   if (daemon) {
     auto reply = daemon->post("/v1/reindex", nlohmann::json::object());

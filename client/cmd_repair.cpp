@@ -72,20 +72,20 @@ repair::RepairReport repair_by_daemon(const DaemonClient& daemon, const Args& ar
 
 int cmd_repair(const ArgList& argv) {
   auto specs = cache_flags();
-  specs.insert(specs.end(), {{"dry-run"}, {"json"}, {"endpoint", true}, {"verify"}, {"local"}, {"daemon", true}});
+  specs.insert(specs.end(), {{"dry-run"}, {"json"}, {"endpoint", true}, {"verify"}});
+  add_daemon_flags(specs);
   auto args = parse_args(argv, specs, "repair");
   if (args.has("help")) {
     std::cout << usage;
     return 0;
   }
   if (!args.positional.empty()) throw UsageError("repair takes no arguments", usage);
-  if (args.has("local") && args.has("daemon")) throw UsageError("give --local or --daemon, not both", usage);
   if (args.has("endpoint") && args.has("daemon"))
     throw UsageError("--endpoint works in-process only", "drop --daemon, or drop --endpoint to use the daemon's upstream");
   auto settings = settings_from(args);
   bool dry_run = args.has("dry-run");
   // --endpoint names an upstream for this run only: the daemon has its own, so work in-process.
-  auto daemon = find_daemon(settings, args.value("daemon"), args.has("local") || args.has("endpoint"));
+  auto daemon = daemon_from_flags(args, settings, args.has("endpoint"));
   auto report = daemon ? repair_by_daemon(*daemon, args, dry_run) : repair_in_process(settings, args, dry_run);
   if (!report.symlinks)
     std::fprintf(stderr, "hfcache: note: %s; snapshot files are repaired as copies, as huggingface_hub makes them on "

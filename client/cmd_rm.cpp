@@ -62,21 +62,21 @@ std::string delete_path(const core::RepoRef& repo, const std::optional<std::stri
 
 int cmd_rm(const ArgList& argv) {
   auto specs = cache_flags();
-  specs.insert(specs.end(), {{"yes"}, {"dry-run"}, {"json"}, {"type", true}, {"local"}, {"daemon", true}});
+  specs.insert(specs.end(), {{"yes"}, {"dry-run"}, {"json"}, {"type", true}});
+  add_daemon_flags(specs);
   auto args = parse_args(argv, specs, "rm");
   if (args.has("help")) {
     std::cout << usage;
     return 0;
   }
   if (args.positional.size() != 1) throw UsageError("rm takes exactly one REPO[@REV]", usage);
-  if (args.has("local") && args.has("daemon")) throw UsageError("give --local or --daemon, not both", usage);
   std::optional<core::RepoType> type;
   if (auto t = args.value("type")) type = core::parse_repo_type(*t);
   auto parsed = core::parse_repo_arg(args.positional[0], type, true);
   auto settings = settings_from(args);
   bool dry_run = args.has("dry-run"), json = args.has("json");
   auto target = parsed.repo.display() + (parsed.revision ? "@" + *parsed.revision : "");
-  auto daemon = find_daemon(settings, args.value("daemon"), args.has("local"));
+  auto daemon = daemon_from_flags(args, settings);
 
   nlohmann::json plan_json;
   std::optional<maintenance::RemovePlan> plan;

@@ -52,14 +52,14 @@ repair::RepairReport verify_by_daemon(const DaemonClient& daemon, const std::opt
 
 int cmd_verify(const ArgList& argv) {
   auto specs = cache_flags();
-  specs.insert(specs.end(), {{"json"}, {"type", true}, {"local"}, {"daemon", true}});
+  specs.insert(specs.end(), {{"json"}, {"type", true}});
+  add_daemon_flags(specs);
   auto args = parse_args(argv, specs, "verify");
   if (args.has("help")) {
     std::cout << usage;
     return 0;
   }
   if (args.positional.size() > 1) throw UsageError("verify takes at most one REPO", usage);
-  if (args.has("local") && args.has("daemon")) throw UsageError("give --local or --daemon, not both", usage);
   auto settings = settings_from(args);
   std::optional<core::RepoRef> repo;
   if (args.positional.size() == 1) {
@@ -67,7 +67,7 @@ int cmd_verify(const ArgList& argv) {
     if (auto t = args.value("type")) type = core::parse_repo_type(*t);
     repo = core::parse_repo_arg(args.positional[0], type).repo;
   }
-  auto daemon = find_daemon(settings, args.value("daemon"), args.has("local"));
+  auto daemon = daemon_from_flags(args, settings);
   auto report = daemon ? verify_by_daemon(*daemon, repo) : verify_in_process(settings, repo);
   bool damaged = repair::report_damaged(report);
   std::string fix = repair::verify_fix_command(report);

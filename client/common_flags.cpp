@@ -1,5 +1,7 @@
 #include "common_flags.hpp"
 
+#include "core/errors.hpp"
+
 namespace hfcache::cli {
 
 std::vector<FlagSpec> cache_flags() { return {{"cache-dir", true}, {"config", true}, {"help"}}; }
@@ -11,6 +13,15 @@ config::Settings settings_from(const Args& args) {
   if (auto v = args.value("endpoint")) flags.emplace("endpoint", std::move(*v));
   if (args.has("offline")) flags.emplace("offline", "1");
   return config::load_settings(flags, args.value("config"));
+}
+
+void add_daemon_flags(std::vector<FlagSpec>& specs) { specs.insert(specs.end(), {{"local"}, {"daemon", true}}); }
+
+std::optional<DaemonClient> daemon_from_flags(const Args& args, const config::Settings& settings, bool force_local) {
+  if (args.has("local") && args.has("daemon"))
+    throw UsageError("give --local or --daemon, not both",
+                     "--local works in-process; --daemon URL hands the work to the hfcached at URL");
+  return find_daemon(settings, args.value("daemon"), args.has("local") || force_local);
 }
 
 }  // namespace hfcache::cli

@@ -10,6 +10,7 @@
 #include "daemon_context.hpp"
 #include "index/cache_index.hpp"
 #include "maintenance/gc.hpp"
+#include "maintenance/maintenance_json.hpp"
 #include "pull_jobs.hpp"
 #include "index/index_catalog.hpp"
 #include "repair/report_json.hpp"
@@ -32,17 +33,6 @@ std::optional<std::uint64_t> max_size_field(const json& body) {
   if (it->is_number_unsigned()) return it->get<std::uint64_t>();
   if (it->is_string()) return maintenance::parse_size(it->get<std::string>());
   throw UsageError("'max_size' must be a size such as \"10G\" or a number of bytes");
-}
-
-json gc_json(const maintenance::GcPlan& plan, bool dry_run) {
-  json evicted = json::array();
-  for (const auto& e : plan.evictions)
-    evicted.push_back({{"type", core::to_string(e.repo.type)}, {"id", e.repo.id}, {"commits", e.commits},
-                       {"bytes_freed", e.bytes_freed}, {"whole_repo", e.whole_repo}});
-  return {{"size_before", plan.size_before}, {"size_after", plan.size_after},
-          {"max_size", plan.max_size},       {"evicted", evicted},
-          {"orphan_blobs", plan.orphan_blobs.size()}, {"skipped", plan.skipped},
-          {"fits", plan.fits},               {"dry_run", dry_run}};
 }
 
 }  // namespace
@@ -115,7 +105,7 @@ void register_maintenance_routes(httplib::Server& http, ApiServices& api) {
       spdlog::info("gc: {} -> {} bytes, {} eviction(s), {} orphan blob(s)", plan.size_before, plan.size_after,
                    plan.evictions.size(), plan.orphan_blobs.size());
     }
-    send_json(res, 200, gc_json(plan, dry_run));
+    send_json(res, 200, maintenance::gc_plan_json(plan, dry_run));
   });
 }
 

@@ -13,6 +13,7 @@
 #include "core/snapshot.hpp"
 #include "daemon_context.hpp"
 #include "index/cache_index.hpp"
+#include "maintenance/maintenance_json.hpp"
 #include "maintenance/remove.hpp"
 
 namespace hfcache::server {
@@ -122,9 +123,7 @@ void register_repo_routes(httplib::Server& http, ApiServices& api) {
       api.context.index.refresh_repo(repo);
       spdlog::info("removed {} ({} revision(s), {} bytes)", repo.display(), plan.commits.size(), plan.bytes_freed);
     }
-    send_json(res, 200, {{"type", core::to_string(repo.type)}, {"id", repo.id}, {"commits", plan.commits},
-                         {"refs", plan.refs}, {"blobs", plan.blobs.size()}, {"bytes_freed", plan.bytes_freed},
-                         {"whole_repo", plan.whole_repo}, {"dry_run", dry_run}});
+    send_json(res, 200, maintenance::remove_plan_json(plan, dry_run));
   });
 
   http.Get("/v1/path", [&api](const httplib::Request& req, httplib::Response& res) {

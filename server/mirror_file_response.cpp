@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "hub/file_metadata.hpp"
 #include "mirror/byte_range.hpp"
 #include "mirror/mirror_error.hpp"
 #include "mirror_response.hpp"
@@ -49,9 +50,7 @@ std::size_t next_bytes(StreamState& s, std::uint64_t pos, std::size_t want, http
 std::string strip_etag(std::string_view v) {
   while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
   while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  if (v.starts_with("W/")) v.remove_prefix(2);
-  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-  return std::string(v);
+  return hub::normalize_etag(v);  // W/ and the quotes, as clients normalise the ETag we send
 }
 
 }  // namespace

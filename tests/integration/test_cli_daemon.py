@@ -13,6 +13,8 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pytest
+
 from conftest import binary, free_port
 from hubsim import fixtures as fx
 from hubsim.testing import clean_env
@@ -201,3 +203,12 @@ def test_a_broken_event_stream_falls_back_to_polling(hfcache, cache_dir):
         assert FakeDaemon.polls >= 3
     finally:
         server.shutdown()
+
+
+@pytest.mark.parametrize("command", [["ls"], ["show", "hfl/rbt3"], ["verify"], ["repair"], ["gc"], ["reindex"],
+                                     ["pin", "hfl/rbt3"], ["rm", "hfl/rbt3", "--yes"]])
+def test_local_and_daemon_together_are_refused_before_any_work(hfcache, cache_dir, command):
+    r = hfcache(*command, "--local", "--daemon", "http://127.0.0.1:1")
+    assert r.code == 2, r.stderr
+    assert "give --local or --daemon, not both" in r.stderr
+    assert list(cache_dir.iterdir()) == []  # nothing written
