@@ -174,6 +174,16 @@ FileAnswer MirrorService::file(const core::RepoRef& repo, const std::string& rev
     std::lock_guard lock(mutex_);
     if (auto it = listings_.find(key_of(repo, commit)); it != listings_.end()) known = it->second;
   }
+  if (!known) {
+    // A snapshot file that is a copy (no-symlink caches) is named by the listing; without it, by
+    // hashing the whole file on every request. trees/<commit>.json is read once, then remembered.
+    if (auto cached = core::read_tree_cache(layout_, repo, commit)) {
+      known = std::make_shared<const RepoListing>(std::move(*cached));
+      std::lock_guard lock(mutex_);
+      if (listings_.size() >= max_listings) listings_.clear();
+      listings_.emplace(key_of(repo, commit), known);
+    }
+  }
   if (auto cached = open_snapshot_file(layout_, repo, commit, path, known.get())) {
     answer.etag = cached->etag;
     answer.size = cached->size;
