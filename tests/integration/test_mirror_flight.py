@@ -101,11 +101,13 @@ def test_a_client_disconnecting_does_not_abort_the_fetch(big, hfcached, cache_di
     assert resp.status == 200 and resp.read1(1000)
     conn.close()  # gone after the first bytes
     blob = cache_dir / FOLDER / "blobs" / entry["sha256"]
+    link = cache_dir / FOLDER / "snapshots" / sim.world.repo(BIG_REPO).resolve("main") / "weights.bin"
+    # The blob is renamed into place first, then linked (huggingface_hub's order): wait for both.
     deadline = time.monotonic() + 30
-    while not blob.exists() and time.monotonic() < deadline:
+    while not (blob.exists() and link.exists()) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert blob.exists() and hashlib.sha256(blob.read_bytes()).hexdigest() == entry["sha256"]
-    assert (cache_dir / FOLDER / "snapshots" / sim.world.repo(BIG_REPO).resolve("main") / "weights.bin").exists()
+    assert link.exists()
 
 
 def test_upstream_failure_mid_stream_cuts_clients_and_leaves_a_resumable_prefix(big, hfcached, cache_dir):
