@@ -1,6 +1,8 @@
 #include "mirror/cache_reader.hpp"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,15 +33,54 @@ bool is_under(const std::string& path, const std::optional<std::string>& folder)
   return folder && path.size() > folder->size() + 1 && path.starts_with(*folder + "/");
 }
 
+// The link target of `entry` ("" when it is not a link).
+std::string link_target_of(int dirfd, const char* path) {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlinkat(dirfd, path, buf, sizeof buf);
+  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
+enum class Beneath { opened, absent, undecided };
+
+// The common case in one kernel walk: openat2 with RESOLVE_BENEATH follows `relative`'s links but
+// refuses any step out of `dir`. `undecided` (a link leaving the folder or absolute, an old kernel)
+// sends the caller to the realpath checks, which also accept the shared blob store.
+Beneath open_beneath(const fs::path& dir, const std::string& relative, OpenedFile& out, std::string* link_target) {
+  util::UniqueFd dirfd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!dirfd) return errno == ENOENT ? Beneath::absent : Beneath::undecided;
+  open_how how{};
+  how.flags = O_RDONLY | O_CLOEXEC;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  long fd = ::syscall(SYS_openat2, dirfd.get(), relative.c_str(), &how, sizeof how);
+  if (fd < 0) return errno == ENOENT ? Beneath::absent : Beneath::undecided;
+  out.fd = util::UniqueFd(static_cast<int>(fd));
+  struct stat st {};
+  if (::fstat(out.fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return Beneath::absent;
+  out.size = static_cast<std::uint64_t>(st.st_size);
+  if (link_target) *link_target = link_target_of(dirfd.get(), relative.c_str());
+  return Beneath::opened;
+}
+
 // Open `entry` (a snapshot entry or blob path) if it resolves to a regular file inside the repo
 // folder or the cache's shared blob store; O_NOFOLLOW on the resolved path so it cannot be swapped.
+// `link_target`, when given, receives the entry's own link target ("" for a plain file).
 std::optional<OpenedFile> open_inside(const core::CacheLayout& layout, const core::RepoRef& repo, const fs::path& entry,
-                                      const std::string& shown) {
+                                      const std::string& shown, std::string* link_target = nullptr) {
+  const auto repo_dir = layout.repo_dir(repo);
+  const auto& entry_text = entry.native();
+  if (entry_text.size() > repo_dir.native().size() + 1 && entry_text.starts_with(repo_dir.native() + "/")) {
+    OpenedFile out;
+    switch (open_beneath(repo_dir, entry_text.substr(repo_dir.native().size() + 1), out, link_target)) {
+      case Beneath::opened: return out;
+      case Beneath::absent: return std::nullopt;
+      case Beneath::undecided: break;
+    }
+  }
   struct stat st {};
   if (::lstat(entry.c_str(), &st) != 0) return std::nullopt;
   auto real = real_path(entry);
   if (!real) return std::nullopt;  // a dangling link: not cached
-  if (!is_under(*real, real_path(layout.repo_dir(repo))) && !is_under(*real, real_path(layout.root() / "blobs"))) {
+  if (!is_under(*real, real_path(repo_dir)) && !is_under(*real, real_path(layout.root() / "blobs"))) {
     throw MirrorError(403, "", "refused to serve " + shown + " of " + repo.display() +
                                    ": it resolves outside the repo folder (run `hfcache repair`)");
   }
@@ -47,6 +88,7 @@ std::optional<OpenedFile> open_inside(const core::CacheLayout& layout, const cor
   out.fd = util::UniqueFd(::open(real->c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (!out.fd || ::fstat(out.fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
   out.size = static_cast<std::uint64_t>(st.st_size);
+  if (link_target) *link_target = link_target_of(AT_FDCWD, entry.c_str());
   return out;
 }
 
@@ -134,13 +176,13 @@ std::time_t revision_time(const core::CacheLayout& layout, const core::RepoRef& 
 
 std::optional<OpenedFile> open_snapshot_file(const core::CacheLayout& layout, const core::RepoRef& repo,
                                              const std::string& commit, const std::string& path,
-                                             const RepoListing* listing) {
+                                             const RepoListing* listing, bool may_hash) {
   auto entry = layout.snapshot_file(repo, commit, path);  // validates `path`
-  auto file = open_inside(layout, repo, entry, path);
+  std::string link_target;
+  auto file = open_inside(layout, repo, entry, path, &link_target);
   if (!file) return std::nullopt;
-  std::error_code ec;
-  if (fs::is_symlink(fs::symlink_status(entry, ec))) {
-    if (auto etag = repair::blob_name_of(fs::read_symlink(entry, ec).string()); etag && core::is_etag(*etag)) {
+  if (!link_target.empty()) {
+    if (auto etag = repair::blob_name_of(link_target); etag && core::is_etag(*etag)) {
       file->etag = *etag;
       return file;
     }
@@ -151,6 +193,7 @@ std::optional<OpenedFile> open_snapshot_file(const core::CacheLayout& layout, co
       return file;
     }
   }
+  if (!may_hash) return std::nullopt;
   file->etag = etag_by_hashing(file->fd.get(), path, file->size);
   return file;
 }

@@ -41,11 +41,12 @@ struct OpenedFile {
 };
 
 // snapshots/<commit>/<path> opened read-only; nullopt when the cache does not hold it. The etag
-// comes from the link target, else from `listing`, else from hashing the file. Throws MirrorError
-// (403) when the entry resolves outside the repo folder: such a file is never served.
+// comes from the link target, else from `listing`, else from hashing the file (unless `may_hash` is
+// false: then nullopt). Throws MirrorError (403) when the entry resolves outside the repo folder:
+// such a file is never served.
 std::optional<OpenedFile> open_snapshot_file(const core::CacheLayout& layout, const core::RepoRef& repo,
                                              const std::string& commit, const std::string& path,
-                                             const RepoListing* listing);
+                                             const RepoListing* listing, bool may_hash = true);
 
 // blobs/<etag> opened read-only (after the same containment check); nullopt when absent.
 std::optional<OpenedFile> open_blob(const core::CacheLayout& layout, const core::RepoRef& repo,

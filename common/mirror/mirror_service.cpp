@@ -256,6 +256,41 @@ FileAnswer MirrorService::file(const core::RepoRef& repo, const std::string& rev
   return answer;
 }
 
+std::optional<FileAnswer> MirrorService::cached_file(const core::RepoRef& repo, const std::string& revision,
+                                                     const std::string& path, hub::HubClient* hub) {
+  const std::string rev = revision == "HEAD" ? std::string(core::default_revision) : revision;
+  std::string commit;
+  bool ref_known_current = true;  // refs/<rev> already says `commit`: file() would write nothing
+  if (core::is_commit_hash(rev)) {
+    commit = rev;
+  } else if (auto memo = refs_memo_.get(key_of(repo, rev))) {
+    commit = *memo;
+    ref_known_current = false;
+  } else if (!usable(hub)) {
+    auto cached = cached_commit(layout_, repo, rev);
+    if (!cached) return std::nullopt;
+    commit = *cached;
+  } else {
+    return std::nullopt;  // upstream must be asked which commit the branch names now
+  }
+  std::shared_ptr<const RepoListing> known;
+  {
+    std::lock_guard lock(mutex_);
+    if (pending_refs_.count(key_of(repo, commit))) return std::nullopt;
+    if (auto it = listings_.find(key_of(repo, commit)); it != listings_.end()) known = it->second;
+  }
+  if (!ref_known_current && core::read_ref(layout_, repo, rev) != commit) return std::nullopt;
+  auto cached = open_snapshot_file(layout_, repo, commit, path, known.get(), false);
+  if (!cached) return std::nullopt;
+  FileAnswer answer;
+  answer.commit = commit;
+  answer.etag = cached->etag;
+  answer.size = cached->size;
+  answer.cache_hit = true;
+  answer.fd = std::make_shared<util::UniqueFd>(std::move(cached->fd));
+  return answer;
+}
+
 RevisionFacts MirrorService::facts(const core::RepoRef& repo, const std::string& commit) const {
   return {commit, iso8601(revision_time(layout_, repo, commit))};
 }

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -73,6 +74,13 @@ class MirrorService {
   // without (HEAD) only its metadata is looked up.
   FileAnswer file(const core::RepoRef& repo, const std::string& revision, const std::string& path,
                   const std::shared_ptr<hub::HubClient>& hub, bool want_body);
+
+  // The same file when the cache alone answers it at once, for a server's fast lane: the revision
+  // resolves without asking upstream, the snapshot holds the file, its etag is known without hashing,
+  // and serving it writes nothing (no ref left to record). nullopt otherwise (file() does the work).
+  // Never touches the network, never waits on a lock held across I/O.
+  std::optional<FileAnswer> cached_file(const core::RepoRef& repo, const std::string& revision,
+                                        const std::string& path, hub::HubClient* hub);
 
   RevisionFacts facts(const core::RepoRef& repo, const std::string& commit) const;
 
