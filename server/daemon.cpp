@@ -14,6 +14,8 @@
 #include "api_routes.hpp"
 #include "core/errors.hpp"
 #include "daemon_context.hpp"
+#include "http_front.hpp"
+#include "httplib_engine.hpp"
 #include "index/cache_index.hpp"
 #include "mirror_routes.hpp"
 #include "pull_jobs.hpp"
@@ -59,47 +61,47 @@ Daemon::Daemon(config::FlagValues flags, std::optional<std::string> config_file,
   if (::geteuid() == 0)
     spdlog::warn("running as root; under systemd run as the hfcache user (deploy/hfcached.service)");
 
-  http_ = std::make_unique<httplib::Server>();
-  // Each streaming response and each idle keep-alive connection holds a thread until it ends.
-  const auto threads = static_cast<std::size_t>(settings.http_threads);
-  http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  http_->set_keep_alive_max_count(1000);
-  http_->set_keep_alive_timeout(5);  // also bounds how long an idle connection delays a stop
-  http_->set_read_timeout(30);
-  http_->set_write_timeout(60);
+  FrontOptions front;
+  front.workers = static_cast<std::size_t>(settings.http_threads);  // each streaming response holds one
+  front.keep_alive_max_count = 1000;
+  front.keep_alive_timeout = std::chrono::seconds(5);  // also bounds how long an idle connection delays a stop
+  front.read_timeout = std::chrono::seconds(30);
+  front.write_timeout = std::chrono::seconds(60);
+
+  http_ = std::make_unique<HttplibEngine>();
+  // httplib states these in its Keep-Alive header and applies them to requests it reads.
+  http_->set_keep_alive_max_count(front.keep_alive_max_count);
+  http_->set_keep_alive_timeout(front.keep_alive_timeout.count());
+  http_->set_read_timeout(front.read_timeout.count());
+  http_->set_write_timeout(front.write_timeout.count());
   http_->set_payload_max_length(1 << 20);  // API bodies are small JSON objects
-  // Without TCP_NODELAY, a small response written as headers then body waits for the client's
-  // delayed ACK (~40 ms): 20 requests/s per keep-alive connection.
-  http_->set_tcp_nodelay(true);
-  // httplib's default options add SO_REUSEPORT, which lets a second hfcached bind the same port and
-  // steal half the connections: only SO_REUSEADDR (restart while old connections sit in TIME_WAIT).
-  http_->set_socket_options([this](int fd) {
-    int yes = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    listen_fd_ = fd;
-  });
   register_api_routes(*http_, *api_);
-  auto mirror = register_mirror_routes(*http_, *context_);  // after /v1: its patterns are catch-alls
-  install_request_hooks(*http_, *api_, std::move(mirror));
+  // After /v1: the mirror's patterns are catch-alls.
+  auto mirror = register_mirror_routes(*http_, *context_, [this] { return http_->streaming(); });
+  install_request_hooks(*http_, *api_, mirror.handle);
+
+  FrontHandlers handlers;
+  handlers.fast = std::move(mirror.fast);
+  handlers.slow = [this](httplib::Stream& stream, bool close_connection, bool& connection_closed) {
+    return http_->serve_one(stream, close_connection, connection_closed);
+  };
+  front_ = std::make_unique<HttpFront>(front, std::move(handlers));
 }
 
 Daemon::~Daemon() = default;
 
 int Daemon::run() {
-  if (!http_->bind_to_port(listen_.host, listen_.port)) {
+  if (!front_->bind(listen_.host, listen_.port)) {
     spdlog::error("cannot listen on {}: the address is in use or not available", listen_.text());
     throw Error(ExitCode::failure, "cannot listen on " + listen_.text(),
                 "pick another address with --listen HOST:PORT, or stop what already listens there");
   }
-  // httplib listens with a backlog of 5: under 64 clients reconnecting, SYNs were dropped and retried
-  // after 1 s (the p99 of bench/serve). Listening again on the bound socket raises it (Linux).
-  if (listen_fd_ >= 0) ::listen(listen_fd_, SOMAXCONN);
   auto runtime = context_->runtime();
   spdlog::info("hfcached 0.1.0 serving {} on http://{} (upstream {}{})", context_->layout.root().string(), listen_.text(),
                runtime->settings.endpoint, runtime->hub ? "" : ", offline");
   if (!stop_requested_) {
     notify_systemd("READY=1\nSTATUS=serving " + context_->layout.root().string());
-    http_->listen_after_bind();
+    front_->run();
   }
   pulls_->cancel_all();
   pulls_->wait_idle();
@@ -118,13 +120,8 @@ void Daemon::stop() {
   spdlog::info("stopping: no new connections; in-flight requests may finish; pull jobs stop resumably");
   api_->stopping = true;
   pulls_->cancel_all();
-  // Between bind and listen, httplib's stop() does nothing: wait (briefly) until the server runs, or
-  // until run() saw the stop request itself and never started listening.
-  for (int i = 0; i < 200 && !http_->is_running(); ++i) {
-    std::unique_lock lock(mutex_);
-    if (drained_.wait_for(lock, std::chrono::milliseconds(10), [this] { return serving_done_; })) break;
-  }
-  http_->stop();
+  http_->set_streaming(false);  // bodies being streamed end; the clients retry or resume
+  front_->stop();
   wait_for_drain();
 }
 

@@ -14,9 +14,6 @@
 #include "config/settings.hpp"
 #include "listen_address.hpp"
 
-namespace httplib {
-class Server;
-}
 namespace hfcache::index {
 class CacheIndex;
 }
@@ -24,6 +21,8 @@ class CacheIndex;
 namespace hfcache::server {
 
 class DaemonContext;
+class HttpFront;
+class HttplibEngine;
 class PullJobs;
 struct ApiServices;
 
@@ -53,12 +52,12 @@ class Daemon {
   std::unique_ptr<DaemonContext> context_;
   std::unique_ptr<PullJobs> pulls_;
   std::unique_ptr<ApiServices> api_;
-  std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<HttplibEngine> http_;  // routes and handlers (cpp-httplib)
+  std::unique_ptr<HttpFront> front_;     // the sockets: epoll loops, fast lane, workers
   std::mutex mutex_;
   std::condition_variable drained_;
   bool serving_done_ = false;
   std::atomic<bool> stop_requested_{false};
-  int listen_fd_ = -1;  // the bound socket, to raise httplib's listen backlog
 };
 
 // The spdlog level for a settings value ("info", "debug", ...); throws UsageError on anything else.

@@ -30,6 +30,8 @@ std::string Metrics::render(std::uint64_t cache_bytes, std::uint64_t cache_repos
   out.reserve(2048);
   metric(out, "hfcache_requests_total", "counter", "HTTP requests by kind of route", requests_mirror.load(), "{kind=\"mirror\"}");
   metric(out, "hfcache_requests_total", "counter", nullptr, requests_api.load(), "{kind=\"api\"}");
+  metric(out, "hfcache_fast_lane_requests_total", "counter",
+         "mirror requests for cached files answered on an event loop without a worker thread", requests_fast_lane.load());
   metric(out, "hfcache_responses_total", "counter", "HTTP error responses by status class", responses_4xx.load(), "{class=\"4xx\"}");
   metric(out, "hfcache_responses_total", "counter", nullptr, responses_5xx.load(), "{class=\"5xx\"}");
   metric(out, "hfcache_bytes_served_total", "counter", "body bytes sent to clients", bytes_served.load());

@@ -9,6 +9,7 @@ namespace hfcache::server {
 struct Metrics {
   std::atomic<std::uint64_t> requests_mirror{0};     // hub-compatible routes
   std::atomic<std::uint64_t> requests_api{0};        // /v1/...
+  std::atomic<std::uint64_t> requests_fast_lane{0};  // mirror requests answered on an event loop (of requests_mirror)
   std::atomic<std::uint64_t> responses_4xx{0}, responses_5xx{0};
   std::atomic<std::uint64_t> bytes_served{0};        // body bytes sent to clients
   std::atomic<std::uint64_t> cache_hits{0};          // file requests answered from blobs/ alone

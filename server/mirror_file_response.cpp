@@ -42,7 +42,7 @@ std::size_t next_bytes(StreamState& s, std::uint64_t pos, std::size_t want, http
     }
   }
   while (s.flight->wait_beyond(pos, follow_poll) <= pos) {
-    if (!s.context.http->is_running() || (sink.is_writable && !sink.is_writable())) return 0;
+    if ((s.context.serving && !s.context.serving()) || (sink.is_writable && !sink.is_writable())) return 0;
   }
   return s.flight->read(pos, s.buffer.data(), want);
 }
@@ -67,34 +67,64 @@ bool etag_matches(const std::string& if_none_match, const std::string& etag) {
   return false;
 }
 
-void send_file(const httplib::Request& req, httplib::Response& res, const mirror::FileAnswer& file,
-               FileStreamContext context) {
-  add_common_headers(res);
-  res.set_header("X-Repo-Commit", file.commit);
-  res.set_header("ETag", "\"" + file.etag + "\"");
-  if (file.etag.size() == 64) res.set_header("X-Linked-Etag", "\"" + file.etag + "\"");
-  res.set_header("X-Linked-Size", std::to_string(file.size));
-  res.set_header("Accept-Ranges", "bytes");
-  res.set_header("X-Cache", file.cache_hit ? "hit" : "miss");
-  const bool head = req.method == "HEAD";
+FilePlan plan_file_response(const mirror::FileAnswer& file, const std::string* range, const std::string* if_none_match) {
+  FilePlan plan;
+  plan.headers = {{"Access-Control-Expose-Headers", std::string(expose_headers)},
+                  {"X-Repo-Commit", file.commit},
+                  {"ETag", "\"" + file.etag + "\""}};
+  if (file.etag.size() == 64) plan.headers.emplace_back("X-Linked-Etag", "\"" + file.etag + "\"");
+  plan.headers.emplace_back("X-Linked-Size", std::to_string(file.size));
+  plan.headers.emplace_back("Accept-Ranges", "bytes");
+  plan.headers.emplace_back("X-Cache", file.cache_hit ? "hit" : "miss");
 
-  if (req.has_header("If-None-Match") && etag_matches(req.get_header_value("If-None-Match"), file.etag)) {
-    res.status = 304;
-    return;
+  if (if_none_match && etag_matches(*if_none_match, file.etag)) {
+    plan.status = 304;
+    return plan;
   }
-  mirror::ResolvedRange range{0, file.size};
-  res.status = 200;
-  if (auto asked = mirror::parse_range_header(req.get_header_value("Range")); asked && req.has_header("Range")) {
+  mirror::ResolvedRange resolved_range{0, file.size};
+  if (auto asked = range ? mirror::parse_range_header(*range) : std::nullopt; asked) {
     auto resolved = mirror::resolve_range(*asked, file.size);
     if (!resolved) {
-      res.status = 416;
-      res.set_header("Content-Range", "bytes */" + std::to_string(file.size));
-      return;
+      plan.status = 416;
+      plan.headers.emplace_back("Content-Range", "bytes */" + std::to_string(file.size));
+      return plan;
     }
-    range = *resolved;
-    res.status = 206;
-    res.set_header("Content-Range", mirror::content_range(range, file.size));
+    resolved_range = *resolved;
+    plan.status = 206;
+    plan.headers.emplace_back("Content-Range", mirror::content_range(resolved_range, file.size));
   }
+  plan.start = resolved_range.start;
+  plan.length = resolved_range.length;
+  return plan;
+}
+
+std::string file_response_head(const FilePlan& plan) {
+  std::string head = "HTTP/1.1 " + std::to_string(plan.status) + " ";
+  switch (plan.status) {
+    case 200: head += "OK"; break;
+    case 206: head += "Partial Content"; break;
+    case 304: head += "Not Modified"; break;
+    case 416: head += "Range Not Satisfiable"; break;
+    default: head += "Unknown"; break;
+  }
+  head += "\r\n";
+  for (const auto& [name, value] : plan.headers) head += name + ": " + value + "\r\n";
+  if (plan.has_body() && plan.length > 0) head += "Content-Type: application/octet-stream\r\n";
+  head += "Content-Length: " + std::to_string(plan.has_body() ? plan.length : 0) + "\r\n";
+  return head;
+}
+
+void send_file(const httplib::Request& req, httplib::Response& res, const mirror::FileAnswer& file,
+               FileStreamContext context) {
+  const bool head = req.method == "HEAD";
+  auto range_header = req.get_header_value("Range");
+  auto inm_header = req.get_header_value("If-None-Match");
+  auto plan = plan_file_response(file, req.has_header("Range") ? &range_header : nullptr,
+                                 req.has_header("If-None-Match") ? &inm_header : nullptr);
+  for (const auto& [name, value] : plan.headers) res.set_header(name, value);
+  res.status = plan.status;
+  if (!plan.has_body()) return;
+  mirror::ResolvedRange range{plan.start, plan.length};
 
   auto state = std::make_shared<StreamState>();
   state->fd = file.fd;

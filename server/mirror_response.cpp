@@ -6,11 +6,7 @@
 
 namespace hfcache::server {
 
-void add_common_headers(httplib::Response& res) {
-  res.set_header("Access-Control-Expose-Headers",
-                 "X-Repo-Commit,X-Request-Id,X-Error-Code,X-Error-Message,X-Total-Count,ETag,Link,Accept-Ranges,"
-                 "Content-Range,X-Linked-Size,X-Linked-ETag");
-}
+void add_common_headers(httplib::Response& res) { res.set_header("Access-Control-Expose-Headers", std::string(expose_headers)); }
 
 std::string header_safe(const std::string& text, std::size_t max_chars) {
   std::string out;

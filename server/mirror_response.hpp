@@ -3,6 +3,7 @@
 // (X-Error-Code, X-Error-Message, JSON {"error": ...}, X-Repo-Commit on EntryNotFound only), JSON
 // bodies, and the headers every mirror answer carries. Never an X-Xet-* header.
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +18,10 @@ class MirrorError;
 namespace hfcache::server {
 
 // Access-Control-Expose-Headers, so browser clients (huggingface.js) can read what they need.
+inline constexpr std::string_view expose_headers =
+    "X-Repo-Commit,X-Request-Id,X-Error-Code,X-Error-Message,X-Total-Count,ETag,Link,Accept-Ranges,Content-Range,"
+    "X-Linked-Size,X-Linked-ETag";
+
 void add_common_headers(httplib::Response& res);
 
 void send_mirror_error(httplib::Response& res, const mirror::MirrorError& error);

@@ -11,6 +11,7 @@
 #include "daemon_context.hpp"
 #include "index/cache_index.hpp"
 #include "mirror/mirror_error.hpp"
+#include "mirror/byte_range.hpp"
 #include "mirror/mirror_service.hpp"
 #include "mirror/route.hpp"
 #include "mirror_api.hpp"
@@ -39,8 +40,52 @@ mirror::MirrorHooks hooks_for(DaemonContext& context) {
 
 class MirrorRoutes {
  public:
-  MirrorRoutes(httplib::Server& http, DaemonContext& context)
-      : http_(http), context_(context), service_(context.layout, hooks_for(context)) {}
+  MirrorRoutes(std::function<bool()> serving, DaemonContext& context)
+      : serving_(std::move(serving)), context_(context), service_(context.layout, hooks_for(context)) {}
+
+  std::optional<FastResponse> fast(const RequestHead& head) {
+    std::string_view raw_path = head.target;
+    raw_path = raw_path.substr(0, raw_path.find('?'));
+    // The /v1 check of handle() runs on the decoded path: take only paths whose first segment reads
+    // the same either way.
+    auto first_segment = raw_path.substr(0, raw_path.find('/', 1));
+    if (first_segment.find('%') != std::string_view::npos || is_api_path(std::string(raw_path))) return std::nullopt;
+    // httplib refuses a Range it cannot parse (416) before any route runs; leave those to it.
+    const auto* range = head.header("Range");
+    if (range && !mirror::parse_range_header(*range)) return std::nullopt;
+    try {
+      auto route = mirror::parse_route(raw_path);
+      if (!route || route->endpoint != mirror::Endpoint::resolve || !route->revision) return std::nullopt;
+      auto runtime = context_.runtime();
+      auto file = service_.cached_file(route->repo, *route->revision, route->path,
+                                       runtime && runtime->hub ? runtime->hub.get() : nullptr);
+      if (!file) return std::nullopt;
+      const bool head_only = head.method == "HEAD";
+      // Recording the use in the index is a SQLite write: the slow path does it.
+      if (!head_only && touch_due(route->repo, file->commit)) return std::nullopt;
+      auto plan = plan_file_response(*file, range, head.header("If-None-Match"));
+      FastResponse answer;
+      answer.head = file_response_head(plan);
+      if (plan.has_body() && !head_only && plan.length > 0) {
+        answer.file = file->fd;
+        answer.offset = plan.start;
+        answer.length = plan.length;
+        answer.bytes_sent = &context_.metrics.bytes_served;
+      }
+      context_.metrics.requests_mirror++;
+      context_.metrics.requests_fast_lane++;
+      if (!head_only) {
+        context_.metrics.cache_hits++;
+        answer.hold = std::make_shared<UsageTracker::Lease>(context_.usage.acquire(route->repo, file->commit));
+      }
+      if (plan.status >= 400) context_.metrics.responses_4xx++;
+      if (spdlog::should_log(spdlog::level::debug))
+        spdlog::debug("{} {} {} {} bytes 0 ms hit", head.method, raw_path, plan.status, answer.length);
+      return answer;
+    } catch (const std::exception&) {
+      return std::nullopt;  // the slow path words the error
+    }
+  }
 
   void handle(const httplib::Request& req, httplib::Response& res) {
     if (is_api_path(req.path)) {
@@ -94,7 +139,7 @@ class MirrorRoutes {
     const bool head = req.method == "HEAD";
     auto file = service_.file(route.repo, *route.revision, route.path, hub, !head);
     FileStreamContext stream;
-    stream.http = &http_;
+    stream.serving = serving_;
     stream.bytes_served = &context_.metrics.bytes_served;
     if (!head) {
       (file.cache_hit ? context_.metrics.cache_hits : context_.metrics.cache_misses)++;
@@ -102,6 +147,12 @@ class MirrorRoutes {
       touch(route.repo, file.commit);
     }
     send_file(req, res, file, std::move(stream));
+  }
+
+  bool touch_due(const core::RepoRef& repo, const std::string& commit) {
+    std::lock_guard lock(touch_mutex_);
+    auto it = touched_.find(repo.folder_name() + "@" + commit);
+    return it == touched_.end() || std::chrono::steady_clock::now() - it->second >= touch_interval;
   }
 
   void touch(const core::RepoRef& repo, const std::string& commit) {
@@ -120,7 +171,7 @@ class MirrorRoutes {
     }
   }
 
-  httplib::Server& http_;
+  std::function<bool()> serving_;
   DaemonContext& context_;
   mirror::MirrorService service_;
   std::mutex touch_mutex_;
@@ -129,12 +180,15 @@ class MirrorRoutes {
 
 }  // namespace
 
-MirrorHandler register_mirror_routes(httplib::Server& http, DaemonContext& context) {
-  auto routes = std::make_shared<MirrorRoutes>(http, context);
+MirrorHandlers register_mirror_routes(httplib::Server& http, DaemonContext& context, std::function<bool()> serving) {
+  auto routes = std::make_shared<MirrorRoutes>(std::move(serving), context);
   // Catch-alls ([\s\S] so decoded %0A cannot slip past): the /v1 routes are registered first.
   http.Get(R"([\s\S]*)", [routes](const httplib::Request& req, httplib::Response& res) { routes->handle(req, res); });
   http.Post(R"([\s\S]*)", [routes](const httplib::Request& req, httplib::Response& res) { routes->handle(req, res); });
-  return [routes](const httplib::Request& req, httplib::Response& res) { routes->handle(req, res); };
+  MirrorHandlers handlers;
+  handlers.handle = [routes](const httplib::Request& req, httplib::Response& res) { routes->handle(req, res); };
+  handlers.fast = [routes](const RequestHead& head) { return routes->fast(head); };
+  return handlers;
 }
 
 }  // namespace hfcache::server

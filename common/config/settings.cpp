@@ -101,7 +101,7 @@ const std::vector<Key>& keys() {
       {"admin_token_file", "path", "",
        "file holding the bearer token for admin calls to hfcached (required when it listens off loopback)",
        [](Settings& s, const std::string& v) { s.admin_token_file = expand_user(v).string(); }},
-      {"http_threads", "int", "", "hfcached request threads; each stream or idle keep-alive connection holds one (default 96)",
+      {"http_threads", "int", "", "hfcached worker threads for requests the event loops hand over (API calls, pull-through, listings); each streaming response holds one, idle connections none (default 96)",
        [](Settings& s, const std::string& v) { s.http_threads = parse_int("http_threads", v, 4, 1024); }},
       {"max_concurrent_pulls", "int", "", "hfcached pull jobs that run at once; more wait in a queue (default 2)",
        [](Settings& s, const std::string& v) { s.max_concurrent_pulls = parse_int("max_concurrent_pulls", v, 1, 64); }},
