@@ -99,4 +99,41 @@ TEST_SUITE("mirror_cache_reader") {
     }
     CHECK(listing_from_snapshot(c.layout, repo, commit).size() == 2);
   }
+
+  TEST_CASE("without hashing allowed, a copy with no listing is left to the caller") {
+    Cache c;
+    write_file(c.layout.snapshot_file(repo, commit, "copy.json"), "{}");
+    CHECK(!open_snapshot_file(c.layout, repo, commit, "copy.json", nullptr, false));
+    auto linked = open_snapshot_file(c.layout, repo, commit, "config.json", nullptr, false);
+    REQUIRE(linked);
+    CHECK(linked->etag == c.config_etag);
+  }
+
+  TEST_CASE("links the one-walk open cannot judge still get the full checks") {
+    Cache c;
+    // An absolute link into the repo's own blobs (a damaged but harmless form): served.
+    fs::create_symlink(c.layout.blob_path(repo, c.config_etag), c.layout.snapshot_file(repo, commit, "abs-inside.json"));
+    auto inside = open_snapshot_file(c.layout, repo, commit, "abs-inside.json", nullptr);
+    REQUIRE(inside);
+    CHECK(inside->etag == c.config_etag);
+    // The shared blob store of newer huggingface_hub (hub-protocol.md 8.14): served.
+    write_file(c.layout.root() / "blobs" / c.weights_etag, "weights");
+    fs::create_symlink("../../../blobs/" + c.weights_etag, c.layout.snapshot_file(repo, commit, "shared.bin"));
+    auto shared = open_snapshot_file(c.layout, repo, commit, "shared.bin", nullptr);
+    REQUIRE(shared);
+    CHECK(shared->etag == c.weights_etag);
+    CHECK(shared->size == 7);
+    // A snapshot folder that is itself a link out of the repo: refused like a file link.
+    write_file(c.tmp.path / "elsewhere" / "x.txt", "secret");
+    fs::create_directory_symlink(c.tmp.path / "elsewhere", c.layout.snapshot_dir(repo, commit) / "outdir");
+    try {
+      open_snapshot_file(c.layout, repo, commit, "outdir/x.txt", nullptr);
+      FAIL("served a file through a folder link leaving the repo");
+    } catch (const MirrorError& e) {
+      CHECK(e.status() == 403);
+    }
+    // A dangling link is simply not cached.
+    fs::create_symlink("../../blobs/" + std::string(40, 'a'), c.layout.snapshot_file(repo, commit, "dangling.json"));
+    CHECK(!open_snapshot_file(c.layout, repo, commit, "dangling.json", nullptr));
+  }
 }
