@@ -10,6 +10,7 @@
 #include "core/errors.hpp"
 #include "daemon_client.hpp"
 #include "index/index_for_settings.hpp"
+#include "index/index_json.hpp"
 #include "local_model/local_import.hpp"
 #include "progress_bar.hpp"
 
@@ -34,39 +35,6 @@ std::string refs_of(const index::IndexedRepo& r) {
   return out.empty() ? "-" : out;
 }
 
-// GET /v1/repos[/...] answers in docs/rest-api.md's shapes; read them back into the index's types.
-index::IndexedRepo repo_from_json(const nlohmann::json& j) {
-  index::IndexedRepo r;
-  r.repo.type = core::parse_repo_type(j.at("type").get<std::string>());
-  r.repo.id = j.at("id").get<std::string>();
-  r.size = j.value("size", std::uint64_t{0});
-  r.blob_count = j.value("blobs", std::size_t{0});
-  r.refs = j.value("refs", std::map<std::string, std::string>{});
-  r.last_access = j.value("last_access", std::int64_t{0});
-  r.last_modified = j.value("last_modified", std::int64_t{0});
-  const auto& revs = j.contains("revisions") ? j["revisions"] : nlohmann::json();
-  if (revs.is_number_unsigned()) r.revisions.resize(revs.get<std::size_t>());
-  if (!revs.is_array()) return r;
-  for (const auto& rj : revs) {
-    index::IndexedRevision v;
-    v.commit = rj.value("commit", "");
-    v.refs = rj.value("refs", std::vector<std::string>{});
-    v.files = rj.value("files", std::size_t{0});
-    v.size = rj.value("size", std::uint64_t{0});
-    v.last_access = rj.value("last_access", std::int64_t{0});
-    v.last_modified = rj.value("last_modified", std::int64_t{0});
-    v.pinned = rj.value("pinned", false);
-    if (rj.contains("expected_files") && rj["expected_files"].is_number()) {
-      v.expected_files = rj["expected_files"].get<std::size_t>();
-      v.missing_files = rj.value("missing_files", std::size_t{0});
-    }
-    for (const auto& f : rj.value("file_list", nlohmann::json::array()))
-      v.file_list.push_back({f.value("path", ""), f.value("blob", ""), f.value("size", std::uint64_t{0}), f.value("ok", true)});
-    r.revisions.push_back(std::move(v));
-  }
-  return r;
-}
-
 // The index is a speed-up: when it cannot be opened (read-only state_dir), read the folder instead.
 void warn_no_index(const Error& e) {
   std::fprintf(stderr, "hfcache: warning: %s; reading the cache folder instead\n", e.what());
@@ -77,7 +45,7 @@ std::vector<index::IndexedRepo> list_repos(const config::Settings& settings, con
     auto reply = daemon->get("/v1/repos");
     DaemonClient::raise_for_status(reply, "listing the cache");
     std::vector<index::IndexedRepo> out;
-    for (const auto& j : reply.json().at("repos")) out.push_back(repo_from_json(j));
+    for (const auto& j : reply.json().at("repos")) out.push_back(index::repo_from_json(j));
     return out;
   }
   try {
@@ -99,7 +67,7 @@ std::optional<index::IndexedRepo> one_repo(const config::Settings& settings, con
     auto reply = daemon->get("/v1/repos/" + std::string(core::plural(repo.type)) + "/" + repo.id);
     if (reply.status == 404) return std::nullopt;
     DaemonClient::raise_for_status(reply, "reading " + repo.display());
-    return repo_from_json(reply.json());
+    return index::repo_from_json(reply.json());
   }
   try {
     return index::open_cache_index(settings)->repo(repo, true);

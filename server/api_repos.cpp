@@ -13,6 +13,7 @@
 #include "core/snapshot.hpp"
 #include "daemon_context.hpp"
 #include "index/cache_index.hpp"
+#include "index/index_json.hpp"
 #include "maintenance/maintenance_json.hpp"
 #include "maintenance/remove.hpp"
 
@@ -36,33 +37,6 @@ core::ParsedRepoArg repo_arg(const std::optional<std::string>& repo, const std::
   std::optional<core::RepoType> t;
   if (type) t = core::parse_repo_type(*type);
   return core::parse_repo_arg(*repo, t, true);
-}
-
-json revision_json(const index::IndexedRevision& r, bool with_files) {
-  json out = {{"commit", r.commit}, {"refs", r.refs},   {"files", r.files}, {"size", r.size},
-              {"last_access", r.last_access}, {"pinned", r.pinned}, {"last_modified", r.last_modified},
-              {"missing_files", r.missing_files}};
-  if (r.expected_files) out["expected_files"] = *r.expected_files;  // what `hfcache show` reports as completeness
-  if (with_files) {
-    json files = json::array();
-    for (const auto& f : r.file_list) files.push_back({{"path", f.path}, {"blob", f.blob}, {"size", f.size}, {"ok", f.ok}});
-    out["file_list"] = files;
-  }
-  return out;
-}
-
-json repo_summary(const index::IndexedRepo& r) {
-  return {{"type", core::to_string(r.repo.type)}, {"id", r.repo.id},         {"size", r.size},
-          {"blobs", r.blob_count},               {"revisions", r.revisions.size()}, {"refs", r.refs},
-          {"last_access", r.last_access},        {"last_modified", r.last_modified}};
-}
-
-json repo_detail(const index::IndexedRepo& r) {
-  json revisions = json::array();
-  for (const auto& rev : r.revisions) revisions.push_back(revision_json(rev, true));
-  return {{"type", core::to_string(r.repo.type)}, {"id", r.repo.id}, {"size", r.size},
-          {"blobs", r.blob_count},               {"refs", r.refs}, {"revisions", revisions},
-          {"last_access", r.last_access},        {"last_modified", r.last_modified}};
 }
 
 std::string not_cached_hint(const core::RepoRef& repo) { return "pull it first: hfcache pull " + repo.display(); }
@@ -95,7 +69,7 @@ void register_repo_routes(httplib::Server& http, ApiServices& api) {
   http.Get("/v1/repos", [&api](const httplib::Request&, httplib::Response& res) {
     api.context.index.refresh_stale();
     json repos = json::array();
-    for (const auto& r : api.context.index.list_repos()) repos.push_back(repo_summary(r));
+    for (const auto& r : api.context.index.list_repos()) repos.push_back(index::repo_summary_json(r));
     send_json(res, 200, {{"repos", repos}});
   });
 
@@ -104,7 +78,7 @@ void register_repo_routes(httplib::Server& http, ApiServices& api) {
     api.context.index.refresh_stale();
     auto found = api.context.index.repo(repo, true);
     if (!found) throw NotFoundError(repo.display() + " is not in the cache", not_cached_hint(repo));
-    send_json(res, 200, repo_detail(*found));
+    send_json(res, 200, index::repo_detail_json(*found));
   });
 
   http.Delete(repo_pattern, [&api](const httplib::Request& req, httplib::Response& res) {
