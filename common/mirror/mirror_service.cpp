@@ -197,7 +197,7 @@ FileAnswer MirrorService::file(const core::RepoRef& repo, const std::string& rev
   const auto* entry = listing->find(path);
   if (!entry) {
     if (listing->complete()) {
-      if (!listing->is_folder(path)) core::mark_no_exist(layout_, repo, commit, path);
+      if (!listing->is_folder(path) && may_mark_no_exist(repo, commit)) core::mark_no_exist(layout_, repo, commit, path);
     } else if (!no_exist_marked(layout_, repo, commit, path)) {
       not_cached(hub.get(), "file '" + path + "' of " + repo.display() + " at " + commit);
     }
@@ -289,6 +289,12 @@ std::optional<FileAnswer> MirrorService::cached_file(const core::RepoRef& repo, 
   answer.cache_hit = true;
   answer.fd = std::make_shared<util::UniqueFd>(std::move(cached->fd));
   return answer;
+}
+
+bool MirrorService::may_mark_no_exist(const core::RepoRef& repo, const std::string& commit) {
+  std::lock_guard lock(mutex_);
+  if (no_exist_marked_.size() > 10'000) no_exist_marked_.clear();
+  return no_exist_marked_[key_of(repo, commit)]++ < options_.max_no_exist_markers;
 }
 
 RevisionFacts MirrorService::facts(const core::RepoRef& repo, const std::string& commit) const {

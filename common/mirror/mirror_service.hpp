@@ -36,6 +36,10 @@ struct MirrorHooks : FetchHooks {
 struct MirrorOptions {
   std::chrono::milliseconds ref_ttl{20'000};       // how long a branch -> commit answer is reused
   std::chrono::milliseconds upstream_backoff{5'000};  // after an unreachable upstream, answer from the cache alone
+  // .no_exist markers written per revision by this process. Anyone who may read the mirror can ask
+  // for made-up paths; each would otherwise leave an empty file in the cache. Clients probe a dozen or
+  // so optional files per model; past the cap the answer is still 404, just not remembered on disk.
+  std::size_t max_no_exist_markers = 256;
   FetchOptions fetch;
 };
 
@@ -98,15 +102,17 @@ class MirrorService {
   // A file of `commit` is being served: write `revision` and every branch that resolved upstream to
   // that commit (clients that resolve first, then download by commit, never name the branch again).
   void write_refs_for(const core::RepoRef& repo, const std::string& revision, const std::string& commit);
+  bool may_mark_no_exist(const core::RepoRef& repo, const std::string& commit);
 
   const core::CacheLayout layout_;
   const MirrorHooks hooks_;
   const MirrorOptions options_;
   RefMemo refs_memo_;
-  mutable std::mutex mutex_;  // listings_, pending_refs_, down_until_
+  mutable std::mutex mutex_;  // listings_, pending_refs_, down_until_, no_exist_marked_
   std::map<std::string, std::shared_ptr<const RepoListing>> listings_;
   std::map<std::string, std::set<std::string>> pending_refs_;  // repo@commit -> revisions resolved to it
   std::chrono::steady_clock::time_point down_until_{};
+  std::map<std::string, std::size_t> no_exist_marked_;  // repo@commit -> markers written
   std::mutex listing_fetch_;  // one upstream listing at a time: concurrent first requests share it
   FlightRegistry flights_;
 };

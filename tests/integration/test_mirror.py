@@ -277,3 +277,16 @@ def test_offline_serving_after_the_upstream_stops_and_with_offline_flag(hub_sim,
     assert d.stop() == 0
     offline = hfcached(extra=["--offline"])
     check(offline.url, 503)
+
+
+def test_made_up_paths_leave_a_bounded_number_of_no_exist_markers(sim, hfcached, cache_dir):
+    """Anyone who may read the mirror can ask for paths that do not exist; huggingface_hub's .no_exist
+    markers are written for the first 256 per revision, not one empty file per request forever."""
+    d = hfcached(endpoint=sim.hub_url)
+    commit = sim.world.repo(REPO).resolve("main")
+    for i in range(300):
+        r = get(d.url, f"/{REPO}/resolve/{commit}/made-up-{i}.json")
+        assert r.status == 404 and r.headers["x-error-code"] == "EntryNotFound", r.status
+    markers = list((cache_dir / FOLDER / ".no_exist" / commit).iterdir())
+    assert len(markers) == 256
+    assert (cache_dir / FOLDER / ".no_exist" / commit / "made-up-0.json").is_file()
