@@ -17,6 +17,12 @@ namespace {
 
 // Size of the reads that hash bytes written out of order back from the page cache.
 constexpr std::size_t rehash_buffer_size = 1 << 20;
+// Writes at least this large start their own writeback at once (sync_file_range): the bytes go to
+// disk while the download goes on, and the fsync before the rename finds almost nothing left to do.
+// Without it a 1 GiB blob stays dirty in the page cache (the kernel starts writing back at 10% of
+// RAM) and its fsync took 0.4-0.7 s after the last byte had arrived. Small files skip it: their
+// fsync is one short write anyway.
+constexpr std::size_t writeback_min_size = 256 << 10;
 
 util::UniqueFd open_rw(const fs::path& path) {
   util::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666));
@@ -55,7 +61,7 @@ BlobWriter::BlobWriter(const CacheLayout& layout, const RepoRef& repo, std::stri
       hasher_(etag_, size) {
   fs::create_directories(incomplete_.parent_path());
   adopt_leftovers();
-  if (mode_ == Mode::ranged) {
+  if (ranged()) {
     // Ranges leave holes: write a private file, so the shared name always holds a clean prefix.
     writing_ = incomplete_;
     writing_.replace_filename(etag_ + "." + util::random_hex(8) + ".incomplete");
@@ -68,7 +74,7 @@ BlobWriter::BlobWriter(const CacheLayout& layout, const RepoRef& repo, std::stri
   if (::ftruncate(fd_.get(), static_cast<off_t>(resume_offset_)) != 0) throw_errno("truncate " + writing_.string());
   hash_from_disk(resume_offset_);  // so a write at the resume point keeps hashing from the buffer
   ready_ = resume_offset_;
-  if (mode_ == Mode::sequential_pipelined) hash_thread_ = std::thread([this] { hasher_loop(); });
+  if (pipelined()) hash_thread_ = std::thread([this] { hasher_loop(); });
 }
 
 void BlobWriter::hasher_loop() {
@@ -142,7 +148,11 @@ void BlobWriter::write_at(std::uint64_t offset, const char* data, std::size_t si
     }
     done += static_cast<std::size_t>(n);
   }
-  if (mode_ == Mode::sequential_pipelined) {
+  if (size >= writeback_min_size) {
+    // Best effort: only starts the writeback; commit() still fsyncs, and reports any I/O error.
+    ::sync_file_range(fd_.get(), static_cast<off_t>(offset), static_cast<off_t>(size), SYNC_FILE_RANGE_WRITE);
+  }
+  if (pipelined()) {
     {
       std::lock_guard lock(hash_mutex_);
       if (offset != ready_) return;
@@ -159,7 +169,7 @@ void BlobWriter::write_at(std::uint64_t offset, const char* data, std::size_t si
 }
 
 void BlobWriter::contiguous_upto(std::uint64_t end) {
-  if (mode_ == Mode::sequential_pipelined) {
+  if (pipelined()) {
     {
       std::lock_guard lock(hash_mutex_);
       ready_ = std::max(ready_, end);

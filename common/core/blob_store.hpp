@@ -13,8 +13,10 @@
 //     (less one file-system block, since holes start at block boundaries) is trusted.
 // The final hash check catches anything a crash of the machine may have left behind.
 // Hashing is inline (from the buffer being written) where bytes arrive in order, and reads the
-// bytes back from the page cache where ranges complete out of order. Large sequential blobs may be
-// hashed by a thread of their own that follows the written bytes, so receiving and hashing overlap.
+// bytes back from the page cache where ranges complete out of order. Large blobs, sequential or
+// ranged, may be hashed by a thread of their own that follows the contiguous written prefix, so
+// receiving and hashing overlap. Large writes start their writeback at once (sync_file_range), so
+// the fsync in commit() does not write the whole blob after its last byte has arrived.
 // The caller holds the blob's FileLock while a BlobWriter exists.
 #include <condition_variable>
 #include <cstdint>
@@ -32,7 +34,10 @@ namespace hfcache::core {
 
 class BlobWriter {
  public:
-  enum class Mode { sequential, sequential_pipelined, ranged };
+  // sequential: bytes arrive in order, hashed inline. ranged: out of order (parallel ranges), into a
+  // private file, hashed as the contiguous prefix grows. *_pipelined: hashed by a thread of the
+  // writer's own that follows the contiguous prefix, so receivers never wait for the hash.
+  enum class Mode { sequential, sequential_pipelined, ranged, ranged_pipelined };
 
   // Opens the .incomplete file (adopting the best prefix left by an earlier run). A file longer
   // than `size` is started afresh.
@@ -58,6 +63,8 @@ class BlobWriter {
   void commit();
 
  private:
+  bool ranged() const { return mode_ == Mode::ranged || mode_ == Mode::ranged_pipelined; }
+  bool pipelined() const { return mode_ == Mode::sequential_pipelined || mode_ == Mode::ranged_pipelined; }
   void adopt_leftovers();
   void hash_from_disk(std::uint64_t end);
   void discard();

@@ -181,6 +181,47 @@ TEST_SUITE("blob_store") {
     CHECK(blob_present(layout, repo, etag, data.size()));
   }
 
+  TEST_CASE("pipelined ranges: the hashing thread follows the contiguous prefix, a stop keeps what it hashed") {
+    TempDir t;
+    CacheLayout layout(t.path);
+    RepoRef repo{RepoType::model, "org/x"};
+    auto data = content(4 << 20);
+    auto etag = util::sha256_hex(data);
+    {
+      BlobWriter w(layout, repo, etag, data.size(), BlobWriter::Mode::ranged_pipelined);
+      w.write_at(3 << 20, data.data() + (3 << 20), 1 << 20);  // a later range first: not hashed yet
+      w.write_at(0, data.data(), 1 << 20);                    // at the prefix: followed at once
+      w.contiguous_upto(1 << 20);
+    }  // stopped with a hole at [1M, 3M)
+    CHECK(fs::file_size(layout.incomplete_path(repo, etag)) == (1u << 20));
+    CHECK(std::distance(fs::directory_iterator(layout.blobs_dir(repo)), fs::directory_iterator()) == 1);
+    BlobWriter w(layout, repo, etag, data.size(), BlobWriter::Mode::ranged_pipelined);
+    CHECK(w.resume_offset() == (1u << 20));
+    w.write_at(2 << 20, data.data() + (2 << 20), 2 << 20);
+    w.contiguous_upto(1 << 20);  // an older frontier never moves the prefix back
+    w.write_at(1 << 20, data.data() + (1 << 20), 1 << 20);
+    w.contiguous_upto(data.size());
+    w.commit();
+    CHECK(blob_present(layout, repo, etag, data.size()));
+    CHECK(std::distance(fs::directory_iterator(layout.blobs_dir(repo)), fs::directory_iterator()) == 1);
+  }
+
+  TEST_CASE("pipelined ranges still refuse corrupt bytes") {
+    TempDir t;
+    CacheLayout layout(t.path);
+    RepoRef repo{RepoType::model, "org/x"};
+    auto data = content(3 << 20);
+    auto etag = util::sha256_hex(data);
+    data[(2 << 20) + 7] ^= 0x10;
+    BlobWriter w(layout, repo, etag, data.size(), BlobWriter::Mode::ranged_pipelined);
+    w.write_at(1 << 20, data.data() + (1 << 20), 2 << 20);
+    w.write_at(0, data.data(), 1 << 20);
+    w.contiguous_upto(data.size());
+    CHECK_THROWS_AS(w.commit(), IntegrityError);
+    CHECK_FALSE(fs::exists(layout.blob_path(repo, etag)));
+    CHECK(std::distance(fs::directory_iterator(layout.blobs_dir(repo)), fs::directory_iterator()) == 0);
+  }
+
   TEST_CASE("pipelined hashing still refuses corrupt bytes") {
     TempDir t;
     CacheLayout layout(t.path);
