@@ -1,5 +1,6 @@
 #include "pull/transfer_engine.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -92,6 +93,8 @@ struct Job {
   std::string url;  // where ranges are fetched from (the CDN location for split files); under `mutex`
   std::vector<std::pair<std::uint64_t, std::uint64_t>> chunks;
   std::vector<bool> chunk_done;
+  std::vector<std::uint64_t> chunk_flushed;  // end of the bytes on disk in each chunk; under `mutex`
+  std::size_t first_open = 0;                // the first chunk not done; under `mutex`
   std::size_t chunks_left = 0;
   std::uint64_t frontier = 0;        // [0, frontier) is on disk
   std::atomic<std::uint64_t> received{0};
@@ -114,8 +117,14 @@ class Run {
     for (const auto& f : files) {
       jobs_.push_back(std::make_unique<Job>());
       jobs_.back()->file = &f;
-      queue_.push_back({jobs_.back().get(), -1});
     }
+    // Largest first: a large file's ranges take the workers while the small files wait, and the small
+    // files then fill the time of its last ranges, instead of the large file starting after them all
+    // and ending alone.
+    std::vector<Job*> order;
+    for (auto& j : jobs_) order.push_back(j.get());
+    std::stable_sort(order.begin(), order.end(), [](const Job* a, const Job* b) { return a->file->size > b->file->size; });
+    for (auto* j : order) queue_.push_back({j, -1});
     pending_ = files.size();
     auto n = static_cast<std::size_t>(std::max(1, options_.max_workers));
     n = std::min(n, std::max<std::size_t>(1, files.size() * 64));
@@ -189,8 +198,10 @@ class Run {
       return;
     }
     bool split = f.size >= options_.parallel_threshold && options_.max_workers > 1;
-    // Large files received as one stream are hashed by a thread of their own, beside the receiver.
-    auto mode = split ? core::BlobWriter::Mode::ranged
+    // Large files are hashed by a thread of their own, beside the receivers: hashing in the thread that
+    // completed a range held the job's lock for the whole read-back, and every other range of the file
+    // waited behind it (1 GiB on loopback: 3.0 s, 1.7 s with the hashing thread).
+    auto mode = split ? core::BlobWriter::Mode::ranged_pipelined
                 : f.size >= pipelined_hash_threshold ? core::BlobWriter::Mode::sequential_pipelined
                                                      : core::BlobWriter::Mode::sequential;
     job.writer = std::make_unique<core::BlobWriter>(layout_, repo_, f.etag, f.size, mode);
@@ -211,6 +222,9 @@ class Run {
     std::uint64_t chunk = split ? std::max<std::uint64_t>(options_.chunk_size, 1 << 20) : std::max<std::uint64_t>(f.size, 1);
     for (std::uint64_t off = start; off < f.size; off += chunk) job.chunks.emplace_back(off, std::min(f.size, off + chunk));
     job.chunk_done.assign(job.chunks.size(), false);
+    job.chunk_flushed.clear();
+    for (const auto& c : job.chunks) job.chunk_flushed.push_back(c.first);
+    job.first_open = 0;
     job.chunks_left = job.chunks.size();
     if (job.chunks.empty()) {  // nothing left to fetch (empty file, or fully on disk already)
       complete(job);
@@ -243,11 +257,17 @@ class Run {
     const auto begin = job.chunks[index].first, end = job.chunks[index].second;  // no structured binding: clang < 16 cannot capture one
     std::uint64_t pos = begin;       // bytes received so far (written or buffered)
     std::uint64_t flushed = begin;   // bytes written to disk
+    const bool ranged = job.chunks.size() > 1;
     std::vector<char> buffer;
     buffer.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(write_buffer_size, end - begin)));
     auto write_out = [&](const char* data, std::size_t n) {
       job.writer->write_at(flushed, data, n);
       flushed += n;
+      if (ranged) {  // the hasher follows the first unfinished range as it arrives, not only when it ends
+        std::lock_guard lock(job.mutex);
+        job.chunk_flushed[index] = flushed;
+        if (index == job.first_open) job.writer->contiguous_upto(flushed);
+      }
       auto received = job.received.fetch_add(n) + n;
       progress_.add_bytes(f.path, n, std::min(f.size, job.frontier + received), f.size);
     };
@@ -307,7 +327,8 @@ class Run {
       job.chunk_done[index] = true;
       std::size_t i = 0;
       while (i < job.chunks.size() && job.chunk_done[i]) ++i;
-      frontier = i == job.chunks.size() ? job.file->size : job.chunks[i].first;
+      job.first_open = i;
+      frontier = i == job.chunks.size() ? job.file->size : job.chunk_flushed[i];
       last = --job.chunks_left == 0;
       // Under the job's lock: the thread of the last chunk may otherwise commit and drop the writer first.
       job.writer->contiguous_upto(frontier);

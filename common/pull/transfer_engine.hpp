@@ -1,6 +1,6 @@
 #pragma once
-// Downloads a set of blobs of one repo with a pool of workers: small files one per worker, large
-// files as parallel ranges written in place with pwrite. Each blob is fetched under
+// Downloads a set of blobs of one repo with a pool of workers, largest first: small files one per
+// worker, large files as parallel ranges written in place with pwrite. Each blob is fetched under
 // huggingface_hub's lock (.locks/<repo>/<etag>.lock), resumed from its .incomplete prefix, resumed
 // again in-process when a transfer breaks (Range from the last byte received, like
 // huggingface_hub's http_get), hashed as its contiguous prefix grows, and committed only when the
