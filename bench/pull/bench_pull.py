@@ -6,13 +6,21 @@ loopback, and every connection capped at 40 MB/s the way a distant CDN caps it. 
 the ratio to curl and to huggingface_hub, and the peak RSS of each contender's process tree.
 
     .venv/bin/python bench/pull/bench_pull.py [--big-mb 1024] [--small 200] [--cap-mbps 40] [--out bench/out]
+                                              [--repeat 3] [--hfcache build/client/hfcache] [--baseline OTHER_HFCACHE]
+                                              [--skip 'huggingface_hub,hf_hub 0.26+hf_transfer']
+
+With --repeat N every contender runs N times, in interleaved rounds, and the table shows the median
+(each run is printed as it ends, with the CPU other processes used meanwhile). Each run waits (at
+most a minute) for the cores to be idle first. Every contender writes under <out>/caches, so curl's
+files and hfcache's cache are on the same file system, and `sync` runs before each one, so nobody
+pays for the writeback of an earlier contender (or of the generated repo).
 """
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -26,6 +34,31 @@ from hubsim.testing import clean_env, start_simulator  # noqa: E402
 from hubsim.world import World  # noqa: E402
 
 REPO = "bench/big-model"
+
+
+def busy_cpu_seconds() -> float:
+    """CPU time the whole machine has spent busy (all cores), from /proc/stat."""
+    fields = [int(x) for x in open("/proc/stat").readline().split()[1:8]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_seconds(pid: int) -> float:
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_for_idle_cpu(limit_s: float = 60) -> None:
+    """Wait (at most limit_s) until the cores were 90% idle over half a second: on a shared machine
+    another process's burst otherwise lands in one contender's time and not in its peer's."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        before = busy_cpu_seconds()
+        time.sleep(0.5)
+        if busy_cpu_seconds() - before < 0.1 * 0.5 * (os.cpu_count() or 1):
+            return
 
 
 def run_measured(argv, env, cwd=None) -> tuple[float, int, int]:
@@ -48,14 +81,14 @@ def run_measured(argv, env, cwd=None) -> tuple[float, int, int]:
 
 
 def contenders(args, sim, files, commit):
-    hfcache = ROOT / "build" / "client" / "hfcache"
+    hfcache = Path(args.hfcache)
     hf_py = ROOT / ".venv" / "bin" / "python"
     old_py = ROOT / ".venv-hf026" / "bin" / "python"
     snap = ("from huggingface_hub import snapshot_download; import sys; "
             "snapshot_download(sys.argv[1], cache_dir=sys.argv[2])")
 
-    def hfcache_run(cache):
-        return [str(hfcache), "pull", REPO, "--cache-dir", str(cache), "--endpoint", sim.hub_url, "--quiet"], {}
+    def hfcache_run(cache, binary=hfcache):
+        return [str(binary), "pull", REPO, "--cache-dir", str(cache), "--endpoint", sim.hub_url, "--quiet"], {}
 
     def hf_run(cache):
         return [str(hf_py), "-c", snap, REPO, str(cache)], {"HF_ENDPOINT": sim.hub_url, "HF_HUB_DISABLE_XET": "1"}
@@ -80,9 +113,13 @@ def contenders(args, sim, files, commit):
         return ["sh", "-c", script, str(cache), *argv], extra
 
     out = [("hfcache", hfcache_run), ("huggingface_hub", hf_run), ("curl", curl_run), ("curl+fsync", curl_fsync_run)]
+    if args.baseline:  # another build of hfcache, for before/after figures in the same run
+        out.insert(1, ("hfcache baseline", lambda cache: hfcache_run(cache, Path(args.baseline))))
     has_hf_transfer = subprocess.run([str(old_py), "-c", "import hf_transfer"], capture_output=True).returncode == 0
     if has_hf_transfer:
         out.insert(2, ("hf_hub 0.26+hf_transfer", hf_transfer_run))
+    if args.skip:
+        out = [c for c in out if c[0] not in args.skip.split(",")]
     return out, has_hf_transfer
 
 
@@ -93,6 +130,10 @@ def main():
     ap.add_argument("--cap-mbps", type=float, default=40)
     ap.add_argument("--out", default=str(ROOT / "bench" / "out"))
     ap.add_argument("--settings", default="uncapped,capped")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per contender; the table shows the median")
+    ap.add_argument("--hfcache", default=str(ROOT / "build" / "client" / "hfcache"), help="the hfcache binary to time")
+    ap.add_argument("--baseline", help="another hfcache binary, timed as 'hfcache baseline' in the same run")
+    ap.add_argument("--skip", default="", help="contenders to leave out, comma-separated (e.g. huggingface_hub)")
     args = ap.parse_args()
     out = Path(args.out)
     world_dir = out / f"world-{args.small}-{args.big_mb}"
@@ -115,27 +156,46 @@ def main():
                 while src.read(1 << 20):
                     pass
     sim = start_simulator(world_dir)
+    load_before = os.getloadavg()
     try:
         runs, has_hf_transfer = contenders(args, sim, files, commit)
-        results = {}
+        samples = {}
         for setting in args.settings.split(","):
             sim.set_rate(int(args.cap_mbps * 1e6) if setting == "capped" else 0)
-            for name, make in runs:
-                cache = out / "caches" / f"{setting}-{name.replace(' ', '_').replace('+', '_')}"
-                shutil.rmtree(cache, ignore_errors=True)
-                cache.mkdir(parents=True)
-                argv, extra = make(cache)
-                env = clean_env({"HOME": str(out / "home"), **extra})
-                secs, code, rss = run_measured(argv, env)
-                results[(setting, name)] = (secs, code, rss)
-                print(f"  {setting:9} {name:26} {secs:7.2f} s  {total / secs / 1e6:8.1f} MB/s  rss {rss / 1024:7.1f} MiB"
-                      f"{'' if code == 0 else '  FAILED'}", file=sys.stderr)
-                shutil.rmtree(cache, ignore_errors=True)
+            for _ in range(args.repeat):
+                for name, make in runs:
+                    cache = out / "caches" / f"{setting}-{name.replace(' ', '_').replace('+', '_')}"
+                    shutil.rmtree(cache, ignore_errors=True)
+                    cache.mkdir(parents=True)
+                    argv, extra = make(cache)
+                    env = clean_env({"HOME": str(out / "home"), **extra})
+                    subprocess.run(["sync"])  # earlier writes are not this contender's to flush
+                    wait_for_idle_cpu()
+                    # CPU that neither the contender nor the simulator used during the run: another
+                    # process (or kernel work) competing for the machine's cores makes the run unfair.
+                    busy0, sim0, kids0 = busy_cpu_seconds(), process_cpu_seconds(sim.pid), os.times()
+                    secs, code, rss = run_measured(argv, env)
+                    busy1, sim1, kids1 = busy_cpu_seconds(), process_cpu_seconds(sim.pid), os.times()
+                    mine = (kids1.children_user - kids0.children_user) + (kids1.children_system - kids0.children_system)
+                    other = max(0.0, (busy1 - busy0) - mine - (sim1 - sim0))
+                    samples.setdefault((setting, name), []).append((secs, code, rss))
+                    print(f"  {setting:9} {name:26} {secs:7.2f} s  {total / secs / 1e6:8.1f} MB/s"
+                          f"  rss {rss / 1024:7.1f} MiB  other CPU {other:5.2f} s{'' if code == 0 else '  FAILED'}",
+                          file=sys.stderr)
+                    shutil.rmtree(cache, ignore_errors=True)
     finally:
         sim.stop()
+    # The median run of each contender (a failed run counts as failed).
+    results = {}
+    for key, runs_of in samples.items():
+        secs = statistics.median(r[0] for r in runs_of)
+        code = next((r[1] for r in runs_of if r[1] != 0), 0)
+        results[key] = (secs, code, max(r[2] for r in runs_of))
 
     print(f"\nbench/pull: {REPO}: {len(files)} files, {total / 1e6:.1f} MB "
           f"({args.small} small + {args.big_mb} MiB); cap {args.cap_mbps:g} MB/s per connection in 'capped'")
+    print(f"{'median of ' + str(args.repeat) + ' runs each' if args.repeat > 1 else 'one run each'}; "
+          f"load average before the runs {load_before[0]:.2f} (the 'other CPU' of each run is above)")
     if not has_hf_transfer:
         print("hf_transfer: not installed in .venv-hf026 (pip install hf_transfer), not measured")
     print(f"{'setting':9} {'contender':26} {'seconds':>8} {'MB/s':>8} {'vs curl':>8} {'vs hf_hub':>9} {'peak RSS':>10}")
