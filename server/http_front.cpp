@@ -77,6 +77,7 @@ struct Connection {
   std::size_t out_sent = 0;
   FastResponse body;        // body.length bytes left from body.offset when body.file is set
   bool close_after = false;
+  bool no_sendfile = false;  // sendfile refused this file (EINVAL): pread and send
 
   std::string_view pending() const { return std::string_view(in).substr(in_pos); }
   void consume(std::size_t n) {
@@ -165,7 +166,7 @@ class FrontStream final : public httplib::Stream {
 struct HttpFront::Impl {
   FrontOptions options;
   FrontHandlers handlers;
-  int listen_fd = -1;
+  std::atomic<int> listen_fd{-1};
   std::atomic<bool> stop_requested{false};
   std::mutex loops_mutex;  // loops are made by bind() while stop() may run on another thread
   std::vector<std::unique_ptr<Loop>> loops;
@@ -231,7 +232,9 @@ struct Loop {
 
   void arm(Connection& conn, std::uint32_t events) {
     epoll_event ev{};
-    ev.events = events | EPOLLONESHOT | EPOLLRDHUP;
+    // EPOLLRDHUP only while reading: it stays raised after the client's FIN, so waiting to write to a
+    // half-closed client with it would wake the loop again and again.
+    ev.events = events | EPOLLONESHOT | ((events & EPOLLIN) ? EPOLLRDHUP : 0u);
     ev.data.ptr = &conn;
     ::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, conn.fd, &ev);
   }
@@ -264,7 +267,11 @@ struct Loop {
       if (stopping && connections.empty()) break;
       int n = ::epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()), 1000);
       if (n < 0 && errno != EINTR) {
-        spdlog::error("http: epoll_wait failed: {}", std::strerror(errno));
+        spdlog::error("http: epoll_wait failed: {}; closing this loop's connections", std::strerror(errno));
+        std::vector<Connection*> open;
+        for (auto& [fd, conn] : connections)
+          if (conn->state != Connection::State::handed_off) open.push_back(conn.get());
+        for (auto* conn : open) close_connection(conn);
         break;
       }
       for (int i = 0; i < n; ++i) {
@@ -330,7 +337,6 @@ struct Loop {
   }
 
   void on_event(Connection* conn, std::uint32_t events) {
-    conn->last_activity = Clock::now();
     if (conn->state == Connection::State::writing) {
       if (events & (EPOLLERR | EPOLLHUP)) return close_connection(conn);
       if (flush(conn) && finish_response(conn)) process(conn);
@@ -347,6 +353,7 @@ struct Loop {
       ssize_t n = ::recv(conn->fd, scratch.data(), recv_chunk, 0);
       if (n > 0) {
         conn->in.append(scratch.data(), static_cast<std::size_t>(n));
+        conn->last_activity = Clock::now();
         continue;
       }
       if (n == 0) {
@@ -382,8 +389,9 @@ struct Loop {
       if (!answer) return hand_off(conn);
       conn->consume(head->length);
       conn->served++;
+      // A half-closed client still gets answers to every request it sent before its FIN.
       conn->close_after = head->wants_close() || conn->served >= front.options.keep_alive_max_count ||
-                          conn->peer_closed || front.stop_requested;
+                          (conn->peer_closed && conn->pending().empty()) || front.stop_requested;
       start_response(conn, std::move(*answer), head->method == "HEAD");
       if (!flush(conn)) return;  // waits for EPOLLOUT, or the connection is gone
       if (!finish_response(conn)) return;
@@ -426,44 +434,72 @@ struct Loop {
   // Sends what is pending. True when the response is complete; false when it waits for EPOLLOUT or
   // the connection was closed.
   bool flush(Connection* conn) {
-    while (conn->out_sent < conn->out.size()) {
-      int flags = MSG_NOSIGNAL | (conn->body.length > 0 ? MSG_MORE : 0);
-      ssize_t n = ::send(conn->fd, conn->out.data() + conn->out_sent, conn->out.size() - conn->out_sent, flags);
-      if (n > 0) {
-        conn->out_sent += static_cast<std::size_t>(n);
-        continue;
-      }
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        arm(*conn, EPOLLOUT);
-        return false;
-      }
-      close_connection(conn);
-      return false;
-    }
-    while (conn->body.length > 0) {
-      auto offset = static_cast<off_t>(conn->body.offset);
-      auto slice = static_cast<std::size_t>(std::min<std::uint64_t>(conn->body.length, sendfile_slice));
-      ssize_t n = ::sendfile(conn->fd, conn->body.file->get(), &offset, slice);
-      if (n > 0) {
-        conn->body.offset += static_cast<std::uint64_t>(n);
-        conn->body.length -= static_cast<std::uint64_t>(n);
-        if (conn->body.bytes_sent) *conn->body.bytes_sent += static_cast<std::uint64_t>(n);
-        if (conn->body.length > 0 && static_cast<std::size_t>(n) == slice) {
-          arm(*conn, EPOLLOUT);  // let the loop's other connections have a turn
+    while (true) {
+      while (conn->out_sent < conn->out.size()) {
+        int flags = MSG_NOSIGNAL | (conn->body.length > 0 ? MSG_MORE : 0);
+        ssize_t n = ::send(conn->fd, conn->out.data() + conn->out_sent, conn->out.size() - conn->out_sent, flags);
+        if (n > 0) {
+          conn->out_sent += static_cast<std::size_t>(n);
+          conn->last_activity = Clock::now();
+          continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+          arm(*conn, EPOLLOUT);
           return false;
         }
-        continue;
-      }
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        arm(*conn, EPOLLOUT);
+        close_connection(conn);
         return false;
       }
-      close_connection(conn);  // the file shrank (n == 0) or the peer is gone: cut short of Content-Length
-      return false;
+      if (conn->body.length == 0) return true;
+      if (front.stop_requested) {
+        // As httplib cuts its streamed bodies at stop: short of Content-Length, clients retry or resume.
+        close_connection(conn);
+        return false;
+      }
+      if (!conn->no_sendfile) {
+        auto offset = static_cast<off_t>(conn->body.offset);
+        auto slice = static_cast<std::size_t>(std::min<std::uint64_t>(conn->body.length, sendfile_slice));
+        ssize_t n = ::sendfile(conn->fd, conn->body.file->get(), &offset, slice);
+        if (n > 0) {
+          advance_body(conn, static_cast<std::uint64_t>(n));
+          if (conn->body.length > 0 && static_cast<std::size_t>(n) == slice) {
+            arm(*conn, EPOLLOUT);  // let the loop's other connections have a turn
+            return false;
+          }
+          continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+          arm(*conn, EPOLLOUT);
+          return false;
+        }
+        if (n < 0 && (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+          conn->no_sendfile = true;  // a file system without splice support: read and send instead
+          continue;
+        }
+        close_connection(conn);  // the file shrank (n == 0) or the peer is gone: cut short of Content-Length
+        return false;
+      }
+      // Without sendfile: the next slice of the file becomes the pending output.
+      auto want = static_cast<std::size_t>(std::min<std::uint64_t>(conn->body.length, scratch.size()));
+      ssize_t n = ::pread(conn->body.file->get(), scratch.data(), want, static_cast<off_t>(conn->body.offset));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        close_connection(conn);
+        return false;
+      }
+      conn->out.assign(scratch.data(), static_cast<std::size_t>(n));
+      conn->out_sent = 0;
+      advance_body(conn, static_cast<std::uint64_t>(n));
     }
-    return true;
+  }
+
+  void advance_body(Connection* conn, std::uint64_t n) {
+    conn->body.offset += n;
+    conn->body.length -= n;
+    conn->last_activity = Clock::now();
+    if (conn->body.bytes_sent) *conn->body.bytes_sent += n;
   }
 
   // After a complete response: close, or read the next request. False when the connection is gone.
@@ -471,7 +507,7 @@ struct Loop {
     conn->out.clear();
     conn->out_sent = 0;
     conn->body = FastResponse{};  // releases the file and the usage lease
-    if (conn->close_after) {
+    if (conn->close_after || front.stop_requested) {
       ::shutdown(conn->fd, SHUT_WR);
       close_connection(conn);
       return false;
@@ -511,11 +547,14 @@ struct Loop {
     for (auto* conn : expired) close_connection(conn);
   }
 
-  // At stop: connections waiting for a request go now; responses being written finish.
+  // At stop: connections waiting for a request go now, and so do file bodies still being sent (as
+  // httplib cuts its streamed bodies); a response already in the buffer finishes.
   void close_idle() {
     std::vector<Connection*> idle;
     for (auto& [fd, conn] : connections)
-      if (conn->state == Connection::State::reading) idle.push_back(conn.get());
+      if (conn->state == Connection::State::reading ||
+          (conn->state == Connection::State::writing && conn->body.length > 0))
+        idle.push_back(conn.get());
     for (auto* conn : idle) close_connection(conn);
   }
 };
@@ -564,10 +603,8 @@ bool HttpFront::bind(const std::string& host, int port) {
     // Restart while old connections sit in TIME_WAIT; no SO_REUSEPORT, so a second hfcached cannot
     // bind the same port and take half the connections.
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    if (ai->ai_family == AF_INET6) {
-      int only = 1;  // "[::]:PORT" means IPv6 only, as httplib did
-      ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &only, sizeof only);
-    }
+    // IPV6_V6ONLY left to the system (net.ipv6.bindv6only, 0 by default): "[::]:PORT" takes IPv4
+    // clients too, as with httplib.
     if (::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && ::listen(fd, SOMAXCONN) == 0) {
       impl_->listen_fd = fd;
       start_loops();
@@ -601,6 +638,10 @@ void HttpFront::run() {
 
 void HttpFront::stop() {
   if (impl_->stop_requested.exchange(true)) return;
+  // New connections are refused from now on (the backlog is reset), not left waiting for an accept
+  // that never comes; the descriptor itself is closed with the front, so its number cannot be reused
+  // while a loop still has it in its epoll set.
+  if (int fd = impl_->listen_fd.load(); fd >= 0) ::shutdown(fd, SHUT_RDWR);
   std::lock_guard lock(impl_->loops_mutex);
   for (auto& loop : impl_->loops) loop->wake();
 }

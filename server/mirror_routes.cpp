@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -27,6 +28,18 @@ constexpr std::chrono::seconds touch_interval{30};
 
 bool is_api_path(const std::string& path) { return path.starts_with("/v1/") || path == "/v1" || path == "/metrics"; }
 
+// "bytes=A-B", "bytes=A-", "bytes=-N": one range, written the way cpp-httplib's parser accepts it
+// (lower-case unit, no spaces), so the fast lane never answers a Range httplib would refuse.
+bool httplib_single_range(std::string_view value) {
+  if (!value.starts_with("bytes=")) return false;
+  value.remove_prefix(6);
+  auto dash = value.find('-');
+  if (dash == std::string_view::npos || value.find('-', dash + 1) != std::string_view::npos) return false;
+  if (value.size() == 1) return false;  // "bytes=-"
+  return std::all_of(value.begin(), value.end(), [](char c) { return c == '-' || (c >= '0' && c <= '9'); }) &&
+         mirror::parse_range_header(std::string("bytes=") + std::string(value)).has_value();
+}
+
 mirror::MirrorHooks hooks_for(DaemonContext& context) {
   mirror::MirrorHooks hooks;
   hooks.upstream_request = [&context] { context.metrics.upstream_requests++; };
@@ -50,9 +63,13 @@ class MirrorRoutes {
     // the same either way.
     auto first_segment = raw_path.substr(0, raw_path.find('/', 1));
     if (first_segment.find('%') != std::string_view::npos || is_api_path(std::string(raw_path))) return std::nullopt;
-    // httplib refuses a Range it cannot parse (416) before any route runs; leave those to it.
+    // Leave to httplib what it reads its own way: a second '?' (400), header values it URL-decodes
+    // ('%'), and any Range outside its grammar (it refuses those with 416 before any route runs).
+    if (std::count(head.target.begin(), head.target.end(), '?') > 1) return std::nullopt;
     const auto* range = head.header("Range");
-    if (range && !mirror::parse_range_header(*range)) return std::nullopt;
+    const auto* if_none_match = head.header("If-None-Match");
+    if (if_none_match && if_none_match->find('%') != std::string::npos) return std::nullopt;
+    if (range && !httplib_single_range(*range)) return std::nullopt;
     try {
       auto route = mirror::parse_route(raw_path);
       if (!route || route->endpoint != mirror::Endpoint::resolve || !route->revision) return std::nullopt;
@@ -63,7 +80,7 @@ class MirrorRoutes {
       const bool head_only = head.method == "HEAD";
       // Recording the use in the index is a SQLite write: the slow path does it.
       if (!head_only && touch_due(route->repo, file->commit)) return std::nullopt;
-      auto plan = plan_file_response(*file, range, head.header("If-None-Match"));
+      auto plan = plan_file_response(*file, range, if_none_match);
       FastResponse answer;
       answer.head = file_response_head(plan);
       if (plan.has_body() && !head_only && plan.length > 0) {

@@ -5,6 +5,9 @@
 namespace hfcache::server {
 namespace {
 
+// cpp-httplib 0.11 answers 414 for a longer target and 400 for a longer header line.
+constexpr std::size_t httplib_line_limit = 8192;
+
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
@@ -63,6 +66,7 @@ std::size_t RequestHead::count(std::string_view name) const {
 
 bool RequestHead::bodiless_read() const {
   if (!well_formed || version != "HTTP/1.1" || (method != "GET" && method != "HEAD")) return false;
+  if (target.size() > httplib_line_limit || longest_line > httplib_line_limit) return false;
   if (count("Transfer-Encoding") || count("Expect") || count("Upgrade")) return false;
   if (auto n = count("Content-Length"); n > 1 || (n == 1 && *header("Content-Length") != "0")) return false;
   return true;
@@ -70,7 +74,7 @@ bool RequestHead::bodiless_read() const {
 
 bool RequestHead::wants_close() const {
   const auto* connection = header("Connection");
-  return connection && iequals(*connection, "close");
+  return connection && *connection == "close";
 }
 
 std::optional<RequestHead> parse_request_head(std::string_view buffer) {
@@ -91,6 +95,7 @@ std::optional<RequestHead> parse_request_head(std::string_view buffer) {
     auto lf = text.find('\n');
     auto line = text.substr(0, lf);
     text.remove_prefix(lf + 1);
+    head.longest_line = std::max(head.longest_line, line.size());
     if (line.empty() || line.back() != '\r') {
       ok = false;  // a bare LF: httplib's business
       if (line.empty()) break;

@@ -18,6 +18,7 @@ struct RequestHead {
   std::string version;
   std::vector<std::pair<std::string, std::string>> headers;  // values trimmed of spaces and tabs
   std::size_t length = 0;  // bytes of the head, the blank line included
+  std::size_t longest_line = 0;
   // False for anything but a strict, well-formed head (bare LF line ends, folded or nameless fields,
   // a malformed request line): such requests are httplib's to answer.
   bool well_formed = false;
@@ -26,10 +27,12 @@ struct RequestHead {
   const std::string* header(std::string_view name) const;
   // How many fields are named `name`.
   std::size_t count(std::string_view name) const;
-  // GET or HEAD over HTTP/1.1 with no body and nothing to negotiate (Expect, Upgrade): the requests a
-  // keep-alive fast lane can answer completely from the head alone.
+  // GET or HEAD over HTTP/1.1 with no body and nothing to negotiate (Expect, Upgrade), within
+  // cpp-httplib's limits (8192-byte target and lines): the requests a keep-alive fast lane can answer
+  // completely from the head alone, as httplib would.
   bool bodiless_read() const;
-  // The client asked to close the connection after this response.
+  // The client asked to close the connection after this response: `Connection: close` exactly, the
+  // comparison cpp-httplib makes (both lanes must agree).
   bool wants_close() const;
 };
 

@@ -49,7 +49,7 @@ Beneath open_beneath(const fs::path& dir, const std::string& relative, OpenedFil
   util::UniqueFd dirfd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!dirfd) return errno == ENOENT ? Beneath::absent : Beneath::undecided;
   open_how how{};
-  how.flags = O_RDONLY | O_CLOEXEC;
+  how.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;  // a FIFO planted in a snapshot must not block the open
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
   long fd = ::syscall(SYS_openat2, dirfd.get(), relative.c_str(), &how, sizeof how);
   if (fd < 0) return errno == ENOENT ? Beneath::absent : Beneath::undecided;
@@ -85,7 +85,7 @@ std::optional<OpenedFile> open_inside(const core::CacheLayout& layout, const cor
                                    ": it resolves outside the repo folder (run `hfcache repair`)");
   }
   OpenedFile out;
-  out.fd = util::UniqueFd(::open(real->c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  out.fd = util::UniqueFd(::open(real->c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
   if (!out.fd || ::fstat(out.fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
   out.size = static_cast<std::uint64_t>(st.st_size);
   if (link_target) *link_target = link_target_of(AT_FDCWD, entry.c_str());

@@ -8,6 +8,7 @@ and a client slower than the daemon are both exercised).
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import socket
 import subprocess
@@ -332,3 +333,157 @@ def test_a_client_leaving_mid_body_does_not_hurt_the_daemon(served):
     status, _, body = Reader(s).response()
     assert status == 200 and body == files["big.bin"]
     s.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_a_half_closed_client_that_stops_reading_costs_no_cpu(served):
+    """EPOLLRDHUP stays raised after a FIN: waiting to write to such a client must not spin."""
+    d, commit, _ = served
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", d.port))
+    for _ in range(2):  # the first use of the revision goes slow; read it whole, then stall on the second
+        s.sendall(req("GET", f"/{REPO}/resolve/{commit}/big.bin"))
+        if _ == 0:
+            Reader(s).response()
+    s.shutdown(socket.SHUT_WR)
+    time.sleep(0.5)
+    before = cpu_seconds(d.proc.pid)
+    time.sleep(2)
+    used = cpu_seconds(d.proc.pid) - before
+    s.close()
+    assert used < 0.3, f"the daemon burnt {used:.2f} s of CPU in 2 s waiting on a stalled client"
+
+
+def test_odd_forms_get_the_same_answer_on_both_lanes(served):
+    """Requests httplib reads its own way are left to it, so a URL never answers differently depending
+    on which lane took it."""
+    d, commit, files = served
+    cases = [
+        ("small.json", "", ("Range: bytes= 0-5",)),
+        ("small.json", "", ("Range: BYTES=0-5",)),
+        ("small.json", "", ("Range: bytes=0-1,4-5",)),
+        ("small.json", "?a?b", ()),
+        ("small.json", "", ("If-None-Match: %22" + hashlib.sha1(b"x").hexdigest() + "%22",)),
+        ("small.json", "", ("X-Long: " + "a" * 8300,)),
+        ("s" * 8200, "", ()),
+    ]
+    s = connect(d)
+    r = Reader(s)
+    s.sendall(req("GET", f"/{REPO}/resolve/{commit}/small.json"))
+    r.response()
+    for name, query, extra in cases:
+        got = []
+        for base in (f"/{REPO}/resolve/{commit}", f"/%62ench/serve/resolve/{commit}"):
+            c = connect(d)
+            c.sendall(req("GET", f"{base}/{name}{query}", "Connection: close", *extra))
+            status, headers, body = Reader(c).response()
+            got.append((status, body))
+            c.close()
+        assert got[0] == got[1], (name, query, extra, got[0][0], got[1][0])
+    for value, closes in (("close", True), ("Close", False)):
+        for base in (f"/{REPO}/resolve/{commit}", f"/%62ench/serve/resolve/{commit}"):
+            c = connect(d)
+            c.sendall(req("GET", f"{base}/small.json", f"Connection: {value}"))
+            rc = Reader(c)
+            assert rc.response()[0] == 200
+            assert rc.closed(1) == closes, (value, base)
+            c.close()
+    s.close()
+
+
+def test_pipelined_requests_then_a_half_close_are_all_answered(served):
+    d, commit, files = served
+    s = connect(d)
+    r = Reader(s)
+    s.sendall(req("GET", f"/{REPO}/resolve/{commit}/small.json"))
+    r.response()
+    s.sendall(req("GET", f"/{REPO}/resolve/{commit}/small.json") * 3)
+    s.shutdown(socket.SHUT_WR)
+    for _ in range(3):
+        status, _, body = r.response()
+        assert status == 200 and body == files["small.json"]
+    assert r.closed(5)
+    s.close()
+
+
+def test_a_fifo_in_a_snapshot_blocks_nothing(served):
+    d, commit, files = served
+    snap = d.cache_dir / "models--bench--serve" / "snapshots" / commit
+    os.mkfifo(snap / "fifo.bin")
+    s = connect(d)
+    s.sendall(req("GET", f"/{REPO}/resolve/{commit}/small.json"))
+    Reader(s).response()
+    others = [connect(d, timeout=5) for _ in range(6)]
+    s.sendall(req("GET", f"/{REPO}/resolve/{commit}/fifo.bin"))
+    status, _, _ = Reader(s).response()
+    assert status >= 400
+    for c in others:
+        c.sendall(req("GET", f"/{REPO}/resolve/{commit}/small.json"))
+        status, _, body = Reader(c).response()
+        assert status == 200 and body == files["small.json"]
+        c.close()
+    s.close()
+
+
+def test_dual_stack_listen_takes_ipv4_clients(tmp_path, hfcached):
+    cache = tmp_path / "hub"
+    commit = subprocess.run([sys.executable, str(ROOT / "bench/serve/make_cache.py"), str(cache), "1"],
+                            check=True, capture_output=True, text=True).stdout.strip()
+    from conftest import free_port
+    port = free_port()
+    d = hfcached(extra=["--offline"], cache=cache, listen=f"[::]:{port}",
+                 config={"admin_token_file": str(_token(tmp_path))})
+    for host in ("127.0.0.1", "::1"):
+        s = socket.create_connection((host, port), timeout=5)
+        s.sendall(req("GET", f"/{REPO}/resolve/{commit}/small.json"))
+        assert Reader(s).response()[0] == 200, host
+        s.close()
+
+
+def _token(tmp_path) -> Path:
+    p = tmp_path / "admin-token"
+    p.write_text("s3cret-token-for-tests\n")
+    p.chmod(0o600)
+    return p
+
+
+def test_stop_refuses_new_connections_and_cuts_file_bodies(tmp_path, hfcached):
+    cache = tmp_path / "hub"
+    commit = subprocess.run([sys.executable, str(ROOT / "bench/serve/make_cache.py"), str(cache), str(BIG_MIB)],
+                            check=True, capture_output=True, text=True).stdout.strip()
+    d = hfcached(extra=["--offline"], cache=cache, config={"shutdown_grace_s": 3})
+    # A request httplib is still reading (its body never comes) keeps the daemon draining.
+    slow = connect(d)
+    slow.sendall(b"POST /v1/reindex HTTP/1.1\r\nContent-Length: 100\r\n\r\n{")
+    # A cached file being sent to a client that does not read (fast lane, after the first use).
+    reader = socket.socket()
+    reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    reader.connect(("127.0.0.1", d.port))
+    reader.sendall(req("GET", f"/{REPO}/resolve/{commit}/small.json"))
+    Reader(reader).response()
+    reader.sendall(req("GET", f"/{REPO}/resolve/{commit}/big.bin"))
+    time.sleep(0.5)
+    import signal
+    t = time.monotonic()
+    d.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    if d.proc.poll() is None:  # still draining: new clients are refused, not left hanging
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", d.port), timeout=2)
+    got = b""
+    reader.settimeout(10)
+    try:
+        while chunk := reader.recv(1 << 16):
+            got += chunk
+    except (ConnectionResetError, socket.timeout):
+        pass
+    assert len(got) < BIG_MIB << 20, "the body was not cut at stop"
+    assert d.stop() == 0
+    assert time.monotonic() - t < 6, d.log()
+    slow.close()
+    reader.close()

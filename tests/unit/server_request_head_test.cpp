@@ -30,11 +30,26 @@ TEST_CASE("request head: a plain GET, with what follows it left alone") {
   CHECK_FALSE(head->wants_close());
 }
 
-TEST_CASE("request head: Connection: close in any case") {
-  auto head = parse_request_head("HEAD / HTTP/1.1\r\nconnection: Close\r\n\r\n");
+TEST_CASE("request head: Connection: close compared as cpp-httplib does (exactly)") {
+  auto head = parse_request_head("HEAD / HTTP/1.1\r\nconnection: close\r\n\r\n");
   REQUIRE(head);
   CHECK(head->bodiless_read());
   CHECK(head->wants_close());
+  auto other = parse_request_head("HEAD / HTTP/1.1\r\nConnection: Close\r\n\r\n");
+  REQUIRE(other);
+  CHECK_FALSE(other->wants_close());
+}
+
+TEST_CASE("request head: beyond httplib's 8192-byte target and line limits, no fast lane") {
+  auto long_target = parse_request_head("GET /" + std::string(8192, 'a') + " HTTP/1.1\r\n\r\n");
+  REQUIRE(long_target);
+  CHECK_FALSE(long_target->bodiless_read());
+  auto long_line = parse_request_head("GET / HTTP/1.1\r\nX: " + std::string(8200, 'a') + "\r\n\r\n");
+  REQUIRE(long_line);
+  CHECK_FALSE(long_line->bodiless_read());
+  auto fine = parse_request_head("GET /" + std::string(8000, 'a') + " HTTP/1.1\r\nX: " + std::string(8000, 'b') + "\r\n\r\n");
+  REQUIRE(fine);
+  CHECK(fine->bodiless_read());
 }
 
 TEST_CASE("request head: requests the fast lane must leave to httplib") {
