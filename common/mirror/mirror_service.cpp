@@ -136,7 +136,8 @@ std::shared_ptr<const RepoListing> MirrorService::listing(const core::RepoRef& r
   if (auto known = remembered()) return known;
   if (auto cached = core::read_tree_cache(layout_, repo, commit)) return remember(std::move(*cached));
   if (auto* upstream = usable(hub)) {
-    std::lock_guard fetching(listing_fetch_);
+    auto fetch_lock = listing_lock(key);
+    std::lock_guard fetching(*fetch_lock);
     if (auto known = remembered()) return known;
     try {
       if (hooks_.upstream_request) hooks_.upstream_request();
@@ -289,6 +290,15 @@ std::optional<FileAnswer> MirrorService::cached_file(const core::RepoRef& repo, 
   answer.cache_hit = true;
   answer.fd = std::make_shared<util::UniqueFd>(std::move(cached->fd));
   return answer;
+}
+
+std::shared_ptr<std::mutex> MirrorService::listing_lock(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  // Dropping the map's entries never destroys a mutex in use: holders keep their shared_ptr.
+  if (listing_locks_.size() > 1'000) listing_locks_.clear();
+  auto& slot = listing_locks_[key];
+  if (!slot) slot = std::make_shared<std::mutex>();
+  return slot;
 }
 
 bool MirrorService::may_mark_no_exist(const core::RepoRef& repo, const std::string& commit) {

@@ -113,7 +113,10 @@ class MirrorService {
   std::map<std::string, std::set<std::string>> pending_refs_;  // repo@commit -> revisions resolved to it
   std::chrono::steady_clock::time_point down_until_{};
   std::map<std::string, std::size_t> no_exist_marked_;  // repo@commit -> markers written
-  std::mutex listing_fetch_;  // one upstream listing at a time: concurrent first requests share it
+  // One upstream listing fetch per repo@commit at a time: concurrent first requests for the same
+  // revision share it, while other repos' listings go ahead (a slow one must not hold up the rest).
+  std::shared_ptr<std::mutex> listing_lock(const std::string& key);
+  std::map<std::string, std::shared_ptr<std::mutex>> listing_locks_;  // under mutex_
   FlightRegistry flights_;
 };
 

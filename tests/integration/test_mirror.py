@@ -290,3 +290,21 @@ def test_made_up_paths_leave_a_bounded_number_of_no_exist_markers(sim, hfcached,
     markers = list((cache_dir / FOLDER / ".no_exist" / commit).iterdir())
     assert len(markers) == 256
     assert (cache_dir / FOLDER / ".no_exist" / commit / "made-up-0.json").is_file()
+
+
+def test_a_slow_listing_of_one_repo_does_not_hold_up_another(sim, hfcached):
+    d = hfcached(endpoint=sim.hub_url)
+    sim.add_faults([{"host": "hub", "kind": "hang", "seconds": 3, "path_regex": r"/api/models/hfl/rbt3/tree",
+                     "times": 1}])
+    import threading
+    slow = {}
+    t = threading.Thread(target=lambda: slow.update(r=get(d.url, f"/{REPO}/resolve/main/config.json")))
+    t.start()
+    time.sleep(0.5)  # the rbt3 listing is now hanging upstream
+    started = time.monotonic()
+    r = get(d.url, f"/{fx.LEGACY}/resolve/main/config.json")
+    elapsed = time.monotonic() - started
+    t.join()
+    assert r.status == 200, r.status
+    assert elapsed < 2, f"another repo's file waited {elapsed:.1f} s behind a slow listing"
+    assert slow["r"].status == 200
