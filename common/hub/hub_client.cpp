@@ -38,6 +38,16 @@ std::string HubClient::resolve_commit(const core::RepoRef& repo, const std::stri
   return parse_revision_sha(answer.response.body, answer.url.str());
 }
 
+RepoRefs HubClient::list_refs(const core::RepoRef& repo) {
+  auto url = parse_or_throw(
+      impl_->endpoint_text + "/api/" + std::string(core::plural(repo.type)) + "/" + repo.id + "/refs?include_prs=1",
+      "refs URL");
+  auto context = impl_->context_for(url);
+  context.repo = repo;
+  auto answer = impl_->get_json(url, context);
+  return parse_refs(answer.response.body, answer.url.str());
+}
+
 std::vector<RemoteFile> HubClient::list_files(const core::RepoRef& repo, const std::string& commit) {
   auto url = parse_or_throw(impl_->endpoint_text + "/api/" + std::string(core::plural(repo.type)) + "/" + repo.id +
                                 "/tree/" + quote_revision(commit) + "?recursive=true&expand=false",

@@ -51,6 +51,18 @@ struct FileMetadata {
   std::string location;  // absolute URL to GET the bytes from (the CDN, or the resolve URL itself)
 };
 
+// One item of GET /api/{type}s/{id}/refs: `name` as the hub gives it ("main", "v1.0", "refs/pr/1"),
+// `ref` the full git ref ("refs/heads/main", "refs/tags/v1.0", "refs/pr/1").
+struct GitRef {
+  std::string name;
+  std::string ref;
+  std::string target_commit;
+};
+
+struct RepoRefs {
+  std::vector<GitRef> branches, converts, tags, pull_requests;
+};
+
 // Receives body bytes; return false to abort the transfer.
 using ByteSink = std::function<bool(const char* data, std::size_t size)>;
 
@@ -66,6 +78,9 @@ class HubClient {
   // GET /api/{type}s/{id}/revision/{rev}: the 40-hex commit `revision` points at.
   // Throws NotFoundError (repo or revision), AuthError, OfflineError, Error.
   std::string resolve_commit(const core::RepoRef& repo, const std::string& revision);
+
+  // GET /api/{type}s/{id}/refs?include_prs=1: branches, tags, converts and pull requests.
+  RepoRefs list_refs(const core::RepoRef& repo);
 
   // GET /api/{type}s/{id}/tree/{commit}?recursive=true&expand=false, following Link rel="next".
   std::vector<RemoteFile> list_files(const core::RepoRef& repo, const std::string& commit);

@@ -37,6 +37,31 @@ std::string parse_revision_sha(std::string_view body, std::string_view source) {
   return sha;
 }
 
+RepoRefs parse_refs(std::string_view body, std::string_view source) {
+  auto json = parse(body, source);
+  if (!json.is_object()) unexpected(source, "a refs answer that is not a JSON object");
+  RepoRefs refs;
+  auto read = [&](const char* key, std::vector<GitRef>& out) {
+    auto list = json.find(key);
+    if (list == json.end() || !list->is_array()) return;
+    for (const auto& item : *list) {
+      if (!item.is_object()) continue;
+      auto field = [&](const char* name) {
+        auto it = item.find(name);
+        return it != item.end() && it->is_string() ? it->get<std::string>() : std::string();
+      };
+      GitRef ref{field("name"), field("ref"), field("targetCommit")};
+      if (ref.name.empty() || !core::is_commit_hash(ref.target_commit)) continue;
+      out.push_back(std::move(ref));
+    }
+  };
+  read("branches", refs.branches);
+  read("converts", refs.converts);
+  read("tags", refs.tags);
+  read("pullRequests", refs.pull_requests);
+  return refs;
+}
+
 std::vector<RemoteFile> parse_tree_page(std::string_view body, std::string_view source) {
   auto json = parse(body, source);
   if (!json.is_array()) unexpected(source, "a tree listing that is not a JSON array");

@@ -12,6 +12,9 @@ namespace hfcache::hub {
 // The 40-hex `sha` of GET /api/{type}s/{id}/revision/{rev}. `source` names the URL in messages.
 std::string parse_revision_sha(std::string_view body, std::string_view source);
 
+// GET /api/{type}s/{id}/refs: every list present; items without a 40-hex targetCommit are skipped.
+RepoRefs parse_refs(std::string_view body, std::string_view source);
+
 // The file entries of one tree page (a JSON array); directories and unknown types are skipped,
 // `xetHash` ignored. LFS files get lfs_sha256 from `lfs.oid`.
 std::vector<RemoteFile> parse_tree_page(std::string_view body, std::string_view source);

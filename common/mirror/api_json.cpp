@@ -77,20 +77,25 @@ nlohmann::json tree_item_json(const ListingItem& item, const RevisionFacts& fact
   return entry;
 }
 
-nlohmann::json refs_json(const std::map<std::string, std::string>& refs, bool include_prs) {
-  auto branches = nlohmann::json::array(), converts = nlohmann::json::array(), prs = nlohmann::json::array();
+hub::RepoRefs refs_from_cache(const std::map<std::string, std::string>& refs, const std::set<std::string>& known_tags) {
+  hub::RepoRefs out;
   for (const auto& [name, commit] : refs) {
-    if (name.starts_with("refs/pr/")) {
-      prs.push_back({{"name", name.substr(5)}, {"ref", name}, {"targetCommit", commit}});
-    } else if (name.starts_with("refs/convert/")) {
-      converts.push_back({{"name", name.substr(13)}, {"ref", name}, {"targetCommit", commit}});
-    } else {
-      branches.push_back({{"name", name}, {"ref", "refs/heads/" + name}, {"targetCommit", commit}});
-    }
+    if (name.starts_with("refs/pr/")) out.pull_requests.push_back({name, name, commit});
+    else if (name.starts_with("refs/convert/")) out.converts.push_back({name.substr(13), name, commit});
+    else if (known_tags.count(name)) out.tags.push_back({name, "refs/tags/" + name, commit});
+    else out.branches.push_back({name, "refs/heads/" + name, commit});
   }
-  nlohmann::json out = {{"branches", std::move(branches)}, {"converts", std::move(converts)},
-                        {"tags", nlohmann::json::array()}};
-  if (include_prs) out["pullRequests"] = std::move(prs);
+  return out;
+}
+
+nlohmann::json refs_json(const hub::RepoRefs& refs, bool include_prs) {
+  auto items = [](const std::vector<hub::GitRef>& list) {
+    auto out = nlohmann::json::array();
+    for (const auto& r : list) out.push_back({{"name", r.name}, {"ref", r.ref}, {"targetCommit", r.target_commit}});
+    return out;
+  };
+  nlohmann::json out = {{"branches", items(refs.branches)}, {"converts", items(refs.converts)}, {"tags", items(refs.tags)}};
+  if (include_prs) out["pullRequests"] = items(refs.pull_requests);
   return out;
 }
 

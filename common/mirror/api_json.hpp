@@ -5,12 +5,14 @@
 #include <cstdint>
 #include <ctime>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
 #include "core/repo_id.hpp"
+#include "hub/hub_client.hpp"
 #include "mirror/repo_listing.hpp"
 
 namespace hfcache::mirror {
@@ -34,8 +36,12 @@ nlohmann::json repo_info_json(const core::RepoRef& repo, const RevisionFacts& fa
 // One entry of GET /tree or POST /paths-info; `expand` adds lastCommit.
 nlohmann::json tree_item_json(const ListingItem& item, const RevisionFacts& facts, bool expand);
 
-// GET /api/{type}s/{id}/refs from name -> commit: refs/pr/N under pullRequests (with include_prs),
-// refs/convert/X under converts, every other name a branch (the cache cannot tell tags apart).
-nlohmann::json refs_json(const std::map<std::string, std::string>& refs, bool include_prs);
+// The refs/ folder (name -> commit) in the hub's refs shape: refs/pr/N are pull requests,
+// refs/convert/X converts, names in `known_tags` tags, every other name a branch (the cache alone
+// cannot tell a tag from a branch: both are files under refs/).
+hub::RepoRefs refs_from_cache(const std::map<std::string, std::string>& refs, const std::set<std::string>& known_tags);
+
+// GET /api/{type}s/{id}/refs; pullRequests only with include_prs, as the hub does.
+nlohmann::json refs_json(const hub::RepoRefs& refs, bool include_prs);
 
 }  // namespace hfcache::mirror

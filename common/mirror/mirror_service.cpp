@@ -311,16 +311,34 @@ RevisionFacts MirrorService::facts(const core::RepoRef& repo, const std::string&
   return {commit, iso8601(revision_time(layout_, repo, commit))};
 }
 
-std::map<std::string, std::string> MirrorService::refs(const core::RepoRef& repo, hub::HubClient* hub) {
+hub::RepoRefs MirrorService::refs(const core::RepoRef& repo, hub::HubClient* hub) {
+  if (auto* upstream = usable(hub)) {
+    try {
+      if (hooks_.upstream_request) hooks_.upstream_request();
+      auto answer = upstream->list_refs(repo);
+      std::set<std::string> tags;
+      for (const auto& t : answer.tags) tags.insert(t.name);
+      std::lock_guard lock(mutex_);
+      if (tag_names_.size() > 10'000) tag_names_.clear();
+      tag_names_[repo.folder_name()] = std::move(tags);
+      return answer;
+    } catch (const OfflineError& e) {
+      upstream_failed(e);
+    } catch (const std::exception& e) {
+      throw to_mirror_error(e);
+    }
+  }
   auto refs = cached_refs(layout_, repo);
-  if (usable(hub)) {
-    auto main = resolve(repo, std::string(core::default_revision), hub);
-    refs[std::string(core::default_revision)] = main.commit;
-  } else if (refs.empty()) {
+  if (refs.empty()) {
     std::error_code ec;
     if (!std::filesystem::is_directory(layout_.repo_dir(repo), ec)) not_cached(hub, repo.display());
   }
-  return refs;
+  std::set<std::string> tags;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = tag_names_.find(repo.folder_name()); it != tag_names_.end()) tags = it->second;
+  }
+  return refs_from_cache(refs, tags);
 }
 
 }  // namespace hfcache::mirror

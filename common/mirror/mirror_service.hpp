@@ -88,8 +88,9 @@ class MirrorService {
 
   RevisionFacts facts(const core::RepoRef& repo, const std::string& commit) const;
 
-  // Branches and other refs the cache knows, with main refreshed from upstream when reachable.
-  std::map<std::string, std::string> refs(const core::RepoRef& repo, hub::HubClient* hub);
+  // The repo's refs: upstream's answer when reachable (its tag names remembered), else what refs/
+  // holds, tags told apart by the names upstream called tags earlier in this process.
+  hub::RepoRefs refs(const core::RepoRef& repo, hub::HubClient* hub);
 
   std::size_t active_fetches() const { return flights_.active(); }
 
@@ -108,11 +109,12 @@ class MirrorService {
   const MirrorHooks hooks_;
   const MirrorOptions options_;
   RefMemo refs_memo_;
-  mutable std::mutex mutex_;  // listings_, pending_refs_, down_until_, no_exist_marked_
+  mutable std::mutex mutex_;  // listings_, pending_refs_, down_until_, no_exist_marked_, tag_names_
   std::map<std::string, std::shared_ptr<const RepoListing>> listings_;
   std::map<std::string, std::set<std::string>> pending_refs_;  // repo@commit -> revisions resolved to it
   std::chrono::steady_clock::time_point down_until_{};
   std::map<std::string, std::size_t> no_exist_marked_;  // repo@commit -> markers written
+  std::map<std::string, std::set<std::string>> tag_names_;  // repo folder -> names upstream listed as tags
   // One upstream listing fetch per repo@commit at a time: concurrent first requests for the same
   // revision share it, while other repos' listings go ahead (a slow one must not hold up the rest).
   std::shared_ptr<std::mutex> listing_lock(const std::string& key);

@@ -308,3 +308,21 @@ def test_a_slow_listing_of_one_repo_does_not_hold_up_another(sim, hfcached):
     assert r.status == 200, r.status
     assert elapsed < 2, f"another repo's file waited {elapsed:.1f} s behind a slow listing"
     assert slow["r"].status == 200
+
+
+def test_refs_tell_tags_from_branches_online_and_after_the_upstream_stops(hub_sim, hfcached):
+    d = hfcached(endpoint=hub_sim.hub_url, config={"max_retries": 1})
+    repo = hub_sim.world.repo(REPO)
+    main, tag = repo.resolve("main"), repo.resolve("v1.0")
+    online = get(d.url, f"/api/models/{REPO}/refs?include_prs=1").json()
+    upstream = get(hub_sim.hub_url, f"/api/models/{REPO}/refs?include_prs=1").json()
+    assert online == upstream
+    assert {"name": "v1.0", "ref": "refs/tags/v1.0", "targetCommit": tag} in online["tags"]
+    assert [p["name"] for p in online["pullRequests"]] == ["refs/pr/1"]
+    assert get(d.url, f"/{REPO}/resolve/v1.0/config.json").status == 200  # writes refs/v1.0
+    assert get(d.url, f"/{REPO}/resolve/main/config.json").status == 200
+    hub_sim.stop()
+    offline = get(d.url, f"/api/models/{REPO}/refs").json()
+    assert offline["tags"] == [{"name": "v1.0", "ref": "refs/tags/v1.0", "targetCommit": tag}]
+    assert offline["branches"] == [{"name": "main", "ref": "refs/heads/main", "targetCommit": main}]
+    assert "pullRequests" not in offline

@@ -48,4 +48,19 @@ TEST_SUITE("hub_json") {
     CHECK_THROWS_AS(parse_tree_page(R"([{"type":"file","oid":"x","size":1,"path":"a","lfs":{}}])", "u"),
                     hfcache::OfflineError);
   }
+
+  TEST_CASE("refs answers: every list, items without a commit skipped") {
+    auto refs = parse_refs(R"({"branches":[{"name":"main","ref":"refs/heads/main","targetCommit":"607a30d783dfa663caf39e06633721c8d4cfcd7e"}],
+      "converts":[],"tags":[{"name":"v1.0","ref":"refs/tags/v1.0","targetCommit":"1111111111111111111111111111111111111111"},
+      {"name":"bad","ref":"refs/tags/bad","targetCommit":"nope"}],
+      "pullRequests":[{"name":"refs/pr/1","ref":"refs/pr/1","targetCommit":"2222222222222222222222222222222222222222"}]})",
+                           "u");
+    REQUIRE(refs.branches.size() == 1);
+    CHECK(refs.branches[0].ref == "refs/heads/main");
+    REQUIRE(refs.tags.size() == 1);
+    CHECK(refs.tags[0].name == "v1.0");
+    CHECK(refs.pull_requests.size() == 1);
+    CHECK(parse_refs("{}", "u").branches.empty());
+    CHECK_THROWS_AS(parse_refs("[]", "u"), hfcache::OfflineError);
+  }
 }

@@ -117,14 +117,19 @@ TEST_SUITE("mirror_repo_listing") {
     CHECK(lfs_pointer_size(548123560) == 134);   // 14.6
   }
 
-  TEST_CASE("refs JSON") {
-    auto j = refs_json({{"main", std::string(40, 'a')}, {"refs/pr/1", std::string(40, 'b')},
-                        {"refs/convert/parquet", std::string(40, 'c')}},
-                       true);
-    CHECK(j["branches"].size() == 1);
+  TEST_CASE("refs from the cache, in the hub's shape") {
+    auto refs = refs_from_cache({{"main", std::string(40, 'a')}, {"refs/pr/1", std::string(40, 'b')},
+                                 {"refs/convert/parquet", std::string(40, 'c')}, {"v1.0", std::string(40, 'd')}},
+                                {"v1.0"});
+    auto j = refs_json(refs, true);
+    REQUIRE(j["branches"].size() == 1);
     CHECK(j["branches"][0]["ref"] == "refs/heads/main");
-    CHECK(j["pullRequests"][0]["name"] == "pr/1");
+    CHECK(j["branches"][0]["targetCommit"] == std::string(40, 'a'));
+    CHECK(j["tags"][0] == nlohmann::json{{"name", "v1.0"}, {"ref", "refs/tags/v1.0"}, {"targetCommit", std::string(40, 'd')}});
+    CHECK(j["pullRequests"][0]["name"] == "refs/pr/1");  // the hub names PRs by their full ref
     CHECK(j["converts"][0]["name"] == "parquet");
-    CHECK(!refs_json({}, false).contains("pullRequests"));
+    CHECK(!refs_json(refs_from_cache({}, {}), false).contains("pullRequests"));
+    // Without upstream's word, a tag is indistinguishable from a branch.
+    CHECK(refs_json(refs_from_cache({{"v1.0", std::string(40, 'd')}}, {}), false)["branches"].size() == 1);
   }
 }
