@@ -91,11 +91,16 @@ void install_request_hooks(httplib::Server& http, ApiServices& api, MirrorHandle
     return httplib::Server::HandlerResponse::Handled;
   }));
 
-  http.set_logger([&api](const httplib::Request& req, const httplib::Response& res) {
+  // Counted before the response goes out (httplib calls this just before writing the status line): a
+  // client that reads /metrics right after an error must see it counted; the logger runs after.
+  http.set_post_routing_handler([&api](const httplib::Request& req, httplib::Response& res) {
     auto& metrics = api.context.metrics;
     if (res.status >= 500) metrics.responses_5xx++;
     else if (res.status >= 400) metrics.responses_4xx++;
     if (is_api_path(req.path)) metrics.bytes_served += res.body.size();
+  });
+
+  http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - request_started).count();
     auto level = res.status >= 500 ? spdlog::level::warn : spdlog::level::debug;
     if (!spdlog::should_log(level)) return;
