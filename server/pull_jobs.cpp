@@ -255,25 +255,18 @@ void PullJobs::run(Job& job) {
   }
   spdlog::info("pull {}: {}@{} started", job.id, repo.display(), job.spec.revision);
   UsageTracker::Lease lease;
+  std::string commit;
   try {
-    // Take the lease before any byte lands, so a concurrent rm or gc sees the revision in use.
-    std::string commit;
-    if (core::is_commit_hash(job.spec.revision)) {
-      commit = job.spec.revision;
-    } else if (runtime->hub) {
-      try {
-        commit = runtime->hub->resolve_commit(repo, job.spec.revision);
-      } catch (const Error&) {
-        // The puller asks again and reports the error (or answers from the cache when offline).
-      }
-    }
-    if (!commit.empty()) {
-      lease = context_.usage.acquire(repo, commit);
-      std::lock_guard lock(job.mutex);
-      job.commit = commit;
-    }
     pull::Puller puller(context_.layout, runtime->hub.get(), pull::options_from_settings(settings));
     pull::PullRequest request{repo, job.spec.revision, job.spec.include, job.spec.exclude, runtime->hub == nullptr};
+    // The lease is taken as soon as the puller knows the commit, before any byte lands, so a
+    // concurrent rm or gc sees the revision in use.
+    request.on_commit = [&](const std::string& resolved) {
+      commit = resolved;
+      lease = context_.usage.acquire(repo, resolved);
+      std::lock_guard lock(job.mutex);
+      job.commit = resolved;
+    };
     auto result = puller.pull(request, [&job](const pull::ProgressEvent& e) {
       if (job.cancel) throw PullCancelled();
       job.on_progress(e);

@@ -113,6 +113,7 @@ PullResult Puller::pull(const PullRequest& request, const ProgressFn& progress) 
   } catch (const OfflineError& e) {
     return pull_offline(request, e.what());  // upstream unreachable: the cache may still answer, as huggingface_hub does
   }
+  if (request.on_commit) request.on_commit(commit);
 
   std::vector<core::TreeEntry> listing;
   if (auto cached = core::read_tree_cache(layout_, request.repo, commit)) {

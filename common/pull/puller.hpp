@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,9 @@ struct PullRequest {
   std::string revision = "main";
   std::vector<std::string> include, exclude;  // fnmatch globs, as huggingface_hub allow/ignore_patterns
   bool offline = false;                       // answer from the cache alone
+  // Called once the commit is known and before anything is written: the daemon marks the revision
+  // in use there, so gc never evicts what is being pulled.
+  std::function<void(const std::string& commit)> on_commit = {};
 };
 
 struct PullOptions {
