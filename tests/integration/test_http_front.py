@@ -23,12 +23,18 @@ REPO = "bench/serve"
 BIG_MIB = 6
 
 
+def make_cache(tmp_path, mib: int) -> tuple[Path, str]:
+    """A one-repo cache (bench/serve's) under tmp_path/hub; returns it and the commit."""
+    cache = tmp_path / "hub"
+    commit = subprocess.run([sys.executable, str(ROOT / "bench/serve/make_cache.py"), str(cache), str(mib)],
+                            check=True, capture_output=True, text=True).stdout.strip()
+    return cache, commit
+
+
 @pytest.fixture
 def served(tmp_path, hfcached):
     """(daemon, commit, {name: bytes}) for an offline daemon on a fresh cache."""
-    cache = tmp_path / "hub"
-    commit = subprocess.run([sys.executable, str(ROOT / "bench/serve/make_cache.py"), str(cache), str(BIG_MIB)],
-                            check=True, capture_output=True, text=True).stdout.strip()
+    cache, commit = make_cache(tmp_path, BIG_MIB)
     snap = cache / "models--bench--serve" / "snapshots" / commit
     files = {name: (snap / name).read_bytes() for name in ("small.json", "big.bin")}
     d = hfcached(extra=["--offline"], cache=cache, config={"http_threads": 4})
@@ -431,9 +437,7 @@ def test_a_fifo_in_a_snapshot_blocks_nothing(served):
 
 
 def test_dual_stack_listen_takes_ipv4_clients(tmp_path, hfcached):
-    cache = tmp_path / "hub"
-    commit = subprocess.run([sys.executable, str(ROOT / "bench/serve/make_cache.py"), str(cache), "1"],
-                            check=True, capture_output=True, text=True).stdout.strip()
+    cache, commit = make_cache(tmp_path, 1)
     from conftest import free_port
     port = free_port()
     d = hfcached(extra=["--offline"], cache=cache, listen=f"[::]:{port}",
@@ -453,9 +457,7 @@ def _token(tmp_path) -> Path:
 
 
 def test_stop_refuses_new_connections_and_cuts_file_bodies(tmp_path, hfcached):
-    cache = tmp_path / "hub"
-    commit = subprocess.run([sys.executable, str(ROOT / "bench/serve/make_cache.py"), str(cache), str(BIG_MIB)],
-                            check=True, capture_output=True, text=True).stdout.strip()
+    cache, commit = make_cache(tmp_path, BIG_MIB)
     d = hfcached(extra=["--offline"], cache=cache, config={"shutdown_grace_s": 3})
     # A request httplib is still reading (its body never comes) keeps the daemon draining.
     slow = connect(d)
