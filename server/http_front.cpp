@@ -646,6 +646,5 @@ void HttpFront::stop() {
   for (auto& loop : impl_->loops) loop->wake();
 }
 
-bool HttpFront::stopping() const { return impl_->stop_requested; }
 
 }  // namespace hfcache::server

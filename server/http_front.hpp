@@ -68,7 +68,6 @@ class HttpFront {
   void run();
   // Any thread, idempotent: stop accepting, close idle connections, let requests in flight finish.
   void stop();
-  bool stopping() const;
 
   struct Impl;  // the loops and workers (http_front.cpp)
 

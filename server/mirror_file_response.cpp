@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "hub/file_metadata.hpp"
+#include "hub/http_message.hpp"
 #include "mirror/byte_range.hpp"
 #include "mirror/mirror_error.hpp"
 #include "mirror_response.hpp"
@@ -48,9 +49,7 @@ std::size_t next_bytes(StreamState& s, std::uint64_t pos, std::size_t want, http
 }
 
 std::string strip_etag(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  return hub::normalize_etag(v);  // W/ and the quotes, as clients normalise the ETag we send
+  return hub::normalize_etag(hub::trim_ows(v));  // W/ and the quotes, as clients normalise the ETag we send
 }
 
 }  // namespace

@@ -26,7 +26,7 @@ namespace {
 // write per file request would be the slowest part of serving small files).
 constexpr std::chrono::seconds touch_interval{30};
 
-bool is_api_path(const std::string& path) { return path.starts_with("/v1/") || path == "/v1" || path == "/metrics"; }
+bool is_api_path(std::string_view path) { return path.starts_with("/v1/") || path == "/v1" || path == "/metrics"; }
 
 // "bytes=A-B", "bytes=A-", "bytes=-N": one range, written the way cpp-httplib's parser accepts it
 // (lower-case unit, no spaces), so the fast lane never answers a Range httplib would refuse.
@@ -62,7 +62,7 @@ class MirrorRoutes {
     // The /v1 check of handle() runs on the decoded path: take only paths whose first segment reads
     // the same either way.
     auto first_segment = raw_path.substr(0, raw_path.find('/', 1));
-    if (first_segment.find('%') != std::string_view::npos || is_api_path(std::string(raw_path))) return std::nullopt;
+    if (first_segment.find('%') != std::string_view::npos || is_api_path(raw_path)) return std::nullopt;
     // Leave to httplib what it reads its own way: a second '?' (400), header values it URL-decodes
     // ('%'), and any Range outside its grammar (it refuses those with 416 before any route runs).
     if (std::count(head.target.begin(), head.target.end(), '?') > 1) return std::nullopt;

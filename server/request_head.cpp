@@ -2,24 +2,16 @@
 
 #include <algorithm>
 
+#include "hub/http_message.hpp"
+
 namespace hfcache::server {
 namespace {
 
 // cpp-httplib 0.11 answers 414 for a longer target and 400 for a longer header line.
 constexpr std::size_t httplib_line_limit = 8192;
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-           return lower(x) == lower(y);
-         });
-}
-
-std::string_view trim(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  return v;
-}
+using hub::iequals;
+using hub::trim_ows;
 
 // RFC 9110 token characters (method and field names).
 bool is_token(std::string_view v) {
@@ -113,7 +105,7 @@ std::optional<RequestHead> parse_request_head(std::string_view buffer) {
       ok = false;  // folded (obs-fold) or nameless field
       continue;
     }
-    auto value = trim(line.substr(colon + 1));
+    auto value = trim_ows(line.substr(colon + 1));
     if (!is_field_value(value)) ok = false;
     head.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
   }

@@ -30,6 +30,8 @@ class HttpHeaders {
 };
 
 bool iequals(std::string_view a, std::string_view b);
+// `text` without leading and trailing spaces and tabs (HTTP's optional whitespace around values).
+std::string_view trim_ows(std::string_view text);
 
 struct HttpResponse {
   int status = 0;

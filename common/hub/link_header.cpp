@@ -7,11 +7,6 @@ namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  return text;
-}
 
 // Parse `; name=value; name="quoted, value"` after the URL up to the entry's end (a comma outside
 // quotes). Advances `pos` past that comma. Returns the rel value.
@@ -25,7 +20,7 @@ std::string parse_params(std::string_view value, std::size_t& pos) {
     ++pos;
     auto name_end = value.find_first_of("=;,", pos);
     if (name_end == std::string_view::npos) name_end = value.size();
-    auto name = trim(value.substr(pos, name_end - pos));
+    auto name = trim_ows(value.substr(pos, name_end - pos));
     pos = name_end;
     std::string param;
     if (pos < value.size() && value[pos] == '=') {
@@ -41,7 +36,7 @@ std::string parse_params(std::string_view value, std::size_t& pos) {
       } else {
         auto end = value.find_first_of(";,", pos);
         if (end == std::string_view::npos) end = value.size();
-        param = std::string(trim(value.substr(pos, end - pos)));
+        param = std::string(trim_ows(value.substr(pos, end - pos)));
         pos = end;
       }
     }
@@ -68,7 +63,7 @@ std::vector<LinkEntry> parse_link_header(std::string_view value) {
     auto close = value.find('>', pos);
     if (close == std::string_view::npos) break;
     LinkEntry entry;
-    entry.url = std::string(trim(value.substr(pos + 1, close - pos - 1)));
+    entry.url = std::string(trim_ows(value.substr(pos + 1, close - pos - 1)));
     pos = close + 1;
     entry.rel = parse_params(value, pos);
     entries.push_back(std::move(entry));

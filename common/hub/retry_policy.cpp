@@ -3,20 +3,17 @@
 #include <algorithm>
 #include <charconv>
 
+#include "hub/http_message.hpp"
+
 namespace hfcache::hub {
 namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
 
 std::optional<long long> parse_nonnegative(std::string_view text) {
-  text = trim(text);
+  text = trim_ows(text);
   if (text.empty()) return std::nullopt;
   long long value = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -29,7 +26,7 @@ std::optional<long long> param(std::string_view item, std::string_view key) {
   std::size_t start = 0;
   while (start <= item.size()) {
     auto end = item.find(';', start);
-    auto part = trim(item.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    auto part = trim_ows(item.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
     if (part.size() > key.size() && part.starts_with(key) && part[key.size()] == '=') {
       return parse_nonnegative(part.substr(key.size() + 1));
     }

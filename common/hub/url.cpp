@@ -3,6 +3,8 @@
 #include <charconv>
 #include <vector>
 
+#include "hub/http_message.hpp"
+
 namespace hfcache::hub {
 namespace {
 
@@ -49,11 +51,6 @@ std::string encode_unsafe(std::string_view text) {
 
 std::string_view strip_fragment(std::string_view text) { return text.substr(0, text.find('#')); }
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
 
 // RFC 3986 section 5.2.4: remove "." and ".." segments from an absolute path.
 std::string remove_dot_segments(std::string_view path) {
@@ -144,7 +141,7 @@ std::string Url::query() const {
 std::string Url::str() const { return scheme + "://" + authority() + target; }
 
 std::optional<Url> parse_url(std::string_view text) {
-  text = trim(text);
+  text = trim_ows(text);
   auto sep = text.find("://");
   if (sep == std::string_view::npos) return std::nullopt;
   Url url;
@@ -225,12 +222,12 @@ std::string percent_decode(std::string_view text) {
 }
 
 bool is_relative_location(std::string_view location) {
-  location = trim(location);
+  location = trim_ows(location);
   return !location.starts_with("//") && !has_scheme(location);
 }
 
 std::optional<Url> resolve_location(const Url& base, std::string_view location) {
-  location = strip_fragment(trim(location));
+  location = strip_fragment(trim_ows(location));
   if (location.starts_with("//")) return parse_url(base.scheme + ":" + std::string(location));
   if (has_scheme(location)) return parse_url(location);
   Url url = base;
@@ -239,7 +236,7 @@ std::optional<Url> resolve_location(const Url& base, std::string_view location) 
 }
 
 Url replace_path(const Url& base, std::string_view location) {
-  location = strip_fragment(trim(location));
+  location = strip_fragment(trim_ows(location));
   auto path = location.substr(0, location.find('?'));
   Url url = base;
   auto query = base.target.substr(base.path().size());

@@ -3,17 +3,15 @@
 #include <charconv>
 #include <string>
 
+#include "hub/http_message.hpp"
+
 namespace hfcache::mirror {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+using hub::trim_ows;
 
 std::optional<std::uint64_t> number(std::string_view s) {
-  s = trim(s);
+  s = trim_ows(s);
   if (s.empty() || s.size() > 19) return std::nullopt;
   std::uint64_t value = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
@@ -24,7 +22,7 @@ std::optional<std::uint64_t> number(std::string_view s) {
 }  // namespace
 
 std::optional<ByteRange> parse_range_header(std::string_view value) {
-  value = trim(value);
+  value = trim_ows(value);
   constexpr std::string_view unit = "bytes=";
   if (value.size() < unit.size()) return std::nullopt;
   for (std::size_t i = 0; i < unit.size(); ++i) {
@@ -32,12 +30,12 @@ std::optional<ByteRange> parse_range_header(std::string_view value) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     if (c != unit[i]) return std::nullopt;
   }
-  auto spec = trim(value.substr(unit.size()));
+  auto spec = trim_ows(value.substr(unit.size()));
   if (spec.find(',') != std::string_view::npos) return std::nullopt;
   auto dash = spec.find('-');
   if (dash == std::string_view::npos) return std::nullopt;
-  auto left = trim(spec.substr(0, dash));
-  auto right = trim(spec.substr(dash + 1));
+  auto left = trim_ows(spec.substr(0, dash));
+  auto right = trim_ows(spec.substr(dash + 1));
   ByteRange range;
   if (left.empty()) {
     auto n = number(right);

@@ -275,10 +275,11 @@ std::optional<FileAnswer> MirrorService::cached_file(const core::RepoRef& repo, 
     return std::nullopt;  // upstream must be asked which commit the branch names now
   }
   std::shared_ptr<const RepoListing> known;
+  const auto key = key_of(repo, commit);
   {
     std::lock_guard lock(mutex_);
-    if (pending_refs_.count(key_of(repo, commit))) return std::nullopt;
-    if (auto it = listings_.find(key_of(repo, commit)); it != listings_.end()) known = it->second;
+    if (pending_refs_.count(key)) return std::nullopt;
+    if (auto it = listings_.find(key); it != listings_.end()) known = it->second;
   }
   if (!ref_known_current && core::read_ref(layout_, repo, rev) != commit) return std::nullopt;
   auto cached = open_snapshot_file(layout_, repo, commit, path, known.get(), false);

@@ -352,9 +352,9 @@ def test_a_half_closed_client_that_stops_reading_costs_no_cpu(served):
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     s.connect(("127.0.0.1", d.port))
-    for _ in range(2):  # the first use of the revision goes slow; read it whole, then stall on the second
+    for i in range(2):  # the first use of the revision goes slow; read it whole, then stall on the second
         s.sendall(req("GET", f"/{REPO}/resolve/{commit}/big.bin"))
-        if _ == 0:
+        if i == 0:
             Reader(s).response()
     s.shutdown(socket.SHUT_WR)
     time.sleep(0.5)
