@@ -3,17 +3,10 @@
 #include "core/errors.hpp"
 #include "hub/hub_from_settings.hpp"
 #include "util/fs.hpp"
+#include "util/strings.hpp"
 
 namespace hfcache::server {
 namespace {
-
-std::string trimmed(std::string text) {
-  const char* space = " \t\r\n";
-  auto first = text.find_first_not_of(space);
-  if (first == std::string::npos) return {};
-  auto last = text.find_last_not_of(space);
-  return text.substr(first, last - first + 1);
-}
 
 }  // namespace
 
@@ -26,7 +19,7 @@ std::shared_ptr<const Runtime> build_runtime(const config::Settings& settings, c
     if (!text)
       throw UsageError("cannot read the admin token file " + *settings.admin_token_file,
                        "check the path and that the daemon's user may read it (admin_token_file)");
-    runtime->admin_token = trimmed(*text);
+    runtime->admin_token = std::string(util::trim(*text));
     if (runtime->admin_token.empty())
       throw UsageError("the admin token file " + *settings.admin_token_file + " is empty",
                        "write a long random token into it, for example: openssl rand -hex 32");

@@ -6,6 +6,7 @@
 #include "core/errors.hpp"
 #include "core/revision.hpp"
 #include "util/fs.hpp"
+#include "util/utf8.hpp"
 
 namespace hfcache::core {
 namespace {
@@ -40,11 +41,9 @@ std::string python_json_string(std::string_view utf8) {
       ++i;
       continue;
     }
-    int len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-    unsigned cp = c & (len == 4 ? 0x07 : len == 3 ? 0x0f : 0x1f);
-    for (int k = 1; k < len && i + static_cast<std::size_t>(k) < utf8.size(); ++k)
-      cp = (cp << 6) | (static_cast<unsigned char>(utf8[i + static_cast<std::size_t>(k)]) & 0x3f);
-    i += static_cast<std::size_t>(len);
+    auto code_point = util::next_code_point(utf8, i);
+    unsigned cp = code_point.value;
+    i += code_point.length;
     if (cp >= 0x10000) {
       cp -= 0x10000;
       u_escape(out, 0xd800 + (cp >> 10));

@@ -5,6 +5,7 @@
 
 #include "core/revision.hpp"
 #include "util/fs.hpp"
+#include "util/strings.hpp"
 
 namespace hfcache::doctor {
 namespace {
@@ -13,12 +14,6 @@ namespace fs = std::filesystem;
 
 // Refs are 40 hex characters; anything much longer is not a ref file.
 constexpr std::size_t max_ref_bytes = 4096;
-
-std::string trimmed(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  return std::string(text);
-}
 
 bool is_hex(std::string_view text) {
   for (char c : text)
@@ -33,7 +28,7 @@ std::map<std::string, std::string> read_refs(const fs::path& refs_dir) {
        it.increment(ec)) {
     if (!it->is_regular_file(ec)) continue;
     auto name = it->path().lexically_relative(refs_dir).generic_string();
-    if (auto text = util::read_small_file(it->path(), max_ref_bytes)) refs.emplace(name, trimmed(*text));
+    if (auto text = util::read_small_file(it->path(), max_ref_bytes)) refs.emplace(name, std::string(util::trim(*text, " \t\r\n\v\f")));
   }
   return refs;
 }
@@ -70,7 +65,7 @@ RefState inspect_ref(const core::CacheLayout& layout, const core::RepoRef& repo,
     return s;
   }
   s.raw = *raw;
-  auto clean = trimmed(*raw);
+  auto clean = std::string(util::trim(*raw, " \t\r\n\v\f"));
   if (core::is_commit_hash(*raw)) {
     s.kind = RefKind::ok;
     s.commit = *raw;

@@ -1,22 +1,12 @@
 #include "hub/http_message.hpp"
 
-#include <algorithm>
+#include "util/strings.hpp"
 
 namespace hfcache::hub {
 
-std::string_view trim_ows(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
+std::string_view trim_ows(std::string_view text) { return util::trim(text, " \t"); }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    auto lx = (x >= 'A' && x <= 'Z') ? static_cast<char>(x - 'A' + 'a') : x;
-    auto ly = (y >= 'A' && y <= 'Z') ? static_cast<char>(y - 'A' + 'a') : y;
-    return lx == ly;
-  });
-}
+bool iequals(std::string_view a, std::string_view b) { return util::iequals(a, b); }
 
 void HttpHeaders::set(std::string_view name, std::string value) {
   remove(name);

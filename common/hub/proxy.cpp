@@ -9,17 +9,10 @@
 #include <vector>
 
 #include "core/errors.hpp"
+#include "util/strings.hpp"
 
 namespace hfcache::hub {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 std::string env(const char* lower_name, const char* upper_name) {
   for (const char* name : {lower_name, upper_name}) {
@@ -142,7 +135,7 @@ Proxy parse_proxy_url(std::string_view text) {
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
   std::string_view rest = text;
   if (auto sep = text.find("://"); sep != std::string_view::npos) {
-    auto scheme = lower(text.substr(0, sep));
+    auto scheme = util::ascii_lower(text.substr(0, sep));
     rest = text.substr(sep + 3);
     if (scheme != "http") {
       throw UsageError("unsupported proxy scheme '" + scheme + "://'",
@@ -187,13 +180,13 @@ Proxy parse_proxy_url(std::string_view text) {
 }
 
 bool bypasses_proxy(std::string_view no_proxy, std::string_view host, int port) {
-  std::string h = lower(host);
+  std::string h = util::ascii_lower(host);
   if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
   std::size_t pos = 0;
   while (pos < no_proxy.size()) {
     auto end = no_proxy.find_first_of(", \t", pos);
     if (end == std::string_view::npos) end = no_proxy.size();
-    auto token = lower(no_proxy.substr(pos, end - pos));
+    auto token = util::ascii_lower(no_proxy.substr(pos, end - pos));
     pos = end + 1;
     if (token.empty()) continue;
     if (token == "*") return true;

@@ -26,6 +26,8 @@
 #include <mutex>
 #include <vector>
 
+#include "util/strings.hpp"
+
 namespace hfcache::hub {
 namespace {
 
@@ -40,20 +42,6 @@ std::string seconds_text(std::chrono::milliseconds ms) {
   auto count = ms.count();
   if (count % 1000 == 0) return std::to_string(count / 1000) + " s";
   return std::to_string(count) + " ms";
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) text.remove_suffix(1);
-  return text;
 }
 
 bool has_line_break(std::string_view text) {
@@ -390,7 +378,7 @@ class ResponseReader {
     for (;;) {
       std::string line;
       if (!read_line(line)) return false;
-      auto size_text = trim(std::string_view(line).substr(0, line.find(';')));
+      auto size_text = util::trim(std::string_view(line).substr(0, line.find(';')), " \t\r");
       std::uint64_t size = 0;
       auto [ptr, ec] = std::from_chars(size_text.data(), size_text.data() + size_text.size(), size, 16);
       if (size_text.empty() || ec != std::errc{} || ptr != size_text.data() + size_text.size()) {
@@ -473,14 +461,14 @@ class ResponseReader {
       if (line.empty()) break;
       if (line.front() == ' ' || line.front() == '\t') {  // obsolete line folding
         if (items.empty()) return false;
-        items.back().second += " " + std::string(trim(line));
+        items.back().second += " " + std::string(util::trim(line, " \t\r"));
         continue;
       }
       auto colon = line.find(':');
       if (colon == std::string_view::npos || colon == 0) return false;
       auto name = line.substr(0, colon);
       if (name.find_first_of(" \t") != std::string_view::npos) return false;
-      items.emplace_back(std::string(name), std::string(trim(line.substr(colon + 1))));
+      items.emplace_back(std::string(name), std::string(util::trim(line.substr(colon + 1), " \t\r")));
     }
     for (auto& [name, value] : items) headers.add(std::move(name), std::move(value));
     return true;
@@ -516,9 +504,9 @@ class ResponseReader {
 std::optional<Framing> framing_of(int status, const HttpHeaders& headers, std::uint64_t& length) {
   if (status == 204 || status == 304 || (status >= 100 && status < 200)) return Framing::none;
   if (auto te = headers.get("Transfer-Encoding")) {
-    auto codings = lower(*te);
+    auto codings = util::ascii_lower(*te);
     auto last = codings.rfind(',');
-    auto final_coding = trim(std::string_view(codings).substr(last == std::string::npos ? 0 : last + 1));
+    auto final_coding = util::trim(std::string_view(codings).substr(last == std::string::npos ? 0 : last + 1), " \t\r");
     return final_coding == "chunked" ? Framing::chunked : Framing::until_close;
   }
   std::optional<std::uint64_t> found;

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "hub/http_message.hpp"
+#include "util/strings.hpp"
 
 namespace hfcache::hub {
 namespace {
@@ -20,14 +21,6 @@ int hex_value(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = to_lower(c);
-  return out;
 }
 
 int default_port(std::string_view scheme) { return scheme == "https" ? 443 : 80; }
@@ -145,7 +138,7 @@ std::optional<Url> parse_url(std::string_view text) {
   auto sep = text.find("://");
   if (sep == std::string_view::npos) return std::nullopt;
   Url url;
-  url.scheme = lower(text.substr(0, sep));
+  url.scheme = util::ascii_lower(text.substr(0, sep));
   if (url.scheme != "http" && url.scheme != "https") return std::nullopt;
   auto rest = strip_fragment(text.substr(sep + 3));
   auto authority_end = rest.find_first_of("/?");
@@ -168,7 +161,7 @@ std::optional<Url> parse_url(std::string_view text) {
     port_text = authority.substr(colon + 1);
   }
   if (host.empty()) return std::nullopt;
-  url.host = lower(host);
+  url.host = util::ascii_lower(host);
   url.port = default_port(url.scheme);
   if (!port_text.empty()) {
     int port = 0;

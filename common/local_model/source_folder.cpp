@@ -11,6 +11,7 @@
 
 #include "core/cache_layout.hpp"
 #include "core/errors.hpp"
+#include "util/utf8.hpp"
 
 namespace hfcache::local_model {
 namespace {
@@ -32,20 +33,6 @@ bool skipped_file(std::string_view name) { return name == ".DS_Store"; }
 bool is_within(const fs::path& child, const fs::path& parent) {
   auto rel = child.lexically_relative(parent);
   return !rel.empty() && *rel.begin() != "..";
-}
-
-// The hub keeps paths as UTF-8; a name in another encoding cannot be listed in trees/<commit>.json.
-bool valid_utf8(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-    if (len == 0 || i + len > s.size()) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
-    }
-    i += len;
-  }
-  return true;
 }
 
 std::string shown(const fs::path& p) { return "'" + p.string() + "'"; }
@@ -105,7 +92,7 @@ std::vector<SourceFile> SourceFolder::list() const {
       throw UsageError(shown(entry.path()) + " is a device, FIFO or socket, not a regular file; refused", hostile_hint);
     }
     if (skipped_file(name)) continue;
-    if (!valid_utf8(rel))
+    if (!util::is_valid_utf8(rel))  // the hub keeps paths as UTF-8
       throw UsageError("the file name " + shown(entry.path()) + " is not UTF-8", "rename it: the hub keeps names as UTF-8");
     core::validate_repo_path(rel);
     files.push_back({rel});

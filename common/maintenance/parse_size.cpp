@@ -7,19 +7,14 @@
 
 #include "core/errors.hpp"
 #include "maintenance/gc.hpp"
+#include "util/strings.hpp"
 
 namespace hfcache::maintenance {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out;
-  for (char c : s) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::optional<double> unit_factor(std::string_view unit_text) {
-  auto unit = lower(unit_text);
+  auto unit = util::ascii_lower(unit_text);
   if (unit.empty() || unit == "b") return 1.0;
   static constexpr std::string_view kLetters = "kmgt";
   auto pos = kLetters.find(unit[0]);

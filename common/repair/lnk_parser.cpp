@@ -1,4 +1,5 @@
 #include "repair/lnk_parser.hpp"
+#include "util/utf8.hpp"
 
 #include <algorithm>
 #include <array>
@@ -114,31 +115,13 @@ class Window {
   const char* name_;  // a string literal
 };
 
-void append_utf8(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | c >> 6);
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | c >> 12);
-    out += static_cast<char>(0x80 | (c >> 6 & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | c >> 18);
-    out += static_cast<char>(0x80 | (c >> 12 & 0x3F));
-    out += static_cast<char>(0x80 | (c >> 6 & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
-
 // Decode Windows-1252 up to the first NUL, if any.
 std::string decode_cp1252(std::span<const std::uint8_t> bytes) {
   std::string out;
   out.reserve(bytes.size());
   for (std::uint8_t b : bytes) {
     if (b == 0) break;
-    append_utf8(out, b >= 0x80 && b < 0xA0 ? char32_t{cp1252_high[b - 0x80u]} : char32_t{b});
+    util::append_utf8(out, b >= 0x80 && b < 0xA0 ? char32_t{cp1252_high[b - 0x80u]} : char32_t{b});
   }
   return out;
 }
@@ -157,7 +140,7 @@ std::string decode_utf16(std::span<const std::uint8_t> bytes) {
     } else if (c >= 0xD800 && c <= 0xDFFF) {
       c = 0xFFFD;
     }
-    append_utf8(out, c);
+    util::append_utf8(out, c);
   }
   return out;
 }

@@ -17,6 +17,7 @@
 #include "util/file_lock.hpp"
 #include "util/fs.hpp"
 #include "util/hash.hpp"
+#include "util/strings.hpp"
 
 namespace hfcache::repair {
 namespace {
@@ -24,13 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view endpoint_command = "hfcache repair --endpoint https://huggingface.co";
-
-std::string_view trim(std::string_view text) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!text.empty() && space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && space(text.back())) text.remove_suffix(1);
-  return text;
-}
 
 std::vector<fs::path> sorted_entries(const fs::path& dir, bool recursive) {
   std::vector<fs::path> out;
@@ -98,7 +92,7 @@ void RepoRepairer::repair_refs() {
       continue;
     }
     auto name = p.lexically_relative(refs).generic_string();
-    auto commit = trim(*content);
+    auto commit = util::trim(*content);
     EntryReport rep{rel(p), Form::crlf_ref, "", false, 0, ""};
     if (core::is_commit_hash(commit)) {
       rep.action = "rewritten as the bare commit " + std::string(commit) + " (it held whitespace or CRLF)";
@@ -218,7 +212,7 @@ void RepoRepairer::classify(const fs::path& abs, const std::string& commit, cons
       if (etag && !real) {
         item.form = Form::text_link;
         item.etag = etag;
-        item.found = std::string(trim(*text));
+        item.found = std::string(util::trim(*text));
       }
     }
     if (item.form == Form::dereferenced && name.size() > 4 && name.ends_with(".lnk") && item.size <= max_lnk_bytes &&

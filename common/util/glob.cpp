@@ -1,28 +1,11 @@
 #include "util/glob.hpp"
 
+#include "util/utf8.hpp"
+
 namespace hfcache::util {
 namespace {
 
 using Text = std::u32string_view;
-
-// Python matches code points, not bytes: '?' takes one 'é'. Invalid UTF-8 bytes stand for themselves.
-std::u32string decode_utf8(std::string_view s) {
-  std::u32string out;
-  for (std::size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (len == 0 || i + len > s.size()) {
-      out += static_cast<char32_t>(c);
-      ++i;
-      continue;
-    }
-    char32_t cp = len == 1 ? c : c & (0x7f >> len);
-    for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
-    out += cp;
-    i += len;
-  }
-  return out;
-}
 
 // Match a [...] class at pattern[p] (pointing at '['); returns the index after ']' or npos if the
 // class is unterminated (then '[' is literal, as in fnmatch).
@@ -96,7 +79,8 @@ bool match(Text pattern, Text text) {
 }  // namespace
 
 bool glob_match(std::string_view pattern, std::string_view text) {
-  return match(decode_utf8(pattern), decode_utf8(text));
+  // Python matches code points, not bytes: '?' takes one 'é'.
+  return match(decode_utf8_lenient(pattern), decode_utf8_lenient(text));
 }
 
 namespace {
