@@ -501,7 +501,8 @@ RepoRepairer::BlobState RepoRepairer::blob_state(const std::string& etag) {
       state = names_content(etag, content) ? BlobState::valid : BlobState::corrupt;
       if (state == BlobState::corrupt) corrupt_content_[etag] = content;
     } else if (S_ISLNK(st.st_mode)) {
-      // A shared blob store (hub-protocol 8.14) links blobs/<etag> into <cache>/blobs/: trusted only there.
+      // A shared blob store (docs/cache-layout.md "Shared blob store") links blobs/<etag> into
+      // <cache>/blobs/: trusted only there.
       std::error_code ec;
       auto real = fs::canonical(path, ec);
       auto root = fs::canonical(layout_.root(), ec);
