@@ -1,5 +1,5 @@
 // hfcache: the command-line client. Dispatches to one function per command and turns the typed
-// errors of libhfcache into a message and the exit code of interface.md, in one place.
+// errors of libhfcache into a message and the exit code of docs/interface.md, in one place.
 #include <cstdio>
 #include <cstring>
 #include <filesystem>

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Everything CI runs, on a fresh machine: Debian packages, the two Python venvs (newest
 # huggingface_hub, and 0.26), a normal and an ASan+UBSan build, then every suite:
-#   unit (doctest), simulator (the hub simulator against the real clients), integration (the real
-#   binaries against the simulator), interop (huggingface_hub/transformers and hfcache on one cache),
+#   unit (doctest), architecture (the layer check of common/layers.toml), simulator (the hub simulator
+#   against the real clients), integration (the real binaries against the simulator), interop
+#   (huggingface_hub/transformers and hfcache on one cache),
 #   and unit + integration again under the sanitizers.
 # Then the fuzzers briefly (tests/fuzz/run.sh). Ends with one line "N passed, N failed". Set HFCACHE_SKIP_SANITIZERS=1 to skip the sanitizer pass.
 set -uo pipefail
@@ -38,6 +39,7 @@ py=(.venv/bin/python -m pytest -q -p no:cacheprovider)
 # doctest: a console pass for the log, then a JUnit pass for the summary (unit tests take seconds).
 run unit build/tests/hfcache_unit_tests --no-intro
 build/tests/hfcache_unit_tests -r=junit -o="$results/unit.xml" >/dev/null 2>&1
+run architecture "${py[@]}" tests/architecture --junitxml="$results/architecture.xml"
 run simulator "${py[@]}" tests/simulator_tests --junitxml="$results/simulator.xml"
 run integration "${py[@]}" tests/integration --junitxml="$results/integration.xml"
 run interop "${py[@]}" tests/interop --junitxml="$results/interop.xml"

@@ -1,7 +1,7 @@
 #pragma once
-// Who may change the cache (docs/rest-api.md "Admin calls"): with an admin token configured, only
-// requests carrying `Authorization: Bearer <token>`; without one, only when the daemon listens on
-// loopback. The token is compared in constant time and never logged or echoed.
+// Who may change the cache (docs/rest-api.md "Conventions", admin calls): with an admin token
+// configured, only requests carrying `Authorization: Bearer <token>`; without one, only when the
+// daemon listens on loopback. The token is compared in constant time and never logged or echoed.
 #include <string>
 #include <string_view>
 

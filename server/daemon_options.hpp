@@ -1,5 +1,5 @@
 #pragma once
-// The command line of hfcached (interface.md "Daemon"): flags become settings keys, so they win
+// The command line of hfcached (docs/interface.md "Daemon"): flags become settings keys, so they win
 // over the environment and the config file exactly as the CLI's flags do.
 #include <optional>
 #include <string>

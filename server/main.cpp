@@ -1,6 +1,6 @@
 // hfcached: the daemon. Parses its flags into settings (flags > environment > config file >
 // defaults), blocks the signals it handles before any thread starts, and runs a Daemon until
-// SIGTERM/SIGINT. Typed errors become one message on stderr and the exit code of interface.md.
+// SIGTERM/SIGINT. Typed errors become one message on stderr and the exit code of docs/interface.md.
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 

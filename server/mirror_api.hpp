@@ -1,5 +1,5 @@
 #pragma once
-// The hub's JSON metadata endpoints served by the mirror (hub-protocol.md section 3): repo info,
+// The hub's JSON metadata endpoints served by the mirror (docs/hub-protocol.md "JSON endpoints"): repo info,
 // tree listing with Link rel="next" pagination (absolute URLs built from the request's Host),
 // paths-info (form or JSON bodies) and refs. Answers come from the cache's listings and refs.
 #include <memory>

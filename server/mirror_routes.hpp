@@ -1,6 +1,7 @@
 #pragma once
-// The hub-compatible routes (interface.md "Hub-compatible endpoints", hub-protocol.md section 17):
-// what makes HF_ENDPOINT=http://127.0.0.1:PORT work for huggingface_hub, transformers and curl.
+// The hub-compatible routes (docs/interface.md "Hub-compatible endpoints", docs/hub-protocol.md
+// "Serving as a mirror"): what makes HF_ENDPOINT=http://127.0.0.1:PORT work for huggingface_hub,
+// transformers and curl.
 // Register after the /v1 and /metrics routes: these patterns are broad.
 #include <functional>
 #include <optional>

@@ -2,8 +2,8 @@
 
 #include <variant>
 
-#include "repair/link_target.hpp"
-#include "repair/lnk_parser.hpp"
+#include "core/link_target.hpp"
+#include "core/lnk_parser.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -209,11 +209,11 @@ class Collector {
       }
     }
     // A Windows shell shortcut <name>.lnk standing for <name>: read its target, never follow it.
-    if (path.ends_with(".lnk") && m.size && *m.size <= repair::max_lnk_bytes) {
-      auto text = read_small(m, repair::max_lnk_bytes, name);
-      auto parsed = repair::parse_lnk(std::string_view(text));
+    if (path.ends_with(".lnk") && m.size && *m.size <= core::max_lnk_bytes) {
+      auto text = read_small(m, core::max_lnk_bytes, name);
+      auto parsed = core::parse_lnk(std::string_view(text));
       std::optional<std::string> etag;
-      if (const auto* target = std::get_if<repair::LnkTarget>(&parsed)) etag = repair::blob_name_of(target->path);
+      if (const auto* target = std::get_if<core::LnkTarget>(&parsed)) etag = core::blob_name_of(target->path);
       auto real = path.substr(0, path.size() - 4);
       if (!etag) {
         out_.warnings.push_back(name + " is a shortcut to no blob of this repo; left out");

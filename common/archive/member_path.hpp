@@ -34,7 +34,7 @@ std::optional<MemberPlace> locate_member(std::string_view normalized);
 // that stays in the repo folder but does not name a blob. Refuses absolute targets and targets that
 // leave the repo folder. With `repo_folder` (models--org--name), an absolute target that ends in
 // <repo_folder>/blobs/<etag> (C:\...\hub\models--org--name\blobs\<etag>, UNC, /mnt/c/..., another
-// machine's cache) is the copied-from-Windows damage of cache-damage.md: it names that blob (it is
+// machine's cache) is the copied-from-Windows damage of docs/cache-damage.md: it names that blob (it is
 // never followed). Any other absolute target is refused.
 std::optional<std::string> link_target_blob(std::string_view link_in_repo, std::string_view target,
                                             std::string_view repo_folder = {});

@@ -1,5 +1,5 @@
 #pragma once
-// Settings shared by hfcache and hfcached, layered as interface.md says: flags, then the
+// Settings shared by hfcache and hfcached, layered as docs/interface.md "Settings" says: flags, then the
 // environment (HF_HUB_CACHE, HF_HOME, HF_ENDPOINT, HF_TOKEN, HF_TOKEN_PATH, HF_HUB_OFFLINE,
 // HFCACHE_CONFIG, HFCACHE_URL), then the config file, then defaults. Every key is declared once in
 // the table in settings.cpp with its type, default, environment name and one-line doc.

@@ -1,5 +1,5 @@
 #pragma once
-// Where everything lives in a huggingface_hub cache folder (docs/hub-protocol.md section 8).
+// Where everything lives in a huggingface_hub cache folder (docs/cache-layout.md).
 // Pure path arithmetic: nothing here touches the disk except ensure_cachedir_tag().
 #include <filesystem>
 #include <string>

@@ -1,5 +1,5 @@
 #pragma once
-// Typed errors of the domain. Each carries the exit code of interface.md and a hint that tells
+// Typed errors of the domain. Each carries the exit code of docs/interface.md and a hint that tells
 // the user what to do next. Thrown by common/, caught once in each program's main (and mapped
 // to JSON errors by the server).
 #include <stdexcept>

@@ -1,7 +1,7 @@
 #pragma once
 // What `hfcache doctor` found about one revision of a cached repo: a list of findings in plain words,
 // each with the command that fixes it, and which offline loaders of huggingface_hub / transformers
-// each finding stops (docs/hub-protocol.md sections 5.3, 7.6, 9). Plain data, no I/O.
+// each finding stops (docs/cache-layout.md "Reading the cache offline"). Plain data, no I/O.
 #include <cstdint>
 #include <optional>
 #include <string>

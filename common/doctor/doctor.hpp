@@ -1,7 +1,7 @@
 #pragma once
 // `hfcache doctor`: would from_pretrained(REPO, revision=REV) (and hf_hub_download / snapshot_download)
 // load offline (HF_HUB_OFFLINE=1) from this cache, and if not, exactly why and which command fixes it.
-// Follows huggingface_hub's offline resolution (hub-protocol.md 5.3, 7.6, 9): revision -> commit via
+// Follows huggingface_hub's offline resolution (docs/cache-layout.md "Reading the cache offline"): revision -> commit via
 // refs/<revision> read verbatim, then snapshots/<commit>/<path> opened through its link; trees/<commit>.json
 // says which files the revision has (and their sizes), .no_exist/ which the hub said it lacks.
 // Read-only and offline: nothing is written, nothing is hashed (`hfcache verify` hashes).

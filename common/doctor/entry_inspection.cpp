@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <system_error>
 
-#include "repair/link_target.hpp"
-#include "repair/lnk_parser.hpp"
+#include "core/link_target.hpp"
+#include "core/lnk_parser.hpp"
 #include "util/fs.hpp"
 
 namespace hfcache::doctor {
@@ -51,12 +51,12 @@ bool can_open(const fs::path& path) {
 void inspect_link(const fs::path& file, std::string_view path, EntryState& s) {
   std::error_code ec;
   s.target = fs::read_symlink(file, ec).string();
-  auto info = repair::analyse_link_target(s.target, path);
+  auto info = core::analyse_link_target(s.target, path);
   if (s.blob.empty() && info.etag) s.blob = *info.etag;
   struct stat st {};
   bool resolves = ::stat(file.c_str(), &st) == 0;
   if (resolves) s.resolved = fs::weakly_canonical(file, ec).string();
-  using K = repair::TargetInfo::Kind;
+  using K = core::TargetInfo::Kind;
   if (info.kind == K::outside || ((info.kind == K::windows || info.kind == K::foreign) && resolves))
     s.kind = EntryKind::outside_link;
   else if (!resolves)
@@ -109,12 +109,12 @@ EntryState inspect_entry(const core::CacheLayout& layout, const core::RepoRef& r
     struct stat lnk_st {};
     if (::lstat(lnk.c_str(), &lnk_st) == 0 && S_ISREG(lnk_st.st_mode)) {
       s.kind = EntryKind::shortcut;
-      if (auto bytes = util::read_small_file(lnk, repair::max_lnk_bytes)) {
-        auto parsed = repair::parse_lnk(*bytes);
-        if (auto* target = std::get_if<repair::LnkTarget>(&parsed)) {
+      if (auto bytes = util::read_small_file(lnk, core::max_lnk_bytes)) {
+        auto parsed = core::parse_lnk(*bytes);
+        if (auto* target = std::get_if<core::LnkTarget>(&parsed)) {
           s.target = target->path;
           if (s.blob.empty())
-            if (auto etag = repair::blob_name_of(target->path)) s.blob = *etag;
+            if (auto etag = core::blob_name_of(target->path)) s.blob = *etag;
         }
       }
     } else if (complete_blob(layout, repo, s.blob, expected)) {
@@ -136,9 +136,9 @@ EntryState inspect_entry(const core::CacheLayout& layout, const core::RepoRef& r
     bool size_differs = !expected || expected->size != s.size;
     if (s.size == 0 && size_differs) {
       s.kind = EntryKind::placeholder;
-    } else if (s.size <= repair::max_text_link_bytes && size_differs) {
-      if (auto content = util::read_small_file(file, repair::max_text_link_bytes)) {
-        if (auto etag = repair::parse_text_link(*content)) {
+    } else if (s.size <= core::max_text_link_bytes && size_differs) {
+      if (auto content = util::read_small_file(file, core::max_text_link_bytes)) {
+        if (auto etag = core::parse_text_link(*content)) {
           s.kind = EntryKind::text_link;
           s.target = *content;
           while (!s.target.empty() && (s.target.back() == '\n' || s.target.back() == '\r')) s.target.pop_back();

@@ -1,5 +1,5 @@
 #pragma once
-// How huggingface_hub turns a revision into a commit offline (hub-protocol.md 5.3, 9.2): a 40-hex
+// How huggingface_hub turns a revision into a commit offline (docs/cache-layout.md "Reading the cache offline"): a 40-hex
 // revision is the commit; anything else (branch, tag, refs/pr/N) is the exact content of
 // refs/<revision>, read without stripping, so a ref with CRLF or spaces leads nowhere and a branch or
 // tag without a ref file cannot be resolved at all.

@@ -1,8 +1,8 @@
 #pragma once
 // Client of the upstream hub (huggingface.co or anything that answers like it): resolves revisions,
 // lists files, fetches file metadata and streams file bytes, the way huggingface_hub does
-// (docs/hub-protocol.md sections 3-6). Retries 5xx/429 with backoff and Retry-After; maps 401/403/404
-// and X-Error-Code to typed errors (core/errors.hpp). Thread-safe: each thread gets its own
+// (docs/hub-protocol.md "JSON endpoints", "Resolve", "Errors"). Retries 5xx/429 with backoff and
+// Retry-After; maps 401/403/404 and X-Error-Code to typed errors (core/errors.hpp). Thread-safe: each thread gets its own
 // connections. Never sends the hub token to another host.
 #include <chrono>
 #include <cstdint>

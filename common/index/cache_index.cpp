@@ -85,17 +85,8 @@ struct CacheIndex::Impl {
   Database& db;
   mutable std::mutex mutex;
 
-  void delete_repo_rows(const std::string& folder) {
-    Statement find(db, "SELECT id FROM repos WHERE folder=?");
-    find.bind(1, folder);
-    if (!find.step()) return;
-    auto id = find.int64(0);
-    for (const char* sql : {"DELETE FROM refs WHERE repo=?", "DELETE FROM revisions WHERE repo=?",
-                            "DELETE FROM files WHERE repo=?", "DELETE FROM blobs WHERE repo=?", "DELETE FROM repos WHERE id=?"}) {
-      Statement del(db, sql);
-      del.bind(1, id).run();
-    }
-  }
+  // Its refs, revisions, files and blobs go with it (foreign keys ON DELETE CASCADE).
+  void delete_repo_rows(const std::string& folder) { db.cached("DELETE FROM repos WHERE folder=?")->bind(1, folder).run(); }
 
   // Pins and access times of revisions that no longer exist go (of one folder, or of all).
   void prune_usage(const std::optional<std::string>& folder) {
@@ -104,23 +95,23 @@ struct CacheIndex::Impl {
              "NOT EXISTS (SELECT 1 FROM revisions v JOIN repos r ON r.id=v.repo WHERE r.folder=" + table +
              ".folder AND v.commit_sha=" + table + ".commit_sha)";
     };
-    Statement del(db, orphan_rows("access", "DELETE"));
-    if (folder) del.bind(1, *folder);
-    del.run();
+    auto del = db.cached(orphan_rows("access", "DELETE"));
+    if (folder) del->bind(1, *folder);
+    del->run();
     // A pin is the user's word: the scan this write comes from may predate a revision pinned since,
     // so a pin goes only when its snapshot folder is gone from the disk now.
-    Statement pins(db, orphan_rows("pins", "SELECT folder, commit_sha"));
-    if (folder) pins.bind(1, *folder);
     std::vector<std::pair<std::string, std::string>> gone;
-    while (pins.step()) {
-      std::error_code ec;
-      if (!std::filesystem::exists(layout.root() / pins.text(0) / "snapshots" / pins.text(1), ec))
-        gone.emplace_back(pins.text(0), pins.text(1));
+    {
+      auto pins = db.cached(orphan_rows("pins", "SELECT folder, commit_sha"));
+      if (folder) pins->bind(1, *folder);
+      while (pins->step()) {
+        std::error_code ec;
+        if (!std::filesystem::exists(layout.root() / pins->text(0) / "snapshots" / pins->text(1), ec))
+          gone.emplace_back(pins->text(0), pins->text(1));
+      }
     }
-    for (const auto& [pin_folder, commit] : gone) {
-      Statement unpin(db, "DELETE FROM pins WHERE folder=?1 AND commit_sha=?2");
-      unpin.bind(1, pin_folder).bind(2, commit).run();
-    }
+    auto unpin = db.cached("DELETE FROM pins WHERE folder=?1 AND commit_sha=?2");
+    for (const auto& [pin_folder, commit] : gone) unpin->bind(1, pin_folder).bind(2, commit).run();
   }
 
   void write_repo(const Scanned& s) {
@@ -131,44 +122,43 @@ struct CacheIndex::Impl {
     // default time that lies in 2174 with libstdc++'s file_clock).
     std::int64_t last_modified = 0;
     for (const auto& v : r.revisions) last_modified = std::max(last_modified, unix_seconds(v.last_modified));
-    Statement repo(db, "INSERT INTO repos(type, repo_id, folder, signature, size, blob_count, last_modified) VALUES(?,?,?,?,?,?,?)");
-    repo.bind(1, core::to_string(r.repo.type)).bind(2, r.repo.id).bind(3, s.folder).bind(4, s.signature);
-    repo.bind(5, as_int(r.size)).bind(6, as_int(r.file_count)).bind(7, last_modified).run();
+    auto repo = db.cached("INSERT INTO repos(type, repo_id, folder, signature, size, blob_count, last_modified) VALUES(?,?,?,?,?,?,?)");
+    repo->bind(1, core::to_string(r.repo.type)).bind(2, r.repo.id).bind(3, s.folder).bind(4, s.signature);
+    repo->bind(5, as_int(r.size)).bind(6, as_int(r.file_count)).bind(7, last_modified).run();
     auto id = db.last_insert_rowid();
-    Statement ref(db, "INSERT INTO refs(repo, name, commit_sha) VALUES(?,?,?)");
-    for (const auto& [name, commit] : r.refs) ref.bind(1, id).bind(2, name).bind(3, commit).run();
-    Statement rev(db,
-                  "INSERT INTO revisions(repo, commit_sha, files, size, last_modified, expected_files, missing_files) "
-                  "VALUES(?,?,?,?,?,?,?)");
-    Statement file(db, "INSERT OR REPLACE INTO files(repo, commit_sha, path, blob, size, ok) VALUES(?,?,?,?,?,?)");
-    Statement blob(db, "INSERT OR IGNORE INTO blobs(repo, etag, size) VALUES(?,?,?)");
+    auto ref = db.cached("INSERT INTO refs(repo, name, commit_sha) VALUES(?,?,?)");
+    for (const auto& [name, commit] : r.refs) ref->bind(1, id).bind(2, name).bind(3, commit).run();
+    auto rev = db.cached(
+        "INSERT INTO revisions(repo, commit_sha, files, size, last_modified, expected_files, missing_files) "
+        "VALUES(?,?,?,?,?,?,?)");
+    auto file = db.cached("INSERT OR REPLACE INTO files(repo, commit_sha, path, blob, size, ok) VALUES(?,?,?,?,?,?)");
+    auto blob = db.cached("INSERT OR IGNORE INTO blobs(repo, etag, size) VALUES(?,?,?)");
     for (const auto& v : r.revisions) {
-      rev.bind(1, id).bind(2, v.commit).bind(3, as_int(v.files.size())).bind(4, as_int(v.size));
-      rev.bind(5, unix_seconds(v.last_modified));
-      if (v.expected_files) rev.bind(6, as_int(*v.expected_files));
-      rev.bind(7, as_int(v.missing_files)).run();
+      rev->bind(1, id).bind(2, v.commit).bind(3, as_int(v.files.size())).bind(4, as_int(v.size));
+      rev->bind(5, unix_seconds(v.last_modified));
+      if (v.expected_files) rev->bind(6, as_int(*v.expected_files));
+      rev->bind(7, as_int(v.missing_files)).run();
       for (const auto& f : v.files) {
-        file.bind(1, id).bind(2, v.commit).bind(3, f.path).bind(4, f.blob).bind(5, as_int(f.size));
-        file.bind(6, std::int64_t{f.ok ? 1 : 0}).run();
-        if (f.ok && !f.blob.empty()) blob.bind(1, id).bind(2, f.blob).bind(3, as_int(f.size)).run();
+        file->bind(1, id).bind(2, v.commit).bind(3, f.path).bind(4, f.blob).bind(5, as_int(f.size));
+        file->bind(6, std::int64_t{f.ok ? 1 : 0}).run();
+        if (f.ok && !f.blob.empty()) blob->bind(1, id).bind(2, f.blob).bind(3, as_int(f.size)).run();
       }
     }
   }
 
   void mark_indexed() {
-    Statement put(db, "INSERT OR REPLACE INTO meta(key, value) VALUES('indexed_at', ?)");
-    put.bind(1, std::to_string(now_seconds())).run();
+    auto put = db.cached("INSERT OR REPLACE INTO meta(key, value) VALUES('indexed_at', ?)");
+    put->bind(1, std::to_string(now_seconds())).run();
   }
 
   bool indexed() {
-    Statement get(db, "SELECT 1 FROM meta WHERE key='indexed_at'");
-    return get.step();
+    return db.cached("SELECT 1 FROM meta WHERE key='indexed_at'")->step();
   }
 
   std::map<std::string, std::string> stored_signatures() {
     std::map<std::string, std::string> out;
-    Statement s(db, "SELECT folder, signature FROM repos");
-    while (s.step()) out.emplace(s.text(0), s.text(1));
+    auto s = db.cached("SELECT folder, signature FROM repos");
+    while (s->step()) out.emplace(s->text(0), s->text(1));
     return out;
   }
 
@@ -191,58 +181,58 @@ struct CacheIndex::Impl {
 std::vector<IndexedRepo> CacheIndex::Impl::load(const std::optional<std::string>& only_folder, bool with_files) {
   std::map<std::int64_t, IndexedRepo> repos;
   std::string where = only_folder ? " WHERE r.folder=?1" : "";
-  Statement rs(db, "SELECT r.id, r.type, r.repo_id, r.size, r.blob_count, r.last_modified FROM repos r" + where);
-  if (only_folder) rs.bind(1, *only_folder);
-  while (rs.step()) {
+  auto rs = db.cached("SELECT r.id, r.type, r.repo_id, r.size, r.blob_count, r.last_modified FROM repos r" + where);
+  if (only_folder) rs->bind(1, *only_folder);
+  while (rs->step()) {
     IndexedRepo r;
-    r.repo.type = core::parse_repo_type(rs.text(1));
-    r.repo.id = rs.text(2);
-    r.size = static_cast<std::uint64_t>(rs.int64(3));
-    r.blob_count = static_cast<std::size_t>(rs.int64(4));
-    r.last_modified = rs.int64(5);
-    repos.emplace(rs.int64(0), std::move(r));
+    r.repo.type = core::parse_repo_type(rs->text(1));
+    r.repo.id = rs->text(2);
+    r.size = static_cast<std::uint64_t>(rs->int64(3));
+    r.blob_count = static_cast<std::size_t>(rs->int64(4));
+    r.last_modified = rs->int64(5);
+    repos.emplace(rs->int64(0), std::move(r));
   }
   if (repos.empty()) return {};
-  Statement refs(db, "SELECT f.repo, f.name, f.commit_sha FROM refs f JOIN repos r ON r.id=f.repo" + where);
-  if (only_folder) refs.bind(1, *only_folder);
-  while (refs.step()) {
-    auto it = repos.find(refs.int64(0));
-    if (it != repos.end()) it->second.refs[refs.text(1)] = refs.text(2);
+  auto refs = db.cached("SELECT f.repo, f.name, f.commit_sha FROM refs f JOIN repos r ON r.id=f.repo" + where);
+  if (only_folder) refs->bind(1, *only_folder);
+  while (refs->step()) {
+    auto it = repos.find(refs->int64(0));
+    if (it != repos.end()) it->second.refs[refs->text(1)] = refs->text(2);
   }
-  Statement revs(db,
-                 "SELECT v.repo, v.commit_sha, v.files, v.size, v.last_modified, a.last_access, p.commit_sha IS NOT NULL, "
-                 "v.expected_files, v.missing_files FROM revisions v JOIN repos r ON r.id=v.repo "
-                 "LEFT JOIN access a ON a.folder=r.folder AND a.commit_sha=v.commit_sha "
-                 "LEFT JOIN pins p ON p.folder=r.folder AND p.commit_sha=v.commit_sha" + where);
-  if (only_folder) revs.bind(1, *only_folder);
-  while (revs.step()) {
-    auto it = repos.find(revs.int64(0));
+  auto revs = db.cached(
+      "SELECT v.repo, v.commit_sha, v.files, v.size, v.last_modified, a.last_access, p.commit_sha IS NOT NULL, "
+      "v.expected_files, v.missing_files FROM revisions v JOIN repos r ON r.id=v.repo "
+      "LEFT JOIN access a ON a.folder=r.folder AND a.commit_sha=v.commit_sha "
+      "LEFT JOIN pins p ON p.folder=r.folder AND p.commit_sha=v.commit_sha" + where);
+  if (only_folder) revs->bind(1, *only_folder);
+  while (revs->step()) {
+    auto it = repos.find(revs->int64(0));
     if (it == repos.end()) continue;
     IndexedRevision v;
-    v.commit = revs.text(1);
-    v.files = static_cast<std::size_t>(revs.int64(2));
-    v.size = static_cast<std::uint64_t>(revs.int64(3));
-    v.last_modified = revs.int64(4);
-    v.last_access = revs.is_null(5) ? v.last_modified : std::max(revs.int64(5), v.last_modified);
-    v.pinned = revs.int64(6) != 0;
-    if (!revs.is_null(7)) v.expected_files = static_cast<std::size_t>(revs.int64(7));
-    v.missing_files = static_cast<std::size_t>(revs.int64(8));
+    v.commit = revs->text(1);
+    v.files = static_cast<std::size_t>(revs->int64(2));
+    v.size = static_cast<std::uint64_t>(revs->int64(3));
+    v.last_modified = revs->int64(4);
+    v.last_access = revs->is_null(5) ? v.last_modified : std::max(revs->int64(5), v.last_modified);
+    v.pinned = revs->int64(6) != 0;
+    if (!revs->is_null(7)) v.expected_files = static_cast<std::size_t>(revs->int64(7));
+    v.missing_files = static_cast<std::size_t>(revs->int64(8));
     for (const auto& [name, commit] : it->second.refs)
       if (commit == v.commit) v.refs.push_back(name);
     it->second.last_access = std::max(it->second.last_access, v.last_access);
     it->second.revisions.push_back(std::move(v));
   }
   if (with_files) {
-    Statement files(db, "SELECT f.repo, f.commit_sha, f.path, f.blob, f.size, f.ok FROM files f JOIN repos r ON r.id=f.repo" +
-                            where + " ORDER BY f.repo, f.commit_sha, f.path");
-    if (only_folder) files.bind(1, *only_folder);
-    while (files.step()) {
-      auto it = repos.find(files.int64(0));
+    auto files = db.cached("SELECT f.repo, f.commit_sha, f.path, f.blob, f.size, f.ok FROM files f JOIN repos r ON r.id=f.repo" +
+                           where + " ORDER BY f.repo, f.commit_sha, f.path");
+    if (only_folder) files->bind(1, *only_folder);
+    while (files->step()) {
+      auto it = repos.find(files->int64(0));
       if (it == repos.end()) continue;
-      auto commit = files.text(1);
+      auto commit = files->text(1);
       for (auto& v : it->second.revisions) {
         if (v.commit != commit) continue;
-        v.file_list.push_back({files.text(2), files.text(3), static_cast<std::uint64_t>(files.int64(4)), files.int64(5) != 0});
+        v.file_list.push_back({files->text(2), files->text(3), static_cast<std::uint64_t>(files->int64(4)), files->int64(5) != 0});
         break;
       }
     }
@@ -276,7 +266,8 @@ std::size_t CacheIndex::rebuild() {
   for (const auto& [folder, path] : repo_folders(impl_->layout.root())) scanned.push_back(scan_one(impl_->layout, folder));
   std::lock_guard lock(impl_->mutex);
   Transaction tx(impl_->db);
-  impl_->db.exec("DELETE FROM repos; DELETE FROM refs; DELETE FROM revisions; DELETE FROM files; DELETE FROM blobs;");
+  // Children first: a table that is no parent is emptied at once, the cascades then find nothing.
+  impl_->db.exec("DELETE FROM files; DELETE FROM blobs; DELETE FROM refs; DELETE FROM revisions; DELETE FROM repos;");
   std::size_t count = 0;
   for (const auto& s : scanned) {
     impl_->write_repo(s);
@@ -340,18 +331,18 @@ std::optional<IndexedRepo> CacheIndex::repo(const core::RepoRef& repo, bool with
 
 void CacheIndex::touch(const core::RepoRef& repo, std::string_view commit) {
   std::lock_guard lock(impl_->mutex);
-  Statement put(impl_->db,
-                "INSERT INTO access(folder, commit_sha, last_access) VALUES(?,?,?) "
-                "ON CONFLICT(folder, commit_sha) DO UPDATE SET last_access=excluded.last_access");
-  put.bind(1, repo.folder_name()).bind(2, commit).bind(3, now_seconds()).run();
+  auto put = impl_->db.cached(
+      "INSERT INTO access(folder, commit_sha, last_access) VALUES(?,?,?) "
+      "ON CONFLICT(folder, commit_sha) DO UPDATE SET last_access=excluded.last_access");
+  put->bind(1, repo.folder_name()).bind(2, commit).bind(3, now_seconds()).run();
 }
 
 void CacheIndex::set_pinned(const core::RepoRef& repo, std::string_view commit, bool pinned) {
   auto has_revision = [&] {
     std::lock_guard lock(impl_->mutex);
-    Statement s(impl_->db, "SELECT 1 FROM revisions v JOIN repos r ON r.id=v.repo WHERE r.folder=? AND v.commit_sha=?");
-    s.bind(1, repo.folder_name()).bind(2, commit);
-    return s.step();
+    auto s = impl_->db.cached("SELECT 1 FROM revisions v JOIN repos r ON r.id=v.repo WHERE r.folder=? AND v.commit_sha=?");
+    s->bind(1, repo.folder_name()).bind(2, commit);
+    return s->step();
   };
   if (pinned && !has_revision()) {
     refresh_repo(repo);  // pulled a moment ago by another process, perhaps
@@ -361,31 +352,31 @@ void CacheIndex::set_pinned(const core::RepoRef& repo, std::string_view commit, 
   }
   std::lock_guard lock(impl_->mutex);
   if (pinned) {
-    Statement put(impl_->db, "INSERT OR REPLACE INTO pins(folder, commit_sha, pinned_at) VALUES(?,?,?)");
-    put.bind(1, repo.folder_name()).bind(2, commit).bind(3, now_seconds()).run();
+    auto put = impl_->db.cached("INSERT OR REPLACE INTO pins(folder, commit_sha, pinned_at) VALUES(?,?,?)");
+    put->bind(1, repo.folder_name()).bind(2, commit).bind(3, now_seconds()).run();
   } else {
-    Statement del(impl_->db, "DELETE FROM pins WHERE folder=? AND commit_sha=?");
-    del.bind(1, repo.folder_name()).bind(2, commit).run();
+    auto del = impl_->db.cached("DELETE FROM pins WHERE folder=? AND commit_sha=?");
+    del->bind(1, repo.folder_name()).bind(2, commit).run();
   }
 }
 
 bool CacheIndex::is_pinned(const core::RepoRef& repo, std::string_view commit) const {
   std::lock_guard lock(impl_->mutex);
-  Statement s(impl_->db, "SELECT 1 FROM pins WHERE folder=? AND commit_sha=?");
-  s.bind(1, repo.folder_name()).bind(2, commit);
-  return s.step();
+  auto s = impl_->db.cached("SELECT 1 FROM pins WHERE folder=? AND commit_sha=?");
+  s->bind(1, repo.folder_name()).bind(2, commit);
+  return s->step();
 }
 
 std::uint64_t CacheIndex::total_size() const {
   std::lock_guard lock(impl_->mutex);
-  Statement s(impl_->db, "SELECT COALESCE(SUM(size), 0) FROM repos");
-  return s.step() ? static_cast<std::uint64_t>(s.int64(0)) : 0;
+  auto s = impl_->db.cached("SELECT COALESCE(SUM(size), 0) FROM repos");
+  return s->step() ? static_cast<std::uint64_t>(s->int64(0)) : 0;
 }
 
 std::size_t CacheIndex::repo_count() const {
   std::lock_guard lock(impl_->mutex);
-  Statement s(impl_->db, "SELECT COUNT(*) FROM repos");
-  return s.step() ? static_cast<std::size_t>(s.int64(0)) : 0;
+  auto s = impl_->db.cached("SELECT COUNT(*) FROM repos");
+  return s->step() ? static_cast<std::size_t>(s->int64(0)) : 0;
 }
 
 }  // namespace hfcache::index

@@ -50,8 +50,10 @@ struct IndexedRepo {
 
 class CacheIndex {
  public:
-  // Open (create) the database at `db_path` for the cache at `layout.root()`; WAL mode. A database
-  // made for another cache folder is reset. Throws Error naming the file when it cannot be opened.
+  // Open (create) the database at `db_path` for the cache at `layout.root()`; WAL mode. An older
+  // schema is upgraded, pins and access times kept; a database made for another cache folder is
+  // reset. Throws Error naming the file when it cannot be opened, or when it was written by a newer
+  // hfcache (then the file is left as it was).
   CacheIndex(core::CacheLayout layout, std::filesystem::path db_path);
   ~CacheIndex();
   CacheIndex(const CacheIndex&) = delete;

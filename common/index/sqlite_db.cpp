@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <stdexcept>
+
 #include "core/errors.hpp"
 
 namespace hfcache::index {
@@ -23,7 +25,16 @@ Database::Database(const std::filesystem::path& path) : path_(path) {
   sqlite3_extended_result_codes(db_, 1);
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+  statements_.clear();  // finalized before the connection closes
+  sqlite3_close_v2(db_);
+}
+
+CachedStatement Database::cached(std::string_view sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) it = statements_.emplace(std::string(sql), std::make_unique<Statement>(*this, sql)).first;
+  return CachedStatement(*it->second);
+}
 
 void Database::fail(const std::string& what) const {
   throw Error(ExitCode::failure, "index database " + path_.string() + ": " + what + ": " + sqlite3_errmsg(db_),
@@ -97,6 +108,17 @@ std::string Statement::text(int column) const {
 }
 
 bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+
+CachedStatement::CachedStatement(Statement& statement) : statement_(statement) {
+  if (statement_.leased_)
+    throw std::logic_error("cached SQL statement used twice at once: " + std::string(sqlite3_sql(statement_.stmt_)));
+  statement_.leased_ = true;
+}
+
+CachedStatement::~CachedStatement() {
+  statement_.reset();
+  statement_.leased_ = false;
+}
 
 Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
 

@@ -1,6 +1,6 @@
 #pragma once
 // Deleting a repo or one revision of it, as huggingface_hub's delete_revisions() does
-// (hub-protocol.md 11.3): the snapshot folder, the refs pointing at it, and the blobs no other
+// (docs/cache-layout.md "Deleting revisions"): the snapshot folder, the refs pointing at it, and the blobs no other
 // revision still links to; the whole repo folder when nothing is left. Takes the blob locks of
 // .locks/ so a concurrent download by huggingface_hub is never cut from under it.
 #include <cstdint>

@@ -1,6 +1,6 @@
 #pragma once
 // The JSON bodies of the hub's metadata endpoints, built from a commit's listing and the cache's
-// refs (hub-protocol.md 3.1-3.5, 14.1, 14.2): repo info with complete siblings, tree and
+// refs (docs/hub-protocol.md "JSON endpoints", "Recorded values"): repo info with complete siblings, tree and
 // paths-info entries, refs. No xetHash anywhere: clients must fetch bytes through the mirror.
 #include <cstdint>
 #include <ctime>

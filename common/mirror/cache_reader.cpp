@@ -15,7 +15,7 @@
 #include "core/revision.hpp"
 #include "mirror/mirror_error.hpp"
 #include "mirror/repo_listing.hpp"
-#include "repair/link_target.hpp"
+#include "core/link_target.hpp"
 #include "util/hash.hpp"
 
 namespace hfcache::mirror {
@@ -182,7 +182,7 @@ std::optional<OpenedFile> open_snapshot_file(const core::CacheLayout& layout, co
   auto file = open_inside(layout, repo, entry, path, &link_target);
   if (!file) return std::nullopt;
   if (!link_target.empty()) {
-    if (auto etag = repair::blob_name_of(link_target); etag && core::is_etag(*etag)) {
+    if (auto etag = core::blob_name_of(link_target); etag && core::is_etag(*etag)) {
       file->etag = *etag;
       return file;
     }

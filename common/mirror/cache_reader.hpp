@@ -2,7 +2,7 @@
 // What the cache folder alone says about a repo, for answers without the upstream: the commit of a
 // revision, a commit's listing rebuilt from its snapshot folder, the refs, and snapshot files
 // opened for serving only after checking they resolve inside the repo folder (or the shared blob
-// store of newer huggingface_hub, hub-protocol.md 8.14). Never writes.
+// store of newer huggingface_hub, docs/cache-layout.md "Shared blob store"). Never writes.
 #include <cstdint>
 #include <ctime>
 #include <map>

@@ -1,6 +1,6 @@
 #pragma once
 // An answer the mirror gives instead of content, typed the way huggingface.co types it
-// (hub-protocol.md 4.2, 5.1): HTTP status, X-Error-Code (RepoNotFound, RevisionNotFound,
+// (docs/hub-protocol.md "Response shapes", "Typed errors"): HTTP status, X-Error-Code (RepoNotFound, RevisionNotFound,
 // EntryNotFound, GatedRepo, or none), the message, and the commit for EntryNotFound (clients write
 // .no_exist markers from it, so it is sent on nothing else).
 #include <exception>

@@ -1,7 +1,7 @@
 #pragma once
 // The file listing of one commit, indexed for the hub's listing endpoints: lookup by path, folders
 // derived from the file paths, children of a folder (recursive or not) in the hub's order, and the
-// cursor pagination of the tree endpoint (hub-protocol.md 3.2, 3.3). Immutable once built: a
+// cursor pagination of the tree endpoint (docs/hub-protocol.md "Tree listing", "Pagination"). Immutable once built: a
 // commit's listing never changes, so it is shared between requests.
 #include <cstdint>
 #include <map>

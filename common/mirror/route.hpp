@@ -1,8 +1,9 @@
 #pragma once
-// Which hub-compatible endpoint a request names (hub-protocol.md sections 2, 3 and 17), read from
-// the raw, still percent-encoded request path. Accepts every encoding the clients use: revisions
-// raw or encoded (refs%2Fpr%2F1, or refs/pr/1 spread over segments), paths raw or encoded (a%2Fb),
-// legacy single-name model ids and the datasets/ and spaces/ prefixes. Pure functions.
+// Which hub-compatible endpoint a request names (docs/hub-protocol.md "Addressing", "JSON endpoints",
+// "Serving as a mirror"), read from the raw, still percent-encoded request path. Accepts every
+// encoding the clients use: revisions raw or encoded (refs%2Fpr%2F1, or refs/pr/1 spread over
+// segments), paths raw or encoded (a%2Fb), legacy single-name model ids and the datasets/ and
+// spaces/ prefixes. Pure functions.
 #include <optional>
 #include <string>
 #include <string_view>

@@ -1,5 +1,5 @@
 #pragma once
-// Which blob name a snapshot file's bytes get (docs/cache-damage.md, "How to know the etag"). Pure.
+// Which blob name a snapshot file's bytes get (docs/cache-damage.md "Knowing a blob's name"). Pure.
 //
 // The hub names a blob by the sha256 of its content when the file is stored in LFS, by its git blob
 // sha1 otherwise. For a copy found in a snapshot, in this order:

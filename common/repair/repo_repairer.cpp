@@ -12,8 +12,8 @@
 #include "core/tree_cache.hpp"
 #include "hub/hub_client.hpp"
 #include "repair/file_moves.hpp"
-#include "repair/link_target.hpp"
-#include "repair/lnk_parser.hpp"
+#include "core/link_target.hpp"
+#include "core/lnk_parser.hpp"
 #include "util/file_lock.hpp"
 #include "util/fs.hpp"
 #include "util/hash.hpp"
@@ -157,8 +157,8 @@ std::optional<fs::path> RepoRepairer::split_windows_name(const fs::path& abs, co
     fs::create_directories(dest.parent_path());
     std::error_code ec;
     auto target = fs::is_symlink(fs::symlink_status(abs, ec)) ? fs::read_symlink(abs, ec).string() : std::string();
-    auto info = target.empty() ? TargetInfo{} : analyse_link_target(target, path);
-    if (info.etag && info.kind != TargetInfo::Kind::outside && info.kind != TargetInfo::Kind::foreign) {
+    auto info = target.empty() ? core::TargetInfo{} : core::analyse_link_target(target, path);
+    if (info.etag && info.kind != core::TargetInfo::Kind::outside && info.kind != core::TargetInfo::Kind::foreign) {
       relink(dest, core::snapshot_link_target(split, *info.etag));
       fs::remove(abs);
     } else {
@@ -183,14 +183,14 @@ void RepoRepairer::classify(const fs::path& abs, const std::string& commit, cons
   if (S_ISLNK(st.st_mode)) {
     std::error_code ec;
     item.found = fs::read_symlink(abs, ec).string();
-    auto info = analyse_link_target(item.found, path);
+    auto info = core::analyse_link_target(item.found, path);
     item.etag = info.etag;
     switch (info.kind) {
-      case TargetInfo::Kind::canonical: item.form = blob_on_disk(*info.etag) ? Form::ok : Form::broken_link; break;
-      case TargetInfo::Kind::in_repo: item.form = Form::foreign_link; break;
-      case TargetInfo::Kind::windows: item.form = Form::windows_link; break;
-      case TargetInfo::Kind::foreign: item.form = Form::foreign_link; break;
-      case TargetInfo::Kind::outside: item.form = Form::outside_link; break;
+      case core::TargetInfo::Kind::canonical: item.form = blob_on_disk(*info.etag) ? Form::ok : Form::broken_link; break;
+      case core::TargetInfo::Kind::in_repo: item.form = Form::foreign_link; break;
+      case core::TargetInfo::Kind::windows: item.form = Form::windows_link; break;
+      case core::TargetInfo::Kind::foreign: item.form = Form::foreign_link; break;
+      case core::TargetInfo::Kind::outside: item.form = Form::outside_link; break;
     }
   } else if (!S_ISREG(st.st_mode)) {
     item.form = Form::unknown;
@@ -203,9 +203,9 @@ void RepoRepairer::classify(const fs::path& abs, const std::string& commit, cons
   } else {
     item.form = Form::dereferenced;
     auto& listed = listing_[commit];
-    if (item.size <= max_text_link_bytes) {
-      auto text = util::read_small_file(abs, max_text_link_bytes);
-      auto etag = text ? parse_text_link(*text) : std::nullopt;
+    if (item.size <= core::max_text_link_bytes) {
+      auto text = util::read_small_file(abs, core::max_text_link_bytes);
+      auto etag = text ? core::parse_text_link(*text) : std::nullopt;
       auto known = listed.find(path);
       // The repo may hold a file whose content happens to look like a link: the listing tells.
       bool real = text && known != listed.end() && names_content(known->second.etag, content_of_string(*text));
@@ -215,14 +215,14 @@ void RepoRepairer::classify(const fs::path& abs, const std::string& commit, cons
         item.found = std::string(util::trim(*text));
       }
     }
-    if (item.form == Form::dereferenced && name.size() > 4 && name.ends_with(".lnk") && item.size <= max_lnk_bytes &&
+    if (item.form == Form::dereferenced && name.size() > 4 && name.ends_with(".lnk") && item.size <= core::max_lnk_bytes &&
         !listed.contains(path)) {
-      auto bytes = util::read_small_file(abs, max_lnk_bytes);
-      std::variant<LnkTarget, std::string> parsed = std::string("unreadable");
-      if (bytes) parsed = parse_lnk(std::span(reinterpret_cast<const std::uint8_t*>(bytes->data()), bytes->size()));
-      if (auto* target = std::get_if<LnkTarget>(&parsed); target && blob_name_of(target->path)) {
+      auto bytes = util::read_small_file(abs, core::max_lnk_bytes);
+      std::variant<core::LnkTarget, std::string> parsed = std::string("unreadable");
+      if (bytes) parsed = core::parse_lnk(std::span(reinterpret_cast<const std::uint8_t*>(bytes->data()), bytes->size()));
+      if (auto* target = std::get_if<core::LnkTarget>(&parsed); target && core::blob_name_of(target->path)) {
         item.form = Form::shell_shortcut;
-        item.etag = blob_name_of(target->path);
+        item.etag = core::blob_name_of(target->path);
         item.found = target->path;
         item.path = path.substr(0, path.size() - 4);
         struct stat named {};
@@ -501,7 +501,8 @@ RepoRepairer::BlobState RepoRepairer::blob_state(const std::string& etag) {
       state = names_content(etag, content) ? BlobState::valid : BlobState::corrupt;
       if (state == BlobState::corrupt) corrupt_content_[etag] = content;
     } else if (S_ISLNK(st.st_mode)) {
-      // A shared blob store (hub-protocol 8.14) links blobs/<etag> into <cache>/blobs/: trusted only there.
+      // A shared blob store (docs/cache-layout.md "Shared blob store") links blobs/<etag> into
+      // <cache>/blobs/: trusted only there.
       std::error_code ec;
       auto real = fs::canonical(path, ec);
       auto root = fs::canonical(layout_.root(), ec);

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <variant>
 
-#include "repair/lnk_parser.hpp"
+#include "core/lnk_parser.hpp"
 
 namespace {
 
@@ -34,7 +34,7 @@ bool valid_utf8(std::string_view s) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  using namespace hfcache::repair;
+  using namespace hfcache::core;
   const LnkResult result = parse_lnk(std::span<const std::uint8_t>(data, size));
   if (const auto* target = std::get_if<LnkTarget>(&result)) {
     if (target->path.empty() || !valid_utf8(target->path)) std::abort();

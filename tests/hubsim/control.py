@@ -1,7 +1,7 @@
 """Test controls of the simulator: fault rules, bandwidth cap, offline switch, page sizes, request log.
 
 Nothing here exists on huggingface.co; it is how tests make the simulated network misbehave
-(hub-protocol.md 4.6 and 5.2 describe how clients react to such failures). Shared by the
+(docs/hub-protocol.md "The download" and "Retries" describe how clients react to such failures). Shared by the
 ``/_sim/*`` HTTP routes and the in-process ``Simulator`` methods.
 """
 

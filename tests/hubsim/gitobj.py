@@ -1,4 +1,5 @@
-"""Git object hashing as the Hub computes it (hub-protocol.md sections 1, 3.1, 3.2, 14.2).
+"""Git object hashing as the Hub computes it (docs/hub-protocol.md "The rules in short",
+"Repo info", "Tree listing", "Recorded values").
 
 * A regular file's ``oid``/``blobId``/``ETag`` is the git blob SHA-1: ``sha1(b"blob <size>\\0" + content)``.
 * An LFS file is stored in git as a pointer text; its ``oid``/``blobId`` is the git SHA-1 of that
@@ -75,7 +76,7 @@ def commit_sha1(tree: str, parent: str | None, message: str, epoch: int) -> str:
 
 
 def iso(epoch: int) -> str:
-    """``2024-02-19T11:06:12.000Z``, the Hub's date format (hub-protocol.md 3.1)."""
+    """``2024-02-19T11:06:12.000Z``, the Hub's date format (docs/hub-protocol.md "Repo info")."""
     return _dt.datetime.fromtimestamp(epoch, _dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 

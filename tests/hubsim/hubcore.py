@@ -1,5 +1,6 @@
 """What every Hub route shares: headers, typed errors, authentication, repo lookup and the 307
-rename redirect (hub-protocol.md 4.2, 4.3, 5.1, 6, 14.1).
+rename redirect (docs/hub-protocol.md "Response shapes", "Headers",
+"Typed errors", "Authentication", "Recorded values").
 
 Error statuses follow the Hub: a missing or unreadable private repo is ``401 RepoNotFound`` when no
 token was sent and ``404 RepoNotFound`` with a valid token; a gated repo is ``401 GatedRepo`` without

@@ -1,6 +1,7 @@
 """hubsim: a local stand-in for huggingface.co and its LFS CDN, for tests and benchmarks.
 
-Two HTTP/1.1 listeners answer as the Hub and as its CDN do (hub-protocol.md sections 2-5, 14, 17):
+Two HTTP/1.1 listeners answer as the Hub and as its CDN do (docs/hub-protocol.md "Addressing",
+"JSON endpoints", "Resolve", "Errors", "Recorded values", "Serving as a mirror"):
 the hub (default 127.0.0.1) serves ``resolve``/``raw`` and the JSON API, and redirects LFS files to the
 CDN (default 127.0.0.2, a different host so tests can prove the hub token never reaches it). A third,
 control-only listener serves ``/_sim/*`` even while the hub is "offline"; ``/_sim/*`` is also served by

@@ -1,4 +1,4 @@
-"""JSON API routes of the Hub (hub-protocol.md section 3).
+"""JSON API routes of the Hub (docs/hub-protocol.md "JSON endpoints").
 
 * ``GET /api/{type}s/{repo}[/revision/{rev}]``: repo info with complete ``siblings``; ``blobs=true``
   adds ``size``/``blobId``/``lfs{size,sha256,pointerSize}``; ``expand=`` keeps only the named fields.

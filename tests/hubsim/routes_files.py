@@ -1,10 +1,10 @@
 """File routes: ``/{prefix}{repo}/resolve|raw/{rev}/{path}`` on the hub and the signed CDN.
 
-hub-protocol.md 2.2-2.3 (URLs and encodings), 4.2-4.5 (response shapes), 4.6 (ranges), 14.4-14.5
-(recorded 302s). A regular git file is answered 200 by the hub itself (``ETag`` = git blob sha1); an
-LFS file is answered ``302`` to an absolute, signed, expiring CDN URL with ``X-Linked-Etag`` (sha256)
-and ``X-Linked-Size``; the 302's own ``Content-Length`` is that of its small text body, as on the
-real Hub. The CDN checks the signature (403 otherwise), serves ranges and never needs the hub token.
+docs/hub-protocol.md "The resolve URL" and "Percent-encoding", "Response shapes" to "Redirects and the
+token", "The download" (ranges), "Recorded values" (the recorded 302s). A regular git file is answered
+200 by the hub itself (``ETag`` = git blob sha1); an LFS file is answered ``302`` to an absolute,
+signed, expiring CDN URL with ``X-Linked-Etag`` (sha256) and ``X-Linked-Size``; the 302's own
+``Content-Length`` is that of its small text body, as on the real Hub. The CDN checks the signature (403 otherwise), serves ranges and never needs the hub token.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ Layout of a world directory::
 
 Each commit records the full file map ``{path: {"sha256", "size", "lfs"}}``; git ids (blob, tree,
 commit) are computed as git does (see gitobj.py), so the values served match what the real Hub
-would report for the same files (hub-protocol.md sections 3 and 4).
+would report for the same files (docs/hub-protocol.md "JSON endpoints" and "Resolve").
 
 Typical use::
 

@@ -1,8 +1,8 @@
 """Read-only, indexed view of a world directory, as the simulator serves it.
 
 Answers the questions the Hub answers: which repo a (possibly renamed or mis-cased) id names,
-which commit a revision resolves to (hub-protocol.md 2.5), what a path is at a commit, tree ids,
-and the last commit that touched a path (``lastCommit`` in tree listings, section 3.2).
+which commit a revision resolves to (docs/hub-protocol.md "Revisions"), what a path is at a commit, tree ids,
+and the last commit that touched a path (``lastCommit`` in tree listings, "Tree listing").
 A new WorldView is built on every ``/_sim/reload``; instances are never mutated after loading
 except for memoised per-commit snapshots.
 """

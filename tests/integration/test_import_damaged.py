@@ -1,4 +1,4 @@
-"""`hfcache import` of a copied cache in every damaged form of cache-damage.md: the hub folder or
+"""`hfcache import` of a copied cache in every damaged form of docs/cache-damage.md: the hub folder or
 one repo folder, as copied from Windows, lands in a fresh cache in a correct layout with every byte."""
 from __future__ import annotations
 

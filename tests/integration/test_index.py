@@ -3,11 +3,15 @@
 rebuilds it keeping pins."""
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 
+from conftest import binary, free_port
 from hubsim import fixtures as fx
+from hubsim.testing import clean_env
 
 REPO = fx.RBT3
 FOLDER = "models--hfl--rbt3"
@@ -92,3 +96,36 @@ def test_ls_and_show_read_the_folder_when_the_index_cannot_be_opened(sim, hfcach
     assert "reading the cache folder instead" in r.stderr
     r = hfcache("show", REPO, "--json", env=env)
     assert r.code == 0 and r.json()["revisions"][0]["missing_files"] == 0
+
+
+def test_an_index_from_a_newer_hfcache_is_left_alone_while_ls_reads_the_folder_and_the_daemon_refuses(
+        sim, hfcache, cache_dir, tmp_path):
+    assert hfcache("pull", REPO, endpoint=sim.hub_url).code == 0
+    assert hfcache("ls").code == 0
+    db_path = index_path(tmp_path)
+    db = sqlite3.connect(db_path)
+    db.execute("PRAGMA journal_mode=DELETE")  # nothing left in a -wal file for a reader to fold in
+    # What a schema-9 hfcache that this one cannot use would write.
+    db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('version', '9'), ('last_compatible_version', '9')")
+    db.execute("PRAGMA user_version=9")
+    db.commit()
+    db.close()
+    before = db_path.read_bytes()
+
+    r = hfcache("ls", "--json")
+    assert r.code == 0, r.stderr
+    assert [e["repo"] for e in r.json()] == [REPO]
+    assert str(db_path) in r.stderr and "newer hfcache" in r.stderr and "reading the cache folder instead" in r.stderr
+    r = run(hfcache, cache_dir, "pin", REPO)
+    assert r.code == 1 and str(db_path) in r.stderr and "newer hfcache" in r.stderr
+
+    conf = tmp_path / "hfcached.json"
+    conf.write_text(json.dumps({"state_dir": str(db_path.parent)}))
+    daemon = subprocess.run([str(binary("hfcached")), "--config", str(conf), "--listen", f"127.0.0.1:{free_port()}",
+                             "--cache-dir", str(cache_dir), "--offline"],
+                            capture_output=True, text=True, timeout=60,
+                            env=clean_env({"HOME": str(tmp_path / "home")}))
+    assert daemon.returncode == 1, daemon.stderr
+    assert f"hfcached: error: the index database {db_path} was written by a newer hfcache" in daemon.stderr
+    assert "hint:" in daemon.stderr and "state_dir" in daemon.stderr
+    assert db_path.read_bytes() == before

@@ -1,4 +1,5 @@
-"""Fidelity of the simulator, proven with the REAL clients of both venvs (hub-protocol.md 7, 9, 11).
+"""Fidelity of the simulator, proven with the REAL clients of both venvs (docs/cache-layout.md
+"How a download lands", "Reading the cache offline", "scan_cache_dir").
 
 Each venv runs client_scenarios.py once (module-scoped) against the shared simulator; the tests
 below check the outcome and the request log. Offline loading, fault recovery and the model files

@@ -1,4 +1,5 @@
-"""Raw-HTTP checks of the response shapes (hub-protocol.md 2-5, 14, 17), on an in-process Simulator."""
+"""Raw-HTTP checks of the response shapes (docs/hub-protocol.md "Addressing", "JSON endpoints",
+"Resolve", "Errors", "Recorded values", "Serving as a mirror"), on an in-process Simulator."""
 
 from __future__ import annotations
 

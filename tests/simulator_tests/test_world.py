@@ -21,7 +21,7 @@ from httphelp import call
 
 
 @pytest.mark.parametrize("sha256,size,blob_id,pointer_size", [
-    # hub-protocol.md 14.6: list_repo_tree("lysandre/arxiv-nlp") pytorch_model.bin
+    # docs/hub-protocol.md "Recorded values": list_repo_tree("lysandre/arxiv-nlp") pytorch_model.bin
     ("9be78edb5b928eba33aa88f431551348f7466ba9f5ef3daf1d552398722a5436", 548123560,
      "64eaa9c526867e404b68f2c5d66fd78e27026523", 134),
     # 14.2: mcpotato/42-eicar-street pytorch_model.bin (?blobs=true)

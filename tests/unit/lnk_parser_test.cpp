@@ -12,9 +12,9 @@
 #include <utility>
 #include <vector>
 
-#include "repair/lnk_parser.hpp"
+#include "core/lnk_parser.hpp"
 
-using namespace hfcache::repair;
+using namespace hfcache::core;
 namespace fs = std::filesystem;
 
 namespace {

@@ -116,7 +116,7 @@ TEST_SUITE("mirror_cache_reader") {
     auto inside = open_snapshot_file(c.layout, repo, commit, "abs-inside.json", nullptr);
     REQUIRE(inside);
     CHECK(inside->etag == c.config_etag);
-    // The shared blob store of newer huggingface_hub (hub-protocol.md 8.14): served.
+    // The shared blob store of newer huggingface_hub (docs/cache-layout.md "Shared blob store"): served.
     write_file(c.layout.root() / "blobs" / c.weights_etag, "weights");
     fs::create_symlink("../../../blobs/" + c.weights_etag, c.layout.snapshot_file(repo, commit, "shared.bin"));
     auto shared = open_snapshot_file(c.layout, repo, commit, "shared.bin", nullptr);

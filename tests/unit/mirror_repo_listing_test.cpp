@@ -112,9 +112,9 @@ TEST_SUITE("mirror_repo_listing") {
   }
 
   TEST_CASE("LFS pointer sizes match the hub's recorded values") {
-    CHECK(lfs_pointer_size(22) == 127);          // hub-protocol.md 14.2
-    CHECK(lfs_pointer_size(536063208) == 134);   // 3.4
-    CHECK(lfs_pointer_size(548123560) == 134);   // 14.6
+    CHECK(lfs_pointer_size(22) == 127);          // docs/hub-protocol.md "Recorded values"
+    CHECK(lfs_pointer_size(536063208) == 134);   // same: huggingface.js specs
+    CHECK(lfs_pointer_size(548123560) == 134);   // same: other shapes
   }
 
   TEST_CASE("refs from the cache, in the hub's shape") {

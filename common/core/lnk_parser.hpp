@@ -12,7 +12,7 @@
 #include <string_view>
 #include <variant>
 
-namespace hfcache::repair {
+namespace hfcache::core {
 
 // Larger inputs are refused unread. Real shortcuts are a few KiB; the cap bounds the work a hostile file
 // can cause, and tells a caller how much of a file to read.
@@ -46,4 +46,4 @@ inline LnkResult parse_lnk(std::string_view bytes) {
   return parse_lnk(std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
 }
 
-}  // namespace hfcache::repair
+}  // namespace hfcache::core

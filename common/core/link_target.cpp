@@ -1,4 +1,4 @@
-#include "repair/link_target.hpp"
+#include "core/link_target.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -7,7 +7,7 @@
 #include "core/cache_layout.hpp"
 #include "core/revision.hpp"
 
-namespace hfcache::repair {
+namespace hfcache::core {
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
@@ -40,8 +40,6 @@ bool is_windows_mount(std::string_view t) {
 }
 
 }  // namespace
-
-bool is_etag(std::string_view name) { return core::is_etag(name); }
 
 std::optional<std::string> parse_text_link(std::string_view content) {
   if (content.size() > max_text_link_bytes) return std::nullopt;
@@ -76,7 +74,7 @@ TargetInfo analyse_link_target(std::string_view target, std::string_view path_in
     info.kind = info.etag ? TargetInfo::Kind::foreign : TargetInfo::Kind::outside;
     return info;
   }
-  if (info.etag && target == core::snapshot_link_target(path_in_repo, *info.etag)) {
+  if (info.etag && target == snapshot_link_target(path_in_repo, *info.etag)) {
     info.kind = TargetInfo::Kind::canonical;
     return info;
   }
@@ -103,4 +101,4 @@ TargetInfo analyse_link_target(std::string_view target, std::string_view path_in
   return info;
 }
 
-}  // namespace hfcache::repair
+}  // namespace hfcache::core

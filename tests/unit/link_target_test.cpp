@@ -2,9 +2,10 @@
 
 #include <string>
 
-#include "repair/link_target.hpp"
+#include "core/link_target.hpp"
+#include "core/revision.hpp"
 
-using namespace hfcache::repair;
+using namespace hfcache::core;
 using Kind = TargetInfo::Kind;
 
 namespace {
@@ -12,7 +13,7 @@ const std::string sha1(40, 'a');
 const std::string sha256 = std::string(32, 'b') + std::string(32, '0');
 }  // namespace
 
-TEST_SUITE("repair_link_target") {
+TEST_SUITE("link_target") {
   TEST_CASE("text link contents name a blob") {
     CHECK(parse_text_link("../../blobs/" + sha1) == sha1);
     CHECK(parse_text_link("..\\..\\blobs\\" + sha256) == sha256);

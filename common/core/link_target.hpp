@@ -7,13 +7,10 @@
 #include <string>
 #include <string_view>
 
-namespace hfcache::repair {
+namespace hfcache::core {
 
 // A text link is at most this long: a 64-hex etag behind a few dozen "../" and a trailing newline.
 inline constexpr std::uint64_t max_text_link_bytes = 512;
-
-// True for a blob name: 40 (git sha1) or 64 (sha256) lowercase hex characters.
-bool is_etag(std::string_view name);
 
 // The etag a text link names: the whole content must match ^(\.\.[\\/])+blobs[\\/]<40|64 hex>\s*$.
 std::optional<std::string> parse_text_link(std::string_view content);
@@ -37,4 +34,4 @@ TargetInfo analyse_link_target(std::string_view target, std::string_view path_in
 // The blob name in any path that ends in blobs/<etag> (either separator); nullopt otherwise.
 std::optional<std::string> blob_name_of(std::string_view target);
 
-}  // namespace hfcache::repair
+}  // namespace hfcache::core

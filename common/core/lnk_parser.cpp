@@ -1,4 +1,4 @@
-#include "repair/lnk_parser.hpp"
+#include "core/lnk_parser.hpp"
 #include "util/utf8.hpp"
 
 #include <algorithm>
@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-namespace hfcache::repair {
+namespace hfcache::core {
 namespace {
 
 // ShellLinkHeader ([MS-SHLLINK] 2.1): its fixed size, which HeaderSize must state, and the LinkCLSID
@@ -421,4 +421,4 @@ LnkResult parse_lnk(std::span<const std::uint8_t> bytes) {
   }
 }
 
-}  // namespace hfcache::repair
+}  // namespace hfcache::core
