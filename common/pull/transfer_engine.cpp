@@ -14,6 +14,7 @@
 
 #include "core/blob_store.hpp"
 #include "core/errors.hpp"
+#include "core/range_journal.hpp"
 #include "hub/hub_client.hpp"
 #include "util/file_lock.hpp"
 
@@ -83,6 +84,9 @@ constexpr std::uint64_t pipelined_hash_threshold = 16ull << 20;
 // Blocks this large (the direct transport reads up to 1 MiB at once) are written as they come,
 // without the copy into the buffer.
 constexpr std::size_t direct_write_size = 256 << 10;
+// On a slow link a part-filled buffer is written after this long anyway: what a crash can lose
+// (bytes received but not in the file) stays small, and so does what the next run fetches again.
+constexpr std::chrono::milliseconds max_buffer_age{200};
 
 // One blob being downloaded: its lock, writer and the ranges still to fetch.
 struct Job {
@@ -96,7 +100,8 @@ struct Job {
   std::vector<std::uint64_t> chunk_flushed;  // end of the bytes on disk in each chunk; under `mutex`
   std::size_t first_open = 0;                // the first chunk not done; under `mutex`
   std::size_t chunks_left = 0;
-  std::uint64_t frontier = 0;        // [0, frontier) is on disk
+  bool split = false;                // parallel ranges (else one chunk, in order)
+  std::uint64_t resumed = 0;         // bytes on disk from an earlier run
   std::atomic<std::uint64_t> received{0};
   bool restarted_from_zero = false;  // after a hash mismatch of a resumed file
 };
@@ -108,9 +113,10 @@ struct Task {
 
 class Run {
  public:
-  Run(const core::CacheLayout& layout, const core::RepoRef& repo, hub::HubClient& hub, const PullOptions& options,
-      ProgressTracker& progress, const TransferEngine::OnBlobReady& on_ready)
-      : layout_(layout), repo_(repo), hub_(hub), options_(options), progress_(progress), on_ready_(on_ready) {}
+  Run(const core::CacheLayout& layout, const core::RepoRef& repo, const std::string& revision, hub::HubClient& hub,
+      const PullOptions& options, ProgressTracker& progress, const TransferEngine::OnBlobReady& on_ready)
+      : layout_(layout), repo_(repo), revision_(revision), hub_(hub), options_(options), progress_(progress),
+        on_ready_(on_ready) {}
 
   void execute(const std::vector<TransferFile>& files) {
     jobs_.reserve(files.size());
@@ -204,10 +210,14 @@ class Run {
     auto mode = split ? core::BlobWriter::Mode::ranged_pipelined
                 : f.size >= pipelined_hash_threshold ? core::BlobWriter::Mode::sequential_pipelined
                                                      : core::BlobWriter::Mode::sequential;
-    job.writer = std::make_unique<core::BlobWriter>(layout_, repo_, f.etag, f.size, mode);
-    std::uint64_t start = job.writer->resume_offset();
-    job.frontier = start;
-    progress_.file_started(f.path, start, f.size);
+    auto journal = split && !options_.journal_dir.empty()
+                       ? core::RangeJournal::path_for(options_.journal_dir, repo_.folder_name(), f.etag)
+                       : std::filesystem::path();
+    job.writer = std::make_unique<core::BlobWriter>(layout_, repo_, f.etag, f.size, mode, journal);
+    job.split = split;
+    job.resumed = 0;
+    for (const auto& [a, b] : job.writer->done_ranges()) job.resumed += b - a;
+    progress_.file_started(f.path, job.resumed, f.size);
     job.url = f.url;
     if (split) {
       // Ask once where the bytes live (the CDN), as huggingface_hub's HEAD does, so ranges go there directly.
@@ -219,25 +229,45 @@ class Run {
       }
       job.url = meta.location;
     }
-    std::uint64_t chunk = split ? std::max<std::uint64_t>(options_.chunk_size, 1 << 20) : std::max<std::uint64_t>(f.size, 1);
-    for (std::uint64_t off = start; off < f.size; off += chunk) job.chunks.emplace_back(off, std::min(f.size, off + chunk));
-    job.chunk_done.assign(job.chunks.size(), false);
-    job.chunk_flushed.clear();
-    for (const auto& c : job.chunks) job.chunk_flushed.push_back(c.first);
-    job.first_open = 0;
-    job.chunks_left = job.chunks.size();
-    if (job.chunks.empty()) {  // nothing left to fetch (empty file, or fully on disk already)
+    plan_chunks(job, split ? std::max<std::uint64_t>(options_.chunk_size, 1 << 20) : std::max<std::uint64_t>(f.size, 1));
+    if (job.chunks_left == 0) {  // nothing left to fetch (empty file, or fully on disk already)
       complete(job);
       return;
     }
-    if (job.chunks.size() == 1) {
-      fetch_chunk(job, 0);
-      return;
-    }
     std::vector<Task> tasks;
-    for (std::size_t i = 1; i < job.chunks.size(); ++i) tasks.push_back({&job, static_cast<int>(i)});
-    push_front(tasks);
-    fetch_chunk(job, 0);
+    for (std::size_t i = 0; i < job.chunks.size(); ++i) {
+      if (!job.chunk_done[i]) tasks.push_back({&job, static_cast<int>(i)});
+    }
+    push_front(std::vector<Task>(tasks.begin() + 1, tasks.end()));
+    fetch_chunk(job, static_cast<std::size_t>(tasks.front().chunk));
+  }
+
+  // The file as chunks in order: the ranges already on disk are done chunks, the gaps between them
+  // are fetched in pieces of at most `chunk` bytes.
+  static void plan_chunks(Job& job, std::uint64_t chunk) {
+    job.chunks.clear();
+    job.chunk_done.clear();
+    auto add_missing = [&](std::uint64_t from, std::uint64_t to) {
+      for (std::uint64_t off = from; off < to; off += chunk) {
+        job.chunks.emplace_back(off, std::min(to, off + chunk));
+        job.chunk_done.push_back(false);
+      }
+    };
+    std::uint64_t pos = 0;
+    for (const auto& [a, b] : job.writer->done_ranges()) {
+      add_missing(pos, a);
+      job.chunks.emplace_back(a, b);
+      job.chunk_done.push_back(true);
+      pos = b;
+    }
+    add_missing(pos, job.file->size);
+    job.chunk_flushed.clear();
+    for (std::size_t i = 0; i < job.chunks.size(); ++i) {
+      job.chunk_flushed.push_back(job.chunk_done[i] ? job.chunks[i].second : job.chunks[i].first);
+    }
+    job.first_open = 0;
+    while (job.first_open < job.chunks.size() && job.chunk_done[job.first_open]) ++job.first_open;
+    job.chunks_left = static_cast<std::size_t>(std::count(job.chunk_done.begin(), job.chunk_done.end(), false));
   }
 
   // The commit is the resolve URL's revision segment; our URLs are built at the commit.
@@ -257,7 +287,7 @@ class Run {
     const auto begin = job.chunks[index].first, end = job.chunks[index].second;  // no structured binding: clang < 16 cannot capture one
     std::uint64_t pos = begin;       // bytes received so far (written or buffered)
     std::uint64_t flushed = begin;   // bytes written to disk
-    const bool ranged = job.chunks.size() > 1;
+    const bool ranged = job.split;
     std::vector<char> buffer;
     buffer.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(write_buffer_size, end - begin)));
     auto write_out = [&](const char* data, std::size_t n) {
@@ -269,9 +299,11 @@ class Run {
         if (index == job.first_open) job.writer->contiguous_upto(flushed);
       }
       auto received = job.received.fetch_add(n) + n;
-      progress_.add_bytes(f.path, n, std::min(f.size, job.frontier + received), f.size);
+      progress_.add_bytes(f.path, n, std::min(f.size, job.resumed + received), f.size);
     };
+    auto last_flush = std::chrono::steady_clock::now();
     auto flush = [&] {
+      last_flush = std::chrono::steady_clock::now();
       if (buffer.empty()) return;
       write_out(buffer.data(), buffer.size());
       buffer.clear();
@@ -290,7 +322,7 @@ class Run {
             return true;
           }
           buffer.insert(buffer.end(), data, data + take);
-          if (buffer.size() >= write_buffer_size) flush();
+          if (buffer.size() >= write_buffer_size || std::chrono::steady_clock::now() - last_flush >= max_buffer_age) flush();
           return true;
         });
         flush();
@@ -340,9 +372,9 @@ class Run {
     const TransferFile& f = *job.file;
     try {
       job.writer->commit();
-    } catch (const IntegrityError&) {
+    } catch (const IntegrityError& e) {
       // A resumed file can hold bytes from an older, different transfer: start once from zero.
-      if (job.frontier > 0 && !job.restarted_from_zero) {
+      if (job.resumed > 0 && !job.restarted_from_zero) {
         job.restarted_from_zero = true;
         job.writer.reset();
         job.lock.reset();
@@ -352,7 +384,7 @@ class Run {
         prepare(job);
         return;
       }
-      throw;
+      throw IntegrityError(f.path + " of " + repo_.display() + "@" + revision_ + ": " + e.what(), e.hint());
     }
     job.writer.reset();
     on_ready_(f, true);
@@ -363,6 +395,7 @@ class Run {
 
   const core::CacheLayout& layout_;
   const core::RepoRef& repo_;
+  const std::string& revision_;
   hub::HubClient& hub_;
   const PullOptions& options_;
   ProgressTracker& progress_;
@@ -379,12 +412,12 @@ class Run {
 
 }  // namespace
 
-TransferEngine::TransferEngine(const core::CacheLayout& layout, const core::RepoRef& repo, hub::HubClient& hub,
-                               const PullOptions& options, ProgressTracker& progress)
-    : layout_(layout), repo_(repo), hub_(hub), options_(options), progress_(progress) {}
+TransferEngine::TransferEngine(const core::CacheLayout& layout, const core::RepoRef& repo, std::string revision,
+                               hub::HubClient& hub, const PullOptions& options, ProgressTracker& progress)
+    : layout_(layout), repo_(repo), revision_(std::move(revision)), hub_(hub), options_(options), progress_(progress) {}
 
 void TransferEngine::run(const std::vector<TransferFile>& files, const OnBlobReady& on_ready) {
-  Run run(layout_, repo_, hub_, options_, progress_, on_ready);
+  Run run(layout_, repo_, revision_, hub_, options_, progress_, on_ready);
   run.execute(files);
 }
 
