@@ -26,11 +26,11 @@ make_venv .venv-hf020 tests/requirements-hf020.txt
 make_venv .venv-hf036 tests/requirements-hf036.txt
 
 # The other clients of the interop suite: @huggingface/hub from npm (pinned by its lockfile), and the
-# Rust hf-hub crate 0.4 (pinned by Cargo.lock) built with cargo into build/interop-rust (2-3 minutes).
+# Rust hf-hub crate 0.4.3 (pinned in Cargo.toml) built with cargo into build/interop-rust (2-3 minutes).
 command -v npm >/dev/null || scripts/deps.sh npm || exit 1
 npm ci --prefix tests/interop/js --no-audit --no-fund --loglevel=error >/dev/null || { echo "cannot install tests/interop/js"; exit 1; }
 command -v cargo >/dev/null || { echo "cargo not found: install Rust (rustup) for the hf-hub interop tests"; exit 1; }
-cargo build -q --release --locked --manifest-path tests/interop/rust/Cargo.toml --target-dir build/interop-rust \
+cargo build -q --release --manifest-path tests/interop/rust/Cargo.toml --target-dir build/interop-rust \
   || { echo "cannot build tests/interop/rust"; exit 1; }
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && cmake --build build -j "$(nproc)" || exit 1
