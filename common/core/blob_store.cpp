@@ -2,9 +2,11 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <system_error>
 #include <vector>
 
@@ -200,16 +202,32 @@ BlobWriter::~BlobWriter() {
 }
 
 void BlobWriter::write_at(std::uint64_t offset, const char* data, std::size_t size) {
+  iovec part{const_cast<char*>(data), size};
+  write_at(offset, &part, 1);
+}
+
+void BlobWriter::write_at(std::uint64_t offset, const iovec* parts, std::size_t count) {
+  std::size_t size = 0;
+  for (std::size_t i = 0; i < count; ++i) size += parts[i].iov_len;
   if (size == 0) return;
   ensure_open();
-  std::size_t done = 0;
+  std::vector<iovec> rest(parts, parts + count);
+  std::size_t done = 0, first = 0;
   while (done < size) {
-    ssize_t n = ::pwrite(fd_.get(), data + done, size - done, static_cast<off_t>(offset + done));
+    ssize_t n = ::pwritev(fd_.get(), rest.data() + first, static_cast<int>(std::min<std::size_t>(rest.size() - first, IOV_MAX)),
+                          static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) continue;
       throw_errno("write " + writing_.string());
     }
     done += static_cast<std::size_t>(n);
+    for (auto left = static_cast<std::size_t>(n); left > 0 && first < rest.size();) {  // skip what went out
+      auto take = std::min(left, rest[first].iov_len);
+      rest[first].iov_base = static_cast<char*>(rest[first].iov_base) + take;
+      rest[first].iov_len -= take;
+      left -= take;
+      if (rest[first].iov_len == 0) ++first;
+    }
   }
   if (size >= writeback_min_size) {
     // Best effort: only starts the writeback; commit() still fsyncs, and reports any I/O error.
@@ -227,7 +245,7 @@ void BlobWriter::write_at(std::uint64_t offset, const char* data, std::size_t si
   }
   std::lock_guard lock(hash_mutex_);
   if (offset == hashed_) {
-    hasher_.update(data, size);
+    for (std::size_t i = 0; i < count; ++i) hasher_.update(static_cast<const char*>(parts[i].iov_base), parts[i].iov_len);
     hashed_ += size;
   }
 }

@@ -38,6 +38,8 @@
 #include "util/fs.hpp"
 #include "util/hash.hpp"
 
+struct iovec;  // <sys/uio.h>
+
 namespace hfcache::core {
 
 class BlobWriter {
@@ -66,6 +68,8 @@ class BlobWriter {
   // Write bytes at `offset` (thread-safe; pwrite). Bytes at the hashed frontier are hashed from the
   // buffer; others are read back by contiguous_upto.
   void write_at(std::uint64_t offset, const char* data, std::size_t size);
+  // The same for several buffers that follow each other in the file, in one pwritev.
+  void write_at(std::uint64_t offset, const ::iovec* parts, std::size_t count);
 
   // [0, end) is now on disk: hash what has not been hashed yet (reading it back from the page cache).
   void contiguous_upto(std::uint64_t end);

@@ -15,6 +15,7 @@
 #include "core/blob_store.hpp"
 #include "core/errors.hpp"
 #include "core/range_journal.hpp"
+#include "pull/disk_writer.hpp"
 #include "hub/hub_client.hpp"
 #include "util/file_lock.hpp"
 
@@ -76,14 +77,13 @@ void ProgressTracker::finished() {
 
 namespace {
 
-// Received bytes are gathered into this much before each pwrite: one syscall per MiB, not per 4 KiB
-// read, and progress is reported at the same pace.
+// Received bytes are gathered into buffers of this size for the disk thread (which joins neighbours
+// into one pwritev); progress is reported at the same pace.
 constexpr std::size_t write_buffer_size = 1 << 20;
+// Buffers per worker in the pool: one being filled, two queued for the disk (24 MiB for 8 workers).
+constexpr std::size_t buffers_per_worker = 3;
 // Below this a hashing thread costs more than it overlaps.
 constexpr std::uint64_t pipelined_hash_threshold = 16ull << 20;
-// Blocks this large (the direct transport reads up to 1 MiB at once) are written as they come,
-// without the copy into the buffer.
-constexpr std::size_t direct_write_size = 256 << 10;
 // On a slow link a part-filled buffer is written after this long anyway: what a crash can lose
 // (bytes received but not in the file) stays small, and so does what the next run fetches again.
 constexpr std::chrono::milliseconds max_buffer_age{200};
@@ -116,7 +116,8 @@ class Run {
   Run(const core::CacheLayout& layout, const core::RepoRef& repo, const std::string& revision, hub::HubClient& hub,
       const PullOptions& options, ProgressTracker& progress, const TransferEngine::OnBlobReady& on_ready)
       : layout_(layout), repo_(repo), revision_(revision), hub_(hub), options_(options), progress_(progress),
-        on_ready_(on_ready) {}
+        on_ready_(on_ready),
+        disk_(buffers_per_worker * static_cast<std::size_t>(std::max(1, options.max_workers)), write_buffer_size) {}
 
   void execute(const std::vector<TransferFile>& files) {
     jobs_.reserve(files.size());
@@ -285,28 +286,34 @@ class Run {
   void fetch_chunk(Job& job, std::size_t index) {
     const TransferFile& f = *job.file;
     const auto begin = job.chunks[index].first, end = job.chunks[index].second;  // no structured binding: clang < 16 cannot capture one
-    std::uint64_t pos = begin;       // bytes received so far (written or buffered)
-    std::uint64_t flushed = begin;   // bytes written to disk
+    std::uint64_t pos = begin;  // bytes received so far (queued for the disk, or in `buffer`)
     const bool ranged = job.split;
-    std::vector<char> buffer;
-    buffer.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(write_buffer_size, end - begin)));
-    auto write_out = [&](const char* data, std::size_t n) {
-      job.writer->write_at(flushed, data, n);
-      flushed += n;
-      if (ranged) {  // the hasher follows the first unfinished range as it arrives, not only when it ends
+    DiskWriter::Batch batch;
+    // Queued writes point at `batch`: they are done before this frame goes, however it is left.
+    struct Settle {
+      DiskWriter& disk;
+      DiskWriter::Batch& batch;
+      ~Settle() { disk.settle(batch); }
+    } settle{disk_, batch};
+    // On the disk thread, once bytes are in the file: the hasher follows the first unfinished range
+    // as it arrives (not only when it ends), and progress counts bytes on disk.
+    auto written = [this, &job, &f, index, ranged](std::uint64_t start, std::uint64_t stop) {
+      if (ranged) {
         std::lock_guard lock(job.mutex);
-        job.chunk_flushed[index] = flushed;
-        if (index == job.first_open) job.writer->contiguous_upto(flushed);
+        job.chunk_flushed[index] = stop;
+        if (index == job.first_open) job.writer->contiguous_upto(stop);
       }
-      auto received = job.received.fetch_add(n) + n;
-      progress_.add_bytes(f.path, n, std::min(f.size, job.resumed + received), f.size);
+      auto received = job.received.fetch_add(stop - start) + (stop - start);
+      progress_.add_bytes(f.path, stop - start, std::min(f.size, job.resumed + received), f.size);
     };
+    DiskWriter::Buffer buffer;
     auto last_flush = std::chrono::steady_clock::now();
     auto flush = [&] {
       last_flush = std::chrono::steady_clock::now();
       if (buffer.empty()) return;
-      write_out(buffer.data(), buffer.size());
-      buffer.clear();
+      auto at = pos - buffer.size();
+      disk_.submit(*job.writer, at, std::move(buffer), batch, written);
+      buffer = DiskWriter::Buffer();
     };
     int stalls = 0;
     while (pos < end) {
@@ -314,15 +321,17 @@ class Run {
       std::string why;
       try {
         hub_.download(url_of(job), pos, end, [&](const char* data, std::size_t n) {
-          if (stopping()) return false;
+          if (stopping() || disk_.failed(batch)) return false;
           auto take = static_cast<std::size_t>(std::min<std::uint64_t>(n, end - pos));
-          pos += take;
-          if (buffer.empty() && take >= direct_write_size) {  // large reads need no gathering
-            write_out(data, take);
-            return true;
+          for (std::size_t used = 0; used < take;) {
+            if (buffer.capacity() == 0) buffer = disk_.take();  // waits while the disk is behind
+            auto part = std::min(take - used, disk_.buffer_size() - buffer.size());
+            buffer.insert(buffer.end(), data + used, data + used + part);
+            used += part;
+            pos += part;
+            if (buffer.size() >= disk_.buffer_size()) flush();
           }
-          buffer.insert(buffer.end(), data, data + take);
-          if (buffer.size() >= write_buffer_size || std::chrono::steady_clock::now() - last_flush >= max_buffer_age) flush();
+          if (std::chrono::steady_clock::now() - last_flush >= max_buffer_age) flush();
           return true;
         });
         flush();
@@ -331,7 +340,9 @@ class Run {
         flush();  // what arrived before the break is good
         why = e.what();
       } catch (...) {
+        flush();
         if (stopping()) return;
+        disk_.wait(batch);  // a failed write is the real cause of a cancelled transfer
         throw;
       }
       if (stopping()) return;
@@ -348,6 +359,7 @@ class Run {
         job.url = f.url;
       }
     }
+    disk_.wait(batch);  // every byte of the chunk is in the file (or its write error is thrown)
     chunk_finished(job, index);
   }
 
@@ -408,6 +420,7 @@ class Run {
   std::size_t pending_ = 0;
   bool stop_ = false;
   std::exception_ptr error_;
+  DiskWriter disk_;  // last: its queued writes finish before the jobs' writers go
 };
 
 }  // namespace
