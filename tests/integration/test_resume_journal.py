@@ -65,11 +65,8 @@ def test_kill_9_several_times_then_resume_fetches_little_twice(hub_sim, cache_di
     assert r.returncode == 0, r.stderr
     time.sleep(0.5)  # the log entries of the killed transfers are final by now
     blob = cache_dir / FOLDER / "blobs" / entry["sha256"]
-    h = hashlib.sha256()
     with open(blob, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    assert h.hexdigest() == entry["sha256"]
+        assert hashlib.file_digest(f, "sha256").hexdigest() == entry["sha256"]
     served = served_for(hub_sim, entry["sha256"])
     assert served <= SIZE * 1.25, f"{served / SIZE:.2f}x the file was served over {kills} kills"
     assert journals == [entry["sha256"] + ".ranges"], "the journal is in the state folder"
