@@ -159,11 +159,12 @@ PullResult Puller::pull(const PullRequest& request, const ProgressFn& progress) 
     group.push_back(&e);
   }
 
-  // The first file's metadata before any lock, temp file or tag is made, as huggingface_hub's HEAD
-  // comes before its writes: a refused repo (gated, token without access) leaves only what
-  // huggingface_hub leaves too, refs/ and trees/.
+  // The first file's metadata before any lock, temp file, tag or snapshot folder is made, as
+  // huggingface_hub's HEAD comes before its writes: a refused repo (gated, token without access)
+  // leaves only what huggingface_hub leaves too, refs/ and trees/.
   if (!transfers.empty()) hub_->file_metadata(request.repo, commit, transfers.front().path);
   if (tag_cache) layout_.ensure_cachedir_tag();
+  std::filesystem::create_directories(result.snapshot_path);  // the revision is there (and in use) while it downloads
 
   ProgressTracker tracker(progress, transfers.size(), bytes_to_fetch);
   TransferEngine engine(layout_, request.repo, request.revision, *hub_, options_, tracker);
@@ -183,7 +184,6 @@ PullResult Puller::pull(const PullRequest& request, const ProgressFn& progress) 
     }
   });
   tracker.finished();
-  std::filesystem::create_directories(result.snapshot_path);  // a revision without files has its folder too
   return result;
 }
 
