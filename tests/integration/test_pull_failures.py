@@ -9,11 +9,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from hubsim import fixtures as fx
 from hubsim.testing import run_in_venv
 
 REPO = fx.RBT3
 FOLDER = "models--hfl--rbt3"
+
+
+@pytest.fixture(autouse=True)
+def no_lasting_faults(sim):
+    """The faults here last forever; the session's simulator must not keep them for other modules."""
+    yield
+    sim.clear_faults()
 
 
 def tree(root: Path) -> set[str]:
