@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Everything CI runs, on a fresh machine: Debian packages, the two Python venvs (newest
-# huggingface_hub, and 0.26), a normal and an ASan+UBSan build, then every suite:
+# Everything CI runs, on a fresh machine: Debian packages, the Python venvs (newest
+# huggingface_hub, 0.26, and 0.20/0.36 for the scan interop), @huggingface/hub (npm), hf-hub (cargo),
+# a normal and an ASan+UBSan build, then every suite:
 #   unit (doctest), architecture (the layer check of common/layers.toml), simulator (the hub simulator
 #   against the real clients), integration (the real binaries against the simulator), interop
 #   (huggingface_hub/transformers and hfcache on one cache),
@@ -23,6 +24,16 @@ make_venv() {  # make_venv DIR REQUIREMENTS
 }
 make_venv .venv tests/requirements-hf2.txt
 make_venv .venv-hf026 tests/requirements-hf026.txt
+make_venv .venv-hf020 tests/requirements-hf020.txt
+make_venv .venv-hf036 tests/requirements-hf036.txt
+
+# The other clients of the interop suite: @huggingface/hub from npm (pinned by its lockfile), and the
+# Rust hf-hub crate 0.4.3 (pinned in Cargo.toml) built with cargo into build/interop-rust (2-3 minutes).
+command -v npm >/dev/null || scripts/deps.sh npm || exit 1
+npm ci --prefix tests/interop/js --no-audit --no-fund --loglevel=error >/dev/null || { echo "cannot install tests/interop/js"; exit 1; }
+command -v cargo >/dev/null || { echo "cargo not found: install Rust (rustup) for the hf-hub interop tests"; exit 1; }
+cargo build -q --release --manifest-path tests/interop/rust/Cargo.toml --target-dir build/interop-rust \
+  || { echo "cannot build tests/interop/rust"; exit 1; }
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && cmake --build build -j "$(nproc)" || exit 1
 rm -rf "$results" && mkdir -p "$results"

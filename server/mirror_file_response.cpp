@@ -81,7 +81,13 @@ FilePlan plan_file_response(const mirror::FileAnswer& file, const std::string* r
     return plan;
   }
   mirror::ResolvedRange resolved_range{0, file.size};
-  if (auto asked = range ? mirror::parse_range_header(*range) : std::nullopt; asked) {
+  if (auto asked = range ? mirror::parse_range_header(*range) : std::nullopt; asked && file.size == 0) {
+    // No byte of a zero-length file can be selected, and RFC 9110 section 14.2 lets a server ignore
+    // Range: 200 with the empty body, where a 416 made @huggingface/hub and hf-hub 0.4 abort the whole
+    // download. Both read the total size from Content-Range after their `bytes=0-0` probe whatever
+    // the status; the field has no meaning on a 200 (section 14.4), so other clients ignore it.
+    plan.headers.emplace_back("Content-Range", "bytes */0");
+  } else if (asked) {
     auto resolved = mirror::resolve_range(*asked, file.size);
     if (!resolved) {
       plan.status = 416;

@@ -1,8 +1,9 @@
 #pragma once
 // A file of the mirror on the wire: 200 (or 206 for a single Range, 416 when unsatisfiable, 304
-// for a matching If-None-Match) with X-Repo-Commit, ETag, X-Linked-Etag (LFS), X-Linked-Size,
-// Content-Length and Accept-Ranges, the body streamed in large pread chunks from the blob (memory
-// stays flat), or from the growing file of a pull-through in flight, up to its written frontier.
+// for a matching If-None-Match; a zero-length file answers any Range with 200) with X-Repo-Commit,
+// ETag, X-Linked-Etag (LFS), X-Linked-Size, Content-Length and Accept-Ranges, the body streamed in
+// large pread chunks from the blob (memory stays flat), or from the growing file of a pull-through
+// in flight, up to its written frontier.
 // A failed fetch closes the connection before Content-Length is reached, so clients retry.
 #include <atomic>
 #include <cstdint>

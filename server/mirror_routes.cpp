@@ -45,6 +45,10 @@ mirror::MirrorHooks hooks_for(DaemonContext& context) {
   hooks.upstream_request = [&context] { context.metrics.upstream_requests++; };
   hooks.upstream_bytes = [&context](std::uint64_t n) { context.metrics.upstream_bytes += n; };
   hooks.upstream_error = [&context](const std::string&) { context.metrics.upstream_errors++; };
+  hooks.write_cachedir_tag = [&context] {
+    auto runtime = context.runtime();
+    return !runtime || runtime->settings.write_cachedir_tag;
+  };
   hooks.hold = [&context](const core::RepoRef& repo, const std::string& commit) -> std::shared_ptr<void> {
     return std::make_shared<UsageTracker::Lease>(context.usage.acquire(repo, commit));
   };

@@ -121,10 +121,11 @@ ImportReport import_into_cache(const core::CacheLayout& layout, const fs::path& 
     }
   }
   if (options.dry_run) return report;
+  bool tag_cache = options.write_cachedir_tag && layout.cachedir_tag_expected();  // before any repo folder is made
   for (std::size_t i = 0; i < plan.repos.size(); ++i)
     commit_repo(layout, plan.repos[i], options, staging, report.repos[i], report.changed);
   staging.commit();
-  if (report.changed && options.write_cachedir_tag) layout.ensure_cachedir_tag();
+  if (report.changed && tag_cache) layout.ensure_cachedir_tag();
   return report;
 }
 

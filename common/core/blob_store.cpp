@@ -2,9 +2,11 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <system_error>
 #include <vector>
 
@@ -52,29 +54,60 @@ std::uint64_t trusted_prefix(int fd, std::uint64_t max_size) {
   return size;
 }
 
-BlobWriter::BlobWriter(const CacheLayout& layout, const RepoRef& repo, std::string etag, std::uint64_t size, Mode mode)
+BlobWriter::BlobWriter(const CacheLayout& layout, const RepoRef& repo, std::string etag, std::uint64_t size, Mode mode,
+                       std::filesystem::path journal)
     : incomplete_(layout.incomplete_path(repo, etag)),
       final_(layout.blob_path(repo, etag)),
       etag_(std::move(etag)),
       size_(size),
       mode_(mode),
+      journal_path_(ranged() ? std::move(journal) : std::filesystem::path()),
       hasher_(etag_, size) {
   fs::create_directories(incomplete_.parent_path());
   adopt_leftovers();
-  if (ranged()) {
+  if (writing_.empty() && ranged()) {
     // Ranges leave holes: write a private file, so the shared name always holds a clean prefix.
     writing_ = incomplete_;
     writing_.replace_filename(etag_ + "." + util::random_hex(8) + ".incomplete");
     if (::rename(incomplete_.c_str(), writing_.c_str()) != 0 && errno != ENOENT) throw_errno("rename " + incomplete_.string());
-  } else {
+  } else if (writing_.empty()) {
     writing_ = incomplete_;
   }
-  fd_ = open_rw(writing_);
-  resume_offset_ = trusted_prefix(fd_.get(), size_);
-  if (::ftruncate(fd_.get(), static_cast<off_t>(resume_offset_)) != 0) throw_errno("truncate " + writing_.string());
+  open_existing();
   hash_from_disk(resume_offset_);  // so a write at the resume point keeps hashing from the buffer
   ready_ = resume_offset_;
+  if (fd_ && !journal_path_.empty()) {
+    journal_ = std::make_unique<RangeJournal>(journal_path_, fd_.get(), etag_, size_, done_ranges_);
+  }
   if (pipelined()) hash_thread_ = std::thread([this] { hasher_loop(); });
+}
+
+void BlobWriter::open_existing() {
+  fd_ = util::UniqueFd(::open(writing_.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd_) {
+    if (errno != ENOENT) throw_errno("open " + writing_.string());
+    done_ranges_.clear();
+    return;  // nothing left by an earlier run: the file is created by the first write
+  }
+  if (done_ranges_.empty()) {  // no journal: the prefix before the first hole
+    resume_offset_ = trusted_prefix(fd_.get(), size_);
+    if (::ftruncate(fd_.get(), static_cast<off_t>(resume_offset_)) != 0) throw_errno("truncate " + writing_.string());
+    if (resume_offset_ > 0) done_ranges_ = {{0, resume_offset_}};
+  } else {
+    resume_offset_ = done_ranges_.front().first == 0 ? done_ranges_.front().second : 0;
+  }
+  if (done_ranges_.empty()) {  // an empty leftover is worth nothing: none is left lying around
+    fd_ = util::UniqueFd();
+    ::unlink(writing_.c_str());
+  }
+}
+
+void BlobWriter::ensure_open() {
+  std::call_once(opened_, [this] {
+    if (fd_) return;
+    fd_ = open_rw(writing_);
+    if (!journal_path_.empty()) journal_ = std::make_unique<RangeJournal>(journal_path_, fd_.get(), etag_, size_, done_ranges_);
+  });
 }
 
 void BlobWriter::hasher_loop() {
@@ -109,27 +142,57 @@ void BlobWriter::stop_hasher() {
 }
 
 void BlobWriter::adopt_leftovers() {
-  // Private files of crashed ranged writers (ours, or huggingface_hub >= 1.18's): keep the longest
-  // trusted prefix under the shared name, drop the rest. We hold the blob's lock, so none is live.
+  // Private files of crashed ranged writers (ours, or huggingface_hub >= 1.18's): with a journal, the
+  // one it describes is taken as it is; otherwise keep the longest trusted prefix under the shared
+  // name and drop the rest. We hold the blob's lock, so none is live.
   std::uint64_t best = prefix_of(incomplete_, size_);
   std::error_code ec;
   std::string prefix = etag_ + ".";
+  std::vector<fs::path> leftovers;
   for (const auto& entry : fs::directory_iterator(incomplete_.parent_path(), ec)) {
     auto name = entry.path().filename().string();
-    if (!name.starts_with(prefix) || !name.ends_with(".incomplete") || entry.path() == incomplete_) continue;
-    auto candidate = prefix_of(entry.path(), size_);
+    if (name.starts_with(prefix) && name.ends_with(".incomplete") && entry.path() != incomplete_) leftovers.push_back(entry.path());
+  }
+  for (const auto& path : leftovers) {
+    if (writing_.empty() && adopt_journaled(path)) {
+      std::uint64_t covered = 0;
+      for (const auto& [start, end] : done_ranges_) covered += end - start;
+      if (covered > best) continue;
+      writing_.clear();  // the prefix under the shared name holds more: use that
+      done_ranges_.clear();
+    }
+    auto candidate = prefix_of(path, size_);
     if (candidate > best) {
-      ::truncate(entry.path().c_str(), static_cast<off_t>(candidate));
-      if (::rename(entry.path().c_str(), incomplete_.c_str()) == 0) best = candidate;
+      ::truncate(path.c_str(), static_cast<off_t>(candidate));
+      if (::rename(path.c_str(), incomplete_.c_str()) == 0) best = candidate;
     } else {
-      ::unlink(entry.path().c_str());
+      ::unlink(path.c_str());
     }
   }
+  if (!writing_.empty()) ::unlink(incomplete_.c_str());  // the journaled file holds more
+}
+
+bool BlobWriter::adopt_journaled(const fs::path& candidate) {
+  if (journal_path_.empty()) return false;
+  util::UniqueFd fd(::open(candidate.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd) return false;
+  auto ranges = RangeJournal::load(journal_path_, fd.get(), etag_, size_);
+  if (!ranges || ranges->empty()) return false;
+  writing_ = candidate;
+  done_ranges_ = std::move(*ranges);
+  return true;
 }
 
 BlobWriter::~BlobWriter() {
   stop_hasher();
-  if (done_ || !fd_) return;
+  if (done_ || !fd_) return;  // no fd: nothing was ever written, so there is no file
+  // With a journal the private file keeps every range written, for the next ranged writer.
+  if (journal_ && journal_->active()) return;
+  if (journal_) journal_->remove();
+  if (hashed_ == 0) {                // nothing worth keeping: no empty .incomplete is left behind
+    ::unlink(writing_.c_str());
+    return;
+  }
   // Keep only what is known good (hashed), under the shared name, for the next run.
   if (::ftruncate(fd_.get(), static_cast<off_t>(hashed_)) != 0) return;
   if (writing_ != incomplete_) {
@@ -139,19 +202,38 @@ BlobWriter::~BlobWriter() {
 }
 
 void BlobWriter::write_at(std::uint64_t offset, const char* data, std::size_t size) {
-  std::size_t done = 0;
+  iovec part{const_cast<char*>(data), size};
+  write_at(offset, &part, 1);
+}
+
+void BlobWriter::write_at(std::uint64_t offset, const iovec* parts, std::size_t count) {
+  std::size_t size = 0;
+  for (std::size_t i = 0; i < count; ++i) size += parts[i].iov_len;
+  if (size == 0) return;
+  ensure_open();
+  std::vector<iovec> rest(parts, parts + count);
+  std::size_t done = 0, first = 0;
   while (done < size) {
-    ssize_t n = ::pwrite(fd_.get(), data + done, size - done, static_cast<off_t>(offset + done));
+    ssize_t n = ::pwritev(fd_.get(), rest.data() + first, static_cast<int>(std::min<std::size_t>(rest.size() - first, IOV_MAX)),
+                          static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) continue;
       throw_errno("write " + writing_.string());
     }
     done += static_cast<std::size_t>(n);
+    for (auto left = static_cast<std::size_t>(n); left > 0 && first < rest.size();) {  // skip what went out
+      auto take = std::min(left, rest[first].iov_len);
+      rest[first].iov_base = static_cast<char*>(rest[first].iov_base) + take;
+      rest[first].iov_len -= take;
+      left -= take;
+      if (rest[first].iov_len == 0) ++first;
+    }
   }
   if (size >= writeback_min_size) {
     // Best effort: only starts the writeback; commit() still fsyncs, and reports any I/O error.
     ::sync_file_range(fd_.get(), static_cast<off_t>(offset), static_cast<off_t>(size), SYNC_FILE_RANGE_WRITE);
   }
+  if (journal_) journal_->record(offset, offset + size);
   if (pipelined()) {
     {
       std::lock_guard lock(hash_mutex_);
@@ -163,7 +245,7 @@ void BlobWriter::write_at(std::uint64_t offset, const char* data, std::size_t si
   }
   std::lock_guard lock(hash_mutex_);
   if (offset == hashed_) {
-    hasher_.update(data, size);
+    for (std::size_t i = 0; i < count; ++i) hasher_.update(static_cast<const char*>(parts[i].iov_base), parts[i].iov_len);
     hashed_ += size;
   }
 }
@@ -198,6 +280,7 @@ void BlobWriter::hash_from_disk(std::uint64_t end) {
 void BlobWriter::commit() {
   stop_hasher();
   if (hash_error_) std::rethrow_exception(hash_error_);
+  ensure_open();  // an empty blob: no write created its file
   struct stat st {}, by_path {};
   if (::fstat(fd_.get(), &st) != 0) throw_errno("stat " + writing_.string());
   auto on_disk = static_cast<std::uint64_t>(st.st_size);
@@ -220,12 +303,14 @@ void BlobWriter::commit() {
   }
   if (::rename(writing_.c_str(), final_.c_str()) != 0) throw_errno("rename to " + final_.string());
   done_ = true;
+  if (journal_) journal_->remove();
   util::fsync_dir(final_.parent_path());
 }
 
 void BlobWriter::discard() {
   ::unlink(writing_.c_str());
   done_ = true;
+  if (journal_) journal_->remove();
 }
 
 bool blob_present(const CacheLayout& layout, const RepoRef& repo, std::string_view etag, std::uint64_t size) {

@@ -8,9 +8,15 @@
 //  1. sequential writers append to it directly (it stays a prefix, even after a crash);
 //  2. ranged writers (parallel ranges, which leave holes until done) first move it to a private
 //     blobs/<etag>.<8hex>.incomplete, the pattern of huggingface_hub >= 1.18 that older versions
-//     ignore; on a clean stop the private file is cut back to its hashed prefix and moved back;
+//     ignore; on a clean stop the private file is cut back to its hashed prefix and moved back
+//     (with a journal, see 4, it stays as it is);
 //  3. after a crash, a private file is adopted by the next writer: its prefix before the first hole
 //     (less one file-system block, since holes start at block boundaries) is trusted.
+//  4. with a journal (RangeJournal, in hfcache's state folder), a ranged writer records every
+//     range it writes; after a crash the next ranged writer adopts the private file with every
+//     journaled range, so only what was in flight is fetched again.
+// No file is created before the first byte is written, and none is left empty: a download refused
+// or failed before its first byte leaves no .incomplete behind.
 // The final hash check catches anything a crash of the machine may have left behind.
 // Hashing is inline (from the buffer being written) where bytes arrive in order, and reads the
 // bytes back from the page cache where ranges complete out of order. Large blobs, sequential or
@@ -22,13 +28,17 @@
 #include <cstdint>
 #include <exception>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
 #include "core/cache_layout.hpp"
+#include "core/range_journal.hpp"
 #include "util/fs.hpp"
 #include "util/hash.hpp"
+
+struct iovec;  // <sys/uio.h>
 
 namespace hfcache::core {
 
@@ -39,9 +49,11 @@ class BlobWriter {
   // writer's own that follows the contiguous prefix, so receivers never wait for the hash.
   enum class Mode { sequential, sequential_pipelined, ranged, ranged_pipelined };
 
-  // Opens the .incomplete file (adopting the best prefix left by an earlier run). A file longer
-  // than `size` is started afresh.
-  BlobWriter(const CacheLayout& layout, const RepoRef& repo, std::string etag, std::uint64_t size, Mode mode);
+  // Opens the .incomplete file (adopting the best prefix left by an earlier run, or in ranged modes
+  // the file `journal` describes). A file longer than `size` is started afresh. `journal`: where the
+  // ranged modes keep their RangeJournal (empty: none).
+  BlobWriter(const CacheLayout& layout, const RepoRef& repo, std::string etag, std::uint64_t size, Mode mode,
+             std::filesystem::path journal = {});
   // Without commit(): keeps the hashed prefix as blobs/<etag>.incomplete for a later resume.
   ~BlobWriter();
   BlobWriter(const BlobWriter&) = delete;
@@ -49,11 +61,15 @@ class BlobWriter {
 
   // Bytes already on disk from an earlier, interrupted download.
   std::uint64_t resume_offset() const { return resume_offset_; }
+  // Every range already on disk (the resume prefix, and in ranged modes the journaled ranges).
+  const ByteRanges& done_ranges() const { return done_ranges_; }
   std::uint64_t size() const { return size_; }
 
   // Write bytes at `offset` (thread-safe; pwrite). Bytes at the hashed frontier are hashed from the
   // buffer; others are read back by contiguous_upto.
   void write_at(std::uint64_t offset, const char* data, std::size_t size);
+  // The same for several buffers that follow each other in the file, in one pwritev.
+  void write_at(std::uint64_t offset, const ::iovec* parts, std::size_t count);
 
   // [0, end) is now on disk: hash what has not been hashed yet (reading it back from the page cache).
   void contiguous_upto(std::uint64_t end);
@@ -66,6 +82,9 @@ class BlobWriter {
   bool ranged() const { return mode_ == Mode::ranged || mode_ == Mode::ranged_pipelined; }
   bool pipelined() const { return mode_ == Mode::sequential_pipelined || mode_ == Mode::ranged_pipelined; }
   void adopt_leftovers();
+  bool adopt_journaled(const std::filesystem::path& candidate);
+  void open_existing();
+  void ensure_open();
   void hash_from_disk(std::uint64_t end);
   void discard();
   void hasher_loop();
@@ -78,6 +97,10 @@ class BlobWriter {
   std::uint64_t size_;
   Mode mode_;
   std::uint64_t resume_offset_ = 0;
+  ByteRanges done_ranges_;
+  std::filesystem::path journal_path_;
+  std::unique_ptr<RangeJournal> journal_;
+  std::once_flag opened_;  // the file is created by the first write (or by commit for an empty blob)
   util::UniqueFd fd_;
   std::mutex hash_mutex_;
   util::EtagHasher hasher_;

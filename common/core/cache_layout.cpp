@@ -83,6 +83,25 @@ fs::path CacheLayout::lock_path(const RepoRef& repo, std::string_view etag) cons
   return root_ / ".locks" / repo.folder_name() / (std::string(etag) + ".lock");
 }
 
+bool CacheLayout::cachedir_tag_expected() const {
+  std::error_code ec;
+  if (fs::exists(root_ / "CACHEDIR.TAG", ec)) return true;
+  for (const auto& entry : fs::directory_iterator(root_, ec)) {
+    auto name = entry.path().filename().string();
+    bool repo_folder = false;
+    for (const char* prefix : {"models--", "datasets--", "spaces--", "kernels--"}) repo_folder |= name.starts_with(prefix);
+    if (!repo_folder) continue;
+    // A snapshot with a file in it: a cache some client filled without the tag. refs/, trees/ and
+    // empty snapshot folders (written by our own answers before any file) do not count.
+    std::error_code sub_ec;
+    for (const auto& snapshot : fs::directory_iterator(entry.path() / "snapshots", sub_ec)) {
+      std::error_code file_ec;
+      if (fs::directory_iterator(snapshot.path(), file_ec) != fs::directory_iterator()) return false;
+    }
+  }
+  return true;
+}
+
 void CacheLayout::ensure_cachedir_tag() const {
   auto tag = root_ / "CACHEDIR.TAG";
   if (fs::exists(tag)) return;

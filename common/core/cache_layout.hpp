@@ -37,6 +37,12 @@ class CacheLayout {
   // <cache>/.locks/<repo folder>/<etag>.lock, the lock huggingface_hub takes around a blob download.
   fs::path lock_path(const RepoRef& repo, std::string_view etag) const;
 
+  // Whether CACHEDIR.TAG belongs in this cache: huggingface_hub >= 1.9 writes it into any cache it
+  // downloads into, but before 1.9 scan_cache_dir reports it as a corrupted repo. So only where a
+  // current client would meet it anyway: the tag is there already, or no snapshot of the cache holds
+  // a file yet (a new cache). A cache an older client filled stays as it is. Ask before linking
+  // or downloading anything into the cache.
+  bool cachedir_tag_expected() const;
   // Write CACHEDIR.TAG at the cache root if absent, with huggingface_hub's exact content.
   void ensure_cachedir_tag() const;
 

@@ -179,26 +179,36 @@ void FlightRegistry::run(const std::shared_ptr<Flight>& flight, const FetchJob& 
 }
 
 void FlightRegistry::fetch(Flight& flight, const FetchJob& job) {
+  // Decided before the lock and the blob are made, which would make a new cache look filled.
+  const bool tag_cache =
+      (!hooks_.write_cachedir_tag || hooks_.write_cachedir_tag()) && layout_.cachedir_tag_expected();
   util::FileLock lock(layout_.lock_path(job.repo, job.etag), [&] {
     spdlog::info("mirror: waiting for another process downloading {} blob {}", job.repo.display(), job.etag);
   });
   if (core::blob_present(layout_, job.repo, job.etag, job.size)) {
     auto blob = layout_.blob_path(job.repo, job.etag);
     flight.open_reader(util::UniqueFd(::open(blob.c_str(), O_RDONLY | O_CLOEXEC)), 0);
-    make_links(job, flight.close_links());
+    make_links(job, flight.close_links(), tag_cache);
     flight.finish_ok();
     return;
   }
   auto mode = job.size >= pipelined_hash_threshold ? core::BlobWriter::Mode::sequential_pipelined
                                                    : core::BlobWriter::Mode::sequential;
   core::BlobWriter writer(layout_, job.repo, job.etag, job.size, mode);
-  auto incomplete = layout_.incomplete_path(job.repo, job.etag);
-  util::UniqueFd reader(::open(incomplete.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!reader) throw std::system_error(errno, std::generic_category(), "open " + incomplete.string());
   std::uint64_t offset = writer.resume_offset();
   // Hold back the last byte until the hash is verified.
   auto readable = [&](std::uint64_t written) { return job.size == 0 ? 0 : std::min(written, job.size - 1); };
-  flight.open_reader(std::move(reader), readable(offset));
+  // Readers get a descriptor of their own once the file exists: at once when resuming, else with the
+  // first byte (no file is made for a download that never starts).
+  bool reader_open = false;
+  auto open_reader = [&](const std::filesystem::path& path) {
+    util::UniqueFd reader(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!reader) throw std::system_error(errno, std::generic_category(), "open " + path.string());
+    flight.open_reader(std::move(reader), readable(offset));
+    reader_open = true;
+  };
+  auto incomplete = layout_.incomplete_path(job.repo, job.etag);
+  if (offset > 0) open_reader(incomplete);
 
   bool overflow = false;
   int resumes = 0;
@@ -215,6 +225,7 @@ void FlightRegistry::fetch(Flight& flight, const FetchJob& job) {
         }
         writer.write_at(offset, data, n);
         offset += n;
+        if (!reader_open) open_reader(incomplete);
         if (hooks_.upstream_bytes) hooks_.upstream_bytes(n);
         flight.advance(readable(offset));
         return true;
@@ -236,17 +247,22 @@ void FlightRegistry::fetch(Flight& flight, const FetchJob& job) {
     }
   }
   if (mode == core::BlobWriter::Mode::sequential_pipelined) writer.contiguous_upto(job.size);
-  writer.commit();  // throws IntegrityError (file deleted) on a mismatch
+  try {
+    writer.commit();  // throws IntegrityError (file deleted) on a mismatch
+  } catch (const IntegrityError& e) {
+    throw IntegrityError((job.what.empty() ? job.repo.display() : job.what) + ": " + e.what(), e.hint());
+  }
+  if (!reader_open) open_reader(layout_.blob_path(job.repo, job.etag));  // an empty blob
   // Links before the last byte: a client that has the whole file finds it in the snapshot too.
-  make_links(job, flight.close_links());
+  make_links(job, flight.close_links(), tag_cache);
   flight.finish_ok();
 }
 
-void FlightRegistry::make_links(const FetchJob& job, const std::vector<LinkRequest>& links) {
+void FlightRegistry::make_links(const FetchJob& job, const std::vector<LinkRequest>& links, bool tag_cache) {
   bool symlinks = util::supports_symlinks(layout_.repo_dir(job.repo));
   for (const auto& link : links) {
     try {
-      layout_.ensure_cachedir_tag();
+      if (tag_cache) layout_.ensure_cachedir_tag();
       core::link_snapshot_file(layout_, job.repo, link.commit, link.path, job.etag, symlinks, false);
       if (!link.revision.empty() && link.revision != link.commit) {
         core::write_ref(layout_, job.repo, link.revision, link.commit);

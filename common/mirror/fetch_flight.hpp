@@ -5,8 +5,9 @@
 // How a fetch goes (one thread per blob, owned by the FlightRegistry):
 //  1. take huggingface_hub's lock .locks/<repo>/<etag>.lock, so a Python process writing the same
 //     cache waits for us (or we for it; then the blob is usually in place when we get the lock);
-//  2. BlobWriter opens blobs/<etag>.incomplete (resuming a prefix left by an earlier run) and the
-//     flight opens a second, read-only descriptor on that same file;
+//  2. BlobWriter opens blobs/<etag>.incomplete (resuming a prefix left by an earlier run, else
+//     creating it with the first byte) and the flight opens a second, read-only descriptor on
+//     that same file;
 //  3. bytes from upstream are written and the "frontier" (bytes readers may read) advances; the
 //     last byte is held back until the hash is verified, so no client ever receives a complete but
 //     corrupt body;
@@ -44,6 +45,7 @@ struct FetchHooks {
   std::function<void()> upstream_request;
   std::function<void(std::uint64_t)> upstream_bytes;
   std::function<void(const std::string&)> upstream_error;  // why a fetch failed
+  std::function<bool()> write_cachedir_tag;                // the setting of that name (empty: true)
 };
 
 struct FetchOptions {
@@ -65,6 +67,7 @@ struct FetchJob {
   std::string url;                       // upstream resolve URL at the commit
   std::shared_ptr<hub::HubClient> hub;   // kept alive for the fetch
   std::shared_ptr<void> hold;            // e.g. a usage lease, released when the fetch ends
+  std::string what;                      // "path of repo@commit" for messages (the first path asked)
 };
 
 class Flight {
@@ -123,7 +126,7 @@ class FlightRegistry {
  private:
   void run(const std::shared_ptr<Flight>& flight, const FetchJob& job, const std::string& key);
   void fetch(Flight& flight, const FetchJob& job);
-  void make_links(const FetchJob& job, const std::vector<LinkRequest>& links);
+  void make_links(const FetchJob& job, const std::vector<LinkRequest>& links, bool tag_cache);
   void reap_locked();
 
   const core::CacheLayout layout_;

@@ -247,6 +247,7 @@ FileAnswer MirrorService::file(const core::RepoRef& repo, const std::string& rev
   job.etag = answer.etag;
   job.size = answer.size;
   job.url = upstream->resolve_url(repo, commit, path);
+  job.what = path + " of " + repo.display() + "@" + commit;
   job.hub = hub;
   if (hooks_.hold) job.hold = hooks_.hold(repo, commit);
   write_refs_for(repo, rev, commit);

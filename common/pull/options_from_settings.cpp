@@ -10,6 +10,7 @@ PullOptions options_from_settings(const config::Settings& settings) {
   options.max_stalls = settings.max_retries;  // a broken transfer is retried as often as a failed request
   options.write_cachedir_tag = settings.write_cachedir_tag;
   options.disable_symlinks = settings.disable_symlinks;
+  options.journal_dir = settings.state_dir;
   return options;
 }
 

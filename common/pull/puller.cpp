@@ -114,6 +114,8 @@ PullResult Puller::pull(const PullRequest& request, const ProgressFn& progress) 
     return pull_offline(request, e.what());  // upstream unreachable: the cache may still answer, as huggingface_hub does
   }
   if (request.on_commit) request.on_commit(commit);
+  // Decided before anything is written: our own writes must not make the cache look filled.
+  const bool tag_cache = options_.write_cachedir_tag && layout_.cachedir_tag_expected();
 
   std::vector<core::TreeEntry> listing;
   if (auto cached = core::read_tree_cache(layout_, request.repo, commit)) {
@@ -125,8 +127,6 @@ PullResult Puller::pull(const PullRequest& request, const ProgressFn& progress) 
   }
 
   core::sweep_stale_temp_files(layout_, request.repo);
-  if (options_.write_cachedir_tag) layout_.ensure_cachedir_tag();
-  std::filesystem::create_directories(layout_.snapshot_dir(request.repo, commit));
   core::write_ref(layout_, request.repo, request.revision, commit);
 
   PullResult result;
@@ -159,8 +159,15 @@ PullResult Puller::pull(const PullRequest& request, const ProgressFn& progress) 
     group.push_back(&e);
   }
 
+  // The first file's metadata before any lock, temp file, tag or snapshot folder is made, as
+  // huggingface_hub's HEAD comes before its writes: a refused repo (gated, token without access)
+  // leaves only what huggingface_hub leaves too, refs/ and trees/.
+  if (!transfers.empty()) hub_->file_metadata(request.repo, commit, transfers.front().path);
+  if (tag_cache) layout_.ensure_cachedir_tag();
+  std::filesystem::create_directories(result.snapshot_path);  // the revision is there (and in use) while it downloads
+
   ProgressTracker tracker(progress, transfers.size(), bytes_to_fetch);
-  TransferEngine engine(layout_, request.repo, *hub_, options_, tracker);
+  TransferEngine engine(layout_, request.repo, request.revision, *hub_, options_, tracker);
   std::mutex result_mutex;
   engine.run(transfers, [&](const TransferFile& f, bool downloaded) {
     const auto& group = paths_by_etag.at(f.etag);

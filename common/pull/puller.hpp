@@ -40,6 +40,7 @@ struct PullOptions {
   bool disable_symlinks = false;                   // HF_HUB_DISABLE_SYMLINKS: copies even where links work
   int max_stalls = 5;                              // consecutive broken transfers without progress
   std::chrono::milliseconds resume_delay{1000};    // wait before resuming a broken transfer (huggingface_hub: 1 s)
+  std::filesystem::path journal_dir;               // hfcache's state_dir: range journals of split files (empty: none)
 };
 
 struct PullResult {

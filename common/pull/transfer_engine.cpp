@@ -14,6 +14,8 @@
 
 #include "core/blob_store.hpp"
 #include "core/errors.hpp"
+#include "core/range_journal.hpp"
+#include "pull/disk_writer.hpp"
 #include "hub/hub_client.hpp"
 #include "util/file_lock.hpp"
 
@@ -75,14 +77,16 @@ void ProgressTracker::finished() {
 
 namespace {
 
-// Received bytes are gathered into this much before each pwrite: one syscall per MiB, not per 4 KiB
-// read, and progress is reported at the same pace.
+// Received bytes are gathered into buffers of this size for the disk thread (which joins neighbours
+// into one pwritev); progress is reported at the same pace.
 constexpr std::size_t write_buffer_size = 1 << 20;
+// Buffers per worker in the pool: one being filled, two queued for the disk (24 MiB for 8 workers).
+constexpr std::size_t buffers_per_worker = 3;
 // Below this a hashing thread costs more than it overlaps.
 constexpr std::uint64_t pipelined_hash_threshold = 16ull << 20;
-// Blocks this large (the direct transport reads up to 1 MiB at once) are written as they come,
-// without the copy into the buffer.
-constexpr std::size_t direct_write_size = 256 << 10;
+// On a slow link a part-filled buffer is written after this long anyway: what a crash can lose
+// (bytes received but not in the file) stays small, and so does what the next run fetches again.
+constexpr std::chrono::milliseconds max_buffer_age{200};
 
 // One blob being downloaded: its lock, writer and the ranges still to fetch.
 struct Job {
@@ -96,7 +100,8 @@ struct Job {
   std::vector<std::uint64_t> chunk_flushed;  // end of the bytes on disk in each chunk; under `mutex`
   std::size_t first_open = 0;                // the first chunk not done; under `mutex`
   std::size_t chunks_left = 0;
-  std::uint64_t frontier = 0;        // [0, frontier) is on disk
+  bool split = false;                // parallel ranges (else one chunk, in order)
+  std::uint64_t resumed = 0;         // bytes on disk from an earlier run
   std::atomic<std::uint64_t> received{0};
   bool restarted_from_zero = false;  // after a hash mismatch of a resumed file
 };
@@ -108,9 +113,11 @@ struct Task {
 
 class Run {
  public:
-  Run(const core::CacheLayout& layout, const core::RepoRef& repo, hub::HubClient& hub, const PullOptions& options,
-      ProgressTracker& progress, const TransferEngine::OnBlobReady& on_ready)
-      : layout_(layout), repo_(repo), hub_(hub), options_(options), progress_(progress), on_ready_(on_ready) {}
+  Run(const core::CacheLayout& layout, const core::RepoRef& repo, const std::string& revision, hub::HubClient& hub,
+      const PullOptions& options, ProgressTracker& progress, const TransferEngine::OnBlobReady& on_ready)
+      : layout_(layout), repo_(repo), revision_(revision), hub_(hub), options_(options), progress_(progress),
+        on_ready_(on_ready),
+        disk_(buffers_per_worker * static_cast<std::size_t>(std::max(1, options.max_workers)), write_buffer_size) {}
 
   void execute(const std::vector<TransferFile>& files) {
     jobs_.reserve(files.size());
@@ -204,10 +211,14 @@ class Run {
     auto mode = split ? core::BlobWriter::Mode::ranged_pipelined
                 : f.size >= pipelined_hash_threshold ? core::BlobWriter::Mode::sequential_pipelined
                                                      : core::BlobWriter::Mode::sequential;
-    job.writer = std::make_unique<core::BlobWriter>(layout_, repo_, f.etag, f.size, mode);
-    std::uint64_t start = job.writer->resume_offset();
-    job.frontier = start;
-    progress_.file_started(f.path, start, f.size);
+    auto journal = split && !options_.journal_dir.empty()
+                       ? core::RangeJournal::path_for(options_.journal_dir, repo_.folder_name(), f.etag)
+                       : std::filesystem::path();
+    job.writer = std::make_unique<core::BlobWriter>(layout_, repo_, f.etag, f.size, mode, journal);
+    job.split = split;
+    job.resumed = 0;
+    for (const auto& [a, b] : job.writer->done_ranges()) job.resumed += b - a;
+    progress_.file_started(f.path, job.resumed, f.size);
     job.url = f.url;
     if (split) {
       // Ask once where the bytes live (the CDN), as huggingface_hub's HEAD does, so ranges go there directly.
@@ -219,25 +230,45 @@ class Run {
       }
       job.url = meta.location;
     }
-    std::uint64_t chunk = split ? std::max<std::uint64_t>(options_.chunk_size, 1 << 20) : std::max<std::uint64_t>(f.size, 1);
-    for (std::uint64_t off = start; off < f.size; off += chunk) job.chunks.emplace_back(off, std::min(f.size, off + chunk));
-    job.chunk_done.assign(job.chunks.size(), false);
-    job.chunk_flushed.clear();
-    for (const auto& c : job.chunks) job.chunk_flushed.push_back(c.first);
-    job.first_open = 0;
-    job.chunks_left = job.chunks.size();
-    if (job.chunks.empty()) {  // nothing left to fetch (empty file, or fully on disk already)
+    plan_chunks(job, split ? std::max<std::uint64_t>(options_.chunk_size, 1 << 20) : std::max<std::uint64_t>(f.size, 1));
+    if (job.chunks_left == 0) {  // nothing left to fetch (empty file, or fully on disk already)
       complete(job);
       return;
     }
-    if (job.chunks.size() == 1) {
-      fetch_chunk(job, 0);
-      return;
-    }
     std::vector<Task> tasks;
-    for (std::size_t i = 1; i < job.chunks.size(); ++i) tasks.push_back({&job, static_cast<int>(i)});
-    push_front(tasks);
-    fetch_chunk(job, 0);
+    for (std::size_t i = 0; i < job.chunks.size(); ++i) {
+      if (!job.chunk_done[i]) tasks.push_back({&job, static_cast<int>(i)});
+    }
+    push_front(std::vector<Task>(tasks.begin() + 1, tasks.end()));
+    fetch_chunk(job, static_cast<std::size_t>(tasks.front().chunk));
+  }
+
+  // The file as chunks in order: the ranges already on disk are done chunks, the gaps between them
+  // are fetched in pieces of at most `chunk` bytes.
+  static void plan_chunks(Job& job, std::uint64_t chunk) {
+    job.chunks.clear();
+    job.chunk_done.clear();
+    auto add_missing = [&](std::uint64_t from, std::uint64_t to) {
+      for (std::uint64_t off = from; off < to; off += chunk) {
+        job.chunks.emplace_back(off, std::min(to, off + chunk));
+        job.chunk_done.push_back(false);
+      }
+    };
+    std::uint64_t pos = 0;
+    for (const auto& [a, b] : job.writer->done_ranges()) {
+      add_missing(pos, a);
+      job.chunks.emplace_back(a, b);
+      job.chunk_done.push_back(true);
+      pos = b;
+    }
+    add_missing(pos, job.file->size);
+    job.chunk_flushed.clear();
+    for (std::size_t i = 0; i < job.chunks.size(); ++i) {
+      job.chunk_flushed.push_back(job.chunk_done[i] ? job.chunks[i].second : job.chunks[i].first);
+    }
+    job.first_open = 0;
+    while (job.first_open < job.chunks.size() && job.chunk_done[job.first_open]) ++job.first_open;
+    job.chunks_left = static_cast<std::size_t>(std::count(job.chunk_done.begin(), job.chunk_done.end(), false));
   }
 
   // The commit is the resolve URL's revision segment; our URLs are built at the commit.
@@ -255,26 +286,34 @@ class Run {
   void fetch_chunk(Job& job, std::size_t index) {
     const TransferFile& f = *job.file;
     const auto begin = job.chunks[index].first, end = job.chunks[index].second;  // no structured binding: clang < 16 cannot capture one
-    std::uint64_t pos = begin;       // bytes received so far (written or buffered)
-    std::uint64_t flushed = begin;   // bytes written to disk
-    const bool ranged = job.chunks.size() > 1;
-    std::vector<char> buffer;
-    buffer.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(write_buffer_size, end - begin)));
-    auto write_out = [&](const char* data, std::size_t n) {
-      job.writer->write_at(flushed, data, n);
-      flushed += n;
-      if (ranged) {  // the hasher follows the first unfinished range as it arrives, not only when it ends
+    std::uint64_t pos = begin;  // bytes received so far (queued for the disk, or in `buffer`)
+    const bool ranged = job.split;
+    DiskWriter::Batch batch;
+    // Queued writes point at `batch`: they are done before this frame goes, however it is left.
+    struct Settle {
+      DiskWriter& disk;
+      DiskWriter::Batch& batch;
+      ~Settle() { disk.settle(batch); }
+    } settle{disk_, batch};
+    // On the disk thread, once bytes are in the file: the hasher follows the first unfinished range
+    // as it arrives (not only when it ends), and progress counts bytes on disk.
+    auto written = [this, &job, &f, index, ranged](std::uint64_t start, std::uint64_t stop) {
+      if (ranged) {
         std::lock_guard lock(job.mutex);
-        job.chunk_flushed[index] = flushed;
-        if (index == job.first_open) job.writer->contiguous_upto(flushed);
+        job.chunk_flushed[index] = stop;
+        if (index == job.first_open) job.writer->contiguous_upto(stop);
       }
-      auto received = job.received.fetch_add(n) + n;
-      progress_.add_bytes(f.path, n, std::min(f.size, job.frontier + received), f.size);
+      auto received = job.received.fetch_add(stop - start) + (stop - start);
+      progress_.add_bytes(f.path, stop - start, std::min(f.size, job.resumed + received), f.size);
     };
+    DiskWriter::Buffer buffer;
+    auto last_flush = std::chrono::steady_clock::now();
     auto flush = [&] {
+      last_flush = std::chrono::steady_clock::now();
       if (buffer.empty()) return;
-      write_out(buffer.data(), buffer.size());
-      buffer.clear();
+      auto at = pos - buffer.size();
+      disk_.submit(*job.writer, at, std::move(buffer), batch, written);
+      buffer = DiskWriter::Buffer();
     };
     int stalls = 0;
     while (pos < end) {
@@ -282,15 +321,17 @@ class Run {
       std::string why;
       try {
         hub_.download(url_of(job), pos, end, [&](const char* data, std::size_t n) {
-          if (stopping()) return false;
+          if (stopping() || disk_.failed(batch)) return false;
           auto take = static_cast<std::size_t>(std::min<std::uint64_t>(n, end - pos));
-          pos += take;
-          if (buffer.empty() && take >= direct_write_size) {  // large reads need no gathering
-            write_out(data, take);
-            return true;
+          for (std::size_t used = 0; used < take;) {
+            if (buffer.capacity() == 0) buffer = disk_.take();  // waits while the disk is behind
+            auto part = std::min(take - used, disk_.buffer_size() - buffer.size());
+            buffer.insert(buffer.end(), data + used, data + used + part);
+            used += part;
+            pos += part;
+            if (buffer.size() >= disk_.buffer_size()) flush();
           }
-          buffer.insert(buffer.end(), data, data + take);
-          if (buffer.size() >= write_buffer_size) flush();
+          if (std::chrono::steady_clock::now() - last_flush >= max_buffer_age) flush();
           return true;
         });
         flush();
@@ -299,7 +340,9 @@ class Run {
         flush();  // what arrived before the break is good
         why = e.what();
       } catch (...) {
+        flush();
         if (stopping()) return;
+        disk_.wait(batch);  // a failed write is the real cause of a cancelled transfer
         throw;
       }
       if (stopping()) return;
@@ -316,6 +359,7 @@ class Run {
         job.url = f.url;
       }
     }
+    disk_.wait(batch);  // every byte of the chunk is in the file (or its write error is thrown)
     chunk_finished(job, index);
   }
 
@@ -340,9 +384,9 @@ class Run {
     const TransferFile& f = *job.file;
     try {
       job.writer->commit();
-    } catch (const IntegrityError&) {
+    } catch (const IntegrityError& e) {
       // A resumed file can hold bytes from an older, different transfer: start once from zero.
-      if (job.frontier > 0 && !job.restarted_from_zero) {
+      if (job.resumed > 0 && !job.restarted_from_zero) {
         job.restarted_from_zero = true;
         job.writer.reset();
         job.lock.reset();
@@ -352,7 +396,7 @@ class Run {
         prepare(job);
         return;
       }
-      throw;
+      throw IntegrityError(f.path + " of " + repo_.display() + "@" + revision_ + ": " + e.what(), e.hint());
     }
     job.writer.reset();
     on_ready_(f, true);
@@ -363,6 +407,7 @@ class Run {
 
   const core::CacheLayout& layout_;
   const core::RepoRef& repo_;
+  const std::string& revision_;
   hub::HubClient& hub_;
   const PullOptions& options_;
   ProgressTracker& progress_;
@@ -375,16 +420,17 @@ class Run {
   std::size_t pending_ = 0;
   bool stop_ = false;
   std::exception_ptr error_;
+  DiskWriter disk_;  // last: its queued writes finish before the jobs' writers go
 };
 
 }  // namespace
 
-TransferEngine::TransferEngine(const core::CacheLayout& layout, const core::RepoRef& repo, hub::HubClient& hub,
-                               const PullOptions& options, ProgressTracker& progress)
-    : layout_(layout), repo_(repo), hub_(hub), options_(options), progress_(progress) {}
+TransferEngine::TransferEngine(const core::CacheLayout& layout, const core::RepoRef& repo, std::string revision,
+                               hub::HubClient& hub, const PullOptions& options, ProgressTracker& progress)
+    : layout_(layout), repo_(repo), revision_(std::move(revision)), hub_(hub), options_(options), progress_(progress) {}
 
 void TransferEngine::run(const std::vector<TransferFile>& files, const OnBlobReady& on_ready) {
-  Run run(layout_, repo_, hub_, options_, progress_, on_ready);
+  Run run(layout_, repo_, revision_, hub_, options_, progress_, on_ready);
   run.execute(files);
 }
 

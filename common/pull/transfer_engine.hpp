@@ -55,7 +55,8 @@ class TransferEngine {
   // `downloaded` is false when another process had already stored the blob.
   using OnBlobReady = std::function<void(const TransferFile&, bool downloaded)>;
 
-  TransferEngine(const core::CacheLayout& layout, const core::RepoRef& repo, hub::HubClient& hub,
+  // `revision`: as the user named it, for messages.
+  TransferEngine(const core::CacheLayout& layout, const core::RepoRef& repo, std::string revision, hub::HubClient& hub,
                  const PullOptions& options, ProgressTracker& progress);
 
   // Download every file; returns once all are in place, or throws the first error after stopping
@@ -65,6 +66,7 @@ class TransferEngine {
  private:
   const core::CacheLayout& layout_;
   const core::RepoRef& repo_;
+  std::string revision_;
   hub::HubClient& hub_;
   const PullOptions& options_;
   ProgressTracker& progress_;

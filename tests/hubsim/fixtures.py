@@ -28,6 +28,8 @@ SPACE = "org/demo-space"
 LEGACY = "gpt2-tiny"
 MANY = "org/many-files"
 MANY_COUNT = 2500
+EMPTY_FILES = "org/with-empty-files"  # a sentence-transformers layout with zero-length files
+EMPTY_PATHS = ("1_Pooling/.gitkeep", "empty.txt")
 BENCH = "bench/big-model"
 
 TOKEN_ALICE = "hf_alice_private"  # reads PRIVATE, accepted GATED
@@ -257,6 +259,17 @@ def add_many_files(world: World, count: int = MANY_COUNT) -> Repo:
     return repo
 
 
+def add_with_empty_files(world: World) -> Repo:
+    """Two zero-length files (one git blob, e69de29b...) beside ordinary and LFS files."""
+    repo = world.add_repo(EMPTY_FILES, tags=["sentence-transformers"])
+    files = {".gitattributes": GITATTRIBUTES, "README.md": model_card("with empty files"),
+             "config.json": bert_config(), "model.safetensors": bert_safetensors(seed=21),
+             "1_Pooling/config.json": dumps({"word_embedding_dimension": 8, "pooling_mode_mean_tokens": True}),
+             **{path: b"" for path in EMPTY_PATHS}}
+    repo.commit(files, "Initial commit")
+    return repo
+
+
 def build_standard_world(directory) -> World:
     """Build (and save) the standard fixture world in ``directory``; returns the World."""
     world = World(directory)
@@ -267,6 +280,7 @@ def build_standard_world(directory) -> World:
     add_space(world)
     add_legacy(world)
     add_many_files(world)
+    add_with_empty_files(world)
     world.save()
     return world
 

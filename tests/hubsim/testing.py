@@ -8,8 +8,9 @@ Make ``tests/`` importable (``sys.path.insert(0, "<repo>/tests")``) and, in a co
   one per test; mutate ``hub_sim.world`` freely, then ``hub_sim.reload()``.
 * ``sim``: one simulator per session over a shared standard world, reset (faults, log, rate,
   offline, page size) before each test; do not modify its world.
-* ``run_in_venv(venv, code, env)``: run a Python snippet with ``"hf2"`` (.venv, huggingface_hub 2.x)
-  or ``"hf026"`` (.venv-hf026, huggingface_hub 0.26.5) in a clean environment (every ``HF_*``,
+* ``run_in_venv(venv, code, env)``: run a Python snippet with ``"hf2"`` (.venv, huggingface_hub 2.x),
+  ``"hf026"`` (.venv-hf026, huggingface_hub 0.26.5), ``"hf020"`` or ``"hf036"`` (.venv-hf020/036,
+  huggingface_hub 0.20.3/0.36.2, without transformers) in a clean environment (every ``HF_*``,
   ``HFCACHE_*``, ``HUGGINGFACE_*``, ``TRANSFORMERS_*`` and proxy variable removed first).
 """
 
@@ -38,7 +39,8 @@ except ImportError:  # usable without pytest, minus the fixtures
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HUBSIM_SCRIPT = Path(__file__).with_name("hubsim.py")
-VENVS = {"hf2": REPO_ROOT / ".venv", "hf026": REPO_ROOT / ".venv-hf026"}
+VENVS = {"hf2": REPO_ROOT / ".venv", "hf026": REPO_ROOT / ".venv-hf026",
+         "hf020": REPO_ROOT / ".venv-hf020", "hf036": REPO_ROOT / ".venv-hf036"}
 STRIPPED_PREFIXES = ("HF_", "HFCACHE_", "HUGGINGFACE_", "TRANSFORMERS_")
 PROXY_VARS = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
 RESULT_MARK = "@@RESULT@@"

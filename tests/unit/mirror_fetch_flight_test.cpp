@@ -95,7 +95,7 @@ TEST_SUITE("mirror_fetch_flight") {
     std::vector<std::thread> readers;
     for (int i = 0; i < 8; ++i) {
       readers.emplace_back([&, i] {
-        FetchJob job{repo, etag, upstream.data.size(), hub->resolve_url(repo, commit, "file.bin"), hub, nullptr};
+        FetchJob job{repo, etag, upstream.data.size(), hub->resolve_url(repo, commit, "file.bin"), hub, nullptr, {}};
         bool s = false;
         auto flight = registry.join_or_start(job, {commit, i % 2 ? "file.bin" : "copy/file.bin", "main"}, &s);
         if (s) started++;
@@ -131,7 +131,7 @@ TEST_SUITE("mirror_fetch_flight") {
     hooks.upstream_error = [&](const std::string&) { errors++; };
     FlightRegistry registry(layout, hooks);
     const std::string commit(40, 'c');
-    FetchJob job{repo, etag, upstream.data.size(), hub->resolve_url(repo, commit, "file.bin"), hub, nullptr};
+    FetchJob job{repo, etag, upstream.data.size(), hub->resolve_url(repo, commit, "file.bin"), hub, nullptr, {}};
     auto flight = registry.join_or_start(job, {commit, "file.bin", "main"});
     CHECK_THROWS_AS(flight->wait_done(10s), MirrorError);
     // The reader never sees the whole body: the last byte waits for the hash.
@@ -149,7 +149,7 @@ TEST_SUITE("mirror_fetch_flight") {
     FlightRegistry registry(layout, {}, FetchOptions{1, 1ms});
     const std::string commit(40, 'c');
     const std::string etag(64, 'e');
-    FetchJob job{repo, etag, 10, hub->resolve_url(repo, commit, "f"), hub, nullptr};
+    FetchJob job{repo, etag, 10, hub->resolve_url(repo, commit, "f"), hub, nullptr, {}};
     auto first = registry.join_or_start(job, {commit, "f", ""});
     CHECK_THROWS_AS(first->wait_done(10s), MirrorError);
     for (int i = 0; i < 100 && registry.active() > 0; ++i) std::this_thread::sleep_for(10ms);
