@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "http_syntax.hpp"
-#include "hub/http_message.hpp"
+#include "util/strings.hpp"
 
 namespace hfcache::server {
 namespace {
@@ -96,7 +96,7 @@ void ChunkedDecoder::end_trailer_line(std::string_view line) {
   }
   auto colon = line.find(':');
   if (is_ws(line.front()) || colon == std::string_view::npos || !is_token(line.substr(0, colon)) ||
-      !is_field_value(hub::trim_ows(line.substr(colon + 1))))
+      !is_field_value(util::trim(line.substr(colon + 1), " \t")))
     fail({400, "a malformed trailer field"});
 }
 

@@ -2,13 +2,12 @@
 
 #include <string_view>
 
-#include "hub/http_message.hpp"
+#include "util/strings.hpp"
 
 namespace hfcache::server {
 namespace {
 
-using hub::iequals;
-using hub::trim_ows;
+using util::iequals;
 
 // Methods whose requests carry content (RFC 9110 section 9.3); on any other, a body is refused
 // rather than left unread, where it would be parsed as the next request.
@@ -20,7 +19,7 @@ template <typename Fn>
 bool each_element(std::string_view list, Fn fn) {
   while (true) {
     auto comma = list.find(',');
-    auto element = trim_ows(list.substr(0, comma));
+    auto element = util::trim(list.substr(0, comma), " \t");
     if (!element.empty() && !fn(element)) return false;
     if (comma == std::string_view::npos) return true;
     list.remove_prefix(comma + 1);

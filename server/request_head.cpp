@@ -3,13 +3,12 @@
 #include <algorithm>
 
 #include "http_syntax.hpp"
-#include "hub/http_message.hpp"
+#include "util/strings.hpp"
 
 namespace hfcache::server {
 namespace {
 
-using hub::iequals;
-using hub::trim_ows;
+using util::iequals;
 
 constexpr Refusal bare_lf{400, "a line of the head ends in a bare LF (CRLF is required)"};
 constexpr Refusal bare_cr{400, "a CR inside a line of the head"};
@@ -68,7 +67,7 @@ Refusal parse_field_line(std::string_view line, RequestHead& head) {
     return {400, "whitespace between a header field name and its colon"};
   if (!is_token(name)) return {400, "a header field name is not a token"};
   auto raw_value = line.substr(colon + 1);
-  auto value = trim_ows(raw_value);
+  auto value = util::trim(raw_value, " \t");
   if (!is_field_value(value)) return {400, "a header field value holds control characters"};
   if ((iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding")) && !plainly_written(raw_value))
     return {400, "Content-Length or Transfer-Encoding written with tabs or extra spaces"};

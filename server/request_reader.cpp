@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "hub/http_message.hpp"
+#include "util/strings.hpp"
 
 namespace hfcache::server {
 
@@ -63,7 +63,7 @@ std::string RequestReader::handover() const {
   out.reserve(head_.length + 32 + body_.size());
   out.append(head_.method).append(" ").append(head_.target).append(" ").append(head_.version).append("\r\n");
   for (const auto& [name, value] : head_.headers) {
-    if (hub::iequals(name, "Content-Length") || hub::iequals(name, "Transfer-Encoding") || hub::iequals(name, "Expect"))
+    if (util::iequals(name, "Content-Length") || util::iequals(name, "Transfer-Encoding") || util::iequals(name, "Expect"))
       continue;
     out.append(name).append(": ").append(value).append("\r\n");
   }
