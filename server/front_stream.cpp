@@ -10,19 +10,18 @@
 #include <cstring>
 
 namespace hfcache::server {
-namespace {
-
-void numeric_address(const sockaddr_storage& addr, socklen_t len, std::string& ip, int& port) {
+void socket_address(int fd, bool local, std::string& ip, int& port) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  auto* raw = reinterpret_cast<sockaddr*>(&addr);
+  if ((local ? ::getsockname(fd, raw, &len) : ::getpeername(fd, raw, &len)) != 0) return;
   char host[NI_MAXHOST];
   char serv[NI_MAXSERV];
-  if (::getnameinfo(reinterpret_cast<const sockaddr*>(&addr), len, host, sizeof host, serv, sizeof serv,
-                    NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
+  if (::getnameinfo(raw, len, host, sizeof host, serv, sizeof serv, NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
     ip = host;
     port = std::atoi(serv);
   }
 }
-
-}  // namespace
 
 bool FrontStream::is_writable() const {
   pollfd p{fd_, POLLOUT, 0};
@@ -55,16 +54,8 @@ ssize_t FrontStream::write(const char* ptr, std::size_t size) {
   return static_cast<ssize_t>(size);
 }
 
-void FrontStream::get_remote_ip_and_port(std::string& ip, int& port) const {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) numeric_address(addr, len, ip, port);
-}
+void FrontStream::get_remote_ip_and_port(std::string& ip, int& port) const { socket_address(fd_, false, ip, port); }
 
-void FrontStream::get_local_ip_and_port(std::string& ip, int& port) const {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) numeric_address(addr, len, ip, port);
-}
+void FrontStream::get_local_ip_and_port(std::string& ip, int& port) const { socket_address(fd_, true, ip, port); }
 
 }  // namespace hfcache::server

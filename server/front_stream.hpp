@@ -10,6 +10,9 @@
 
 namespace hfcache::server {
 
+// The numeric address and port of the socket's peer (or its own end: `local`), empty when unknown.
+void socket_address(int fd, bool local, std::string& ip, int& port);
+
 class FrontStream final : public httplib::Stream {
  public:
   FrontStream(int fd, const std::string& request, std::chrono::milliseconds write_timeout)

@@ -306,7 +306,7 @@ struct FrontLoop {
     if (spdlog::should_log(spdlog::level::debug)) {
       std::string ip;
       int port = 0;
-      FrontStream(conn->fd, conn->handover, {}).get_remote_ip_and_port(ip, port);
+      socket_address(conn->fd, false, ip, port);
       spdlog::debug("http: refused a request from {} with {}: {}", ip, refusal.status, refusal.reason);
     }
     if (front.handlers.refused) front.handlers.refused(refusal.status);
@@ -385,8 +385,9 @@ struct FrontLoop {
       ssize_t n = ::recv(conn->fd, scratch.data(), recv_chunk, 0);
       if (n > 0 && (conn->lingered += static_cast<std::size_t>(n)) <= linger_max_bytes) continue;
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return arm(*conn, EPOLLIN);
-      return close_connection(conn);  // the client closed too, or sends too much, or is gone
+      // At a stop, what has arrived is dropped but nothing more is waited for.
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !front.stop_requested) return arm(*conn, EPOLLIN);
+      return close_connection(conn);  // the client closed too, or sends too much, or is gone, or we stop
     }
   }
 

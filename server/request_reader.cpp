@@ -79,6 +79,7 @@ void RequestReader::reset() {
   framing_ = {};
   chunked_.reset();
   body_.clear();
+  if (body_.capacity() > 64 * 1024) std::string().swap(body_);  // an idle connection keeps no large buffer
   body_received_ = 0;
   continue_sent_ = false;
   refusal_ = {};
