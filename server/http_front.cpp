@@ -39,6 +39,9 @@ constexpr std::size_t recv_chunk = 16 * 1024;
 // reset the connection, and a reset can destroy the response before the client has read it.
 constexpr std::chrono::seconds linger_time{2};
 constexpr std::size_t linger_max_bytes = 1 << 20;
+constexpr std::string_view close_field = "Connection: close\r\n";
+constexpr Refusal too_slow{
+    408, "the request did not arrive in time (http_header_timeout_s, http_body_timeout_s, http_body_min_rate)"};
 
 }  // namespace
 
@@ -294,8 +297,8 @@ struct FrontLoop {
                           (conn->peer_closed && conn->pending().empty()) || front.stop_requested;
       bool head_only = head.method == "HEAD";
       reader.reset();
-      conn->start_response(std::move(*answer), head_only, conn->close_after ? "Connection: close\r\n" : keep_alive_field,
-                           scratch);
+      std::string_view connection_field = conn->close_after ? close_field : std::string_view(keep_alive_field);
+      conn->start_response(std::move(*answer), head_only, connection_field, scratch);
       if (!flush(conn)) return;  // waits for EPOLLOUT, or the connection is gone
       if (!finish_response(conn)) return;
     }
@@ -405,7 +408,7 @@ struct FrontLoop {
       if (auto e = conn->expiry(now, front.options); e != Connection::Expiry::none) expired.emplace_back(conn.get(), e);
     for (auto [conn, e] : expired) {
       if (e == Connection::Expiry::close) close_connection(conn);
-      else refuse(conn, {408, "the request did not arrive in time (http_header_timeout_s, http_body_timeout_s, http_body_min_rate)"});
+      else refuse(conn, too_slow);
     }
   }
 

@@ -63,7 +63,9 @@ std::string RequestReader::handover() const {
   out.reserve(head_.length + 32 + body_.size());
   out.append(head_.method).append(" ").append(head_.target).append(" ").append(head_.version).append("\r\n");
   for (const auto& [name, value] : head_.headers) {
-    if (util::iequals(name, "Content-Length") || util::iequals(name, "Transfer-Encoding") || util::iequals(name, "Expect"))
+    // The front has framed the body and answered Expect itself: httplib must not do either again.
+    if (util::iequals(name, "Content-Length") || util::iequals(name, "Transfer-Encoding") ||
+        util::iequals(name, "Expect"))
       continue;
     out.append(name).append(": ").append(value).append("\r\n");
   }

@@ -114,7 +114,8 @@ const std::vector<Key>& keys() {
        [](Settings& s, const std::string& v) {
          s.http_max_header_bytes = parse_int("http_max_header_bytes", v, 8192, 1 << 20);
        }},
-      {"http_max_body_bytes", "int", "", "hfcached: bytes of a request body (API calls, paths-info); more is 413 (default 1048576)",
+      {"http_max_body_bytes", "int", "",
+       "hfcached: bytes of a request body (API calls, paths-info); more is 413 (default 1048576)",
        [](Settings& s, const std::string& v) {
          s.http_max_body_bytes = parse_int("http_max_body_bytes", v, 1024, 1 << 30);
        }},
@@ -124,9 +125,11 @@ const std::vector<Key>& keys() {
          s.http_header_timeout_s = parse_int("http_header_timeout_s", v, 1, 3600);
        }},
       {"http_body_timeout_s", "int", "",
-       "hfcached: seconds a request body may take, plus one per http_body_min_rate bytes received; then 408 and close (default 10)",
+       "hfcached: seconds a request body may take, plus one per http_body_min_rate bytes received; then 408 and "
+       "close (default 10)",
        [](Settings& s, const std::string& v) { s.http_body_timeout_s = parse_int("http_body_timeout_s", v, 1, 3600); }},
-      {"http_body_min_rate", "int", "", "hfcached: bytes per second a request body must keep up after http_body_timeout_s (default 1024)",
+      {"http_body_min_rate", "int", "",
+       "hfcached: bytes per second a request body must keep up after http_body_timeout_s (default 1024)",
        [](Settings& s, const std::string& v) {
          s.http_body_min_rate = parse_int("http_body_min_rate", v, 1, 1 << 30);
        }},
