@@ -66,8 +66,21 @@ fi
 
 # Fuzzers (clang + libFuzzer, built into build-fuzz/), briefly: a crash fails the run.
 echo "== fuzz"
-if tests/fuzz/run.sh "${HFCACHE_FUZZ_SECONDS:-20}"; then fuzz_failure=""; else fuzz_failure='<failure message="fuzzer crashed or failed to build; see the log"/>'; status=1; fi
-printf '<testsuite name="fuzz"><testcase classname="fuzz" name="lnk_parser">%s</testcase></testsuite>\n' "$fuzz_failure" > "$results/fuzz.xml"
+tests/fuzz/run.sh "${HFCACHE_FUZZ_SECONDS:-20}" || status=1
+# One test case per fuzzer, from the lines "NAME<TAB>passed|failed" run.sh writes; none at all: the build failed.
+{
+  printf '<testsuite name="fuzz">'
+  if [ -s build-fuzz/results.tsv ]; then
+    while IFS=$'\t' read -r name result; do
+      failure=""
+      [ "$result" = passed ] || failure='<failure message="fuzzer crashed; see the log and build-fuzz/*crashes/"/>'
+      printf '<testcase classname="fuzz" name="%s">%s</testcase>' "$name" "$failure"
+    done < build-fuzz/results.tsv
+  else
+    printf '<testcase classname="fuzz" name="build"><failure message="the fuzzers failed to build; see the log"/></testcase>'
+  fi
+  printf '</testsuite>\n'
+} > "$results/fuzz.xml"
 
 .venv/bin/python tests/summarize_results.py "$results"/*.xml || status=1
 exit $status

@@ -14,7 +14,9 @@ using nlohmann::json;
 
 void send_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump(2) + "\n", "application/json");
+  // Messages quote what clients sent (paths, repo ids): a replacing dump never throws on bytes that
+  // are not UTF-8, so every error still gets its answer.
+  res.set_content(body.dump(2, ' ', false, json::error_handler_t::replace) + "\n", "application/json");
 }
 
 void send_error(httplib::Response& res, int status, std::string_view code, const std::string& message,

@@ -65,16 +65,20 @@ Daemon::Daemon(config::FlagValues flags, std::optional<std::string> config_file,
   front.workers = static_cast<std::size_t>(settings.http_threads);  // each streaming response holds one
   front.keep_alive_max_count = 1000;
   front.keep_alive_timeout = std::chrono::seconds(5);  // also bounds how long an idle connection delays a stop
-  front.read_timeout = std::chrono::seconds(30);
   front.write_timeout = std::chrono::seconds(60);
+  front.limits.head.fields = static_cast<std::size_t>(settings.http_max_headers);
+  front.limits.head.section = static_cast<std::size_t>(settings.http_max_header_bytes);
+  front.limits.max_body = static_cast<std::uint64_t>(settings.http_max_body_bytes);
+  front.header_timeout = std::chrono::seconds(settings.http_header_timeout_s);
+  front.body_timeout = std::chrono::seconds(settings.http_body_timeout_s);
+  front.body_min_rate = static_cast<std::uint64_t>(settings.http_body_min_rate);
 
   http_ = std::make_unique<HttplibEngine>();
-  // httplib states these in its Keep-Alive header and applies them to requests it reads.
+  // httplib states these in its Keep-Alive header. It reads only requests the front has read whole
+  // (so no read timeout of its own) and writes through the front's stream (with its write timeout).
   http_->set_keep_alive_max_count(front.keep_alive_max_count);
   http_->set_keep_alive_timeout(front.keep_alive_timeout.count());
-  http_->set_read_timeout(front.read_timeout.count());
-  http_->set_write_timeout(front.write_timeout.count());
-  http_->set_payload_max_length(1 << 20);  // API bodies are small JSON objects
+  http_->set_payload_max_length(front.limits.max_body);
   register_api_routes(*http_, *api_);
   // After /v1: the mirror's patterns are catch-alls.
   auto mirror = register_mirror_routes(*http_, *context_, [this] { return http_->streaming(); });
@@ -85,6 +89,7 @@ Daemon::Daemon(config::FlagValues flags, std::optional<std::string> config_file,
   handlers.slow = [this](httplib::Stream& stream, bool close_connection, bool& connection_closed) {
     return http_->serve_one(stream, close_connection, connection_closed);
   };
+  handlers.refused = [this](int) { context_->metrics.responses_4xx++; };
   front_ = std::make_unique<HttpFront>(front, std::move(handlers));
 }
 

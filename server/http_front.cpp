@@ -2,13 +2,10 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -24,6 +21,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "front_connection.hpp"
+#include "front_refusal.hpp"
+#include "front_stream.hpp"
 #include "util/fs.hpp"
 
 namespace hfcache::server {
@@ -31,135 +31,17 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A head that has not ended within this many bytes is httplib's to refuse (414/400, as before).
-constexpr std::size_t max_head_bytes = 16 * 1024;
 // Bodies up to this size are read into the response buffer and sent with the head in one write.
-constexpr std::uint64_t inline_body_max = 64 * 1024;
-// sendfile in slices, so one large body does not keep a loop from its other connections.
-constexpr std::size_t sendfile_slice = 4 << 20;
+constexpr std::size_t inline_body_max = 64 * 1024;
 constexpr std::size_t recv_chunk = 16 * 1024;
-
-int poll_one(int fd, short events, std::chrono::milliseconds timeout) {
-  pollfd p{fd, events, 0};
-  while (true) {
-    int n = ::poll(&p, 1, static_cast<int>(timeout.count()));
-    if (n < 0 && errno == EINTR) continue;
-    return n;
-  }
-}
-
-void numeric_address(const sockaddr_storage& addr, socklen_t len, std::string& ip, int& port) {
-  char host[NI_MAXHOST];
-  char serv[NI_MAXSERV];
-  if (::getnameinfo(reinterpret_cast<const sockaddr*>(&addr), len, host, sizeof host, serv, sizeof serv,
-                    NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
-    ip = host;
-    port = std::atoi(serv);
-  }
-}
-
-struct Loop;
-
-struct Connection {
-  enum class State { reading, writing, handed_off };
-
-  int fd = -1;
-  Loop* loop = nullptr;
-  State state = State::reading;
-  std::string in;           // received bytes not consumed yet (from in_pos)
-  std::size_t in_pos = 0;
-  bool peer_closed = false;  // the client shut its side after sending (half-close)
-  std::size_t served = 0;    // requests answered on this connection
-  Clock::time_point last_activity = Clock::now();
-
-  // The response being written by the loop.
-  std::string out;
-  std::size_t out_sent = 0;
-  FastResponse body;        // body.length bytes left from body.offset when body.file is set
-  bool close_after = false;
-  bool no_sendfile = false;  // sendfile refused this file (EINVAL): pread and send
-
-  std::string_view pending() const { return std::string_view(in).substr(in_pos); }
-  void consume(std::size_t n) {
-    in_pos += n;
-    if (in_pos == in.size()) {
-      in.clear();
-      in_pos = 0;
-    }
-  }
-  void compact() {
-    if (in_pos == 0) return;
-    in.erase(0, in_pos);
-    in_pos = 0;
-  }
-};
-
-// httplib's view of a handed-off connection: the bytes the loop read first, then the socket itself,
-// with the read and write timeouts httplib's own SocketStream would apply.
-class FrontStream final : public httplib::Stream {
- public:
-  FrontStream(Connection& conn, const FrontOptions& options) : conn_(conn), options_(options) {}
-
-  bool is_readable() const override {
-    return !conn_.pending().empty() ||
-           poll_one(conn_.fd, POLLIN, std::chrono::duration_cast<std::chrono::milliseconds>(options_.read_timeout)) > 0;
-  }
-  bool is_writable() const override {
-    return poll_one(conn_.fd, POLLOUT,
-                    std::chrono::duration_cast<std::chrono::milliseconds>(options_.write_timeout)) > 0;
-  }
-
-  ssize_t read(char* ptr, std::size_t size) override {
-    if (conn_.pending().empty()) {
-      conn_.compact();
-      char buf[recv_chunk];
-      while (true) {
-        if (!is_readable()) return -1;
-        ssize_t n = ::recv(conn_.fd, buf, sizeof buf, 0);
-        if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
-        if (n <= 0) return n;
-        conn_.in.assign(buf, static_cast<std::size_t>(n));
-        break;
-      }
-    }
-    auto avail = conn_.pending();
-    auto n = std::min(size, avail.size());
-    std::memcpy(ptr, avail.data(), n);
-    conn_.consume(n);
-    return static_cast<ssize_t>(n);
-  }
-
-  ssize_t write(const char* ptr, std::size_t size) override {
-    std::size_t sent = 0;
-    while (sent < size) {
-      ssize_t n = ::send(conn_.fd, ptr + sent, size - sent, MSG_NOSIGNAL);
-      if (n > 0) {
-        sent += static_cast<std::size_t>(n);
-        continue;
-      }
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && is_writable()) continue;
-      return -1;
-    }
-    return static_cast<ssize_t>(size);
-  }
-
-  void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    sockaddr_storage addr{};
-    socklen_t len = sizeof addr;
-    if (::getpeername(conn_.fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) numeric_address(addr, len, ip, port);
-  }
-  void get_local_ip_and_port(std::string& ip, int& port) const override {
-    sockaddr_storage addr{};
-    socklen_t len = sizeof addr;
-    if (::getsockname(conn_.fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) numeric_address(addr, len, ip, port);
-  }
-  int socket() const override { return conn_.fd; }
-
- private:
-  Connection& conn_;
-  const FrontOptions& options_;
-};
+// After a response that closes the connection, what the client still sends is read and dropped for
+// up to this long (or this many bytes) before the socket closes: closing with unread bytes would
+// reset the connection, and a reset can destroy the response before the client has read it.
+constexpr std::chrono::seconds linger_time{2};
+constexpr std::size_t linger_max_bytes = 1 << 20;
+constexpr std::string_view close_field = "Connection: close\r\n";
+constexpr Refusal too_slow{
+    408, "the request did not arrive in time (http_header_timeout_s, http_body_timeout_s, http_body_min_rate)"};
 
 }  // namespace
 
@@ -169,7 +51,7 @@ struct HttpFront::Impl {
   std::atomic<int> listen_fd{-1};
   std::atomic<bool> stop_requested{false};
   std::mutex loops_mutex;  // loops are made by bind() while stop() may run on another thread
-  std::vector<std::unique_ptr<Loop>> loops;
+  std::vector<std::unique_ptr<FrontLoop>> loops;
   std::unique_ptr<httplib::ThreadPool> workers;
   bool workers_joined = false;
 
@@ -181,10 +63,8 @@ struct HttpFront::Impl {
   void serve_handed_off(Connection* conn);
 };
 
-namespace {
-
 // One epoll loop: its connections are touched only by its own thread, except while handed off.
-struct Loop {
+struct FrontLoop {
   HttpFront::Impl& front;
   int epoll_fd = -1;
   int wake_fd = -1;  // eventfd: stop, or connections coming back from workers
@@ -195,13 +75,17 @@ struct Loop {
   std::mutex returned_mutex;
   std::deque<std::pair<Connection*, bool>> returned;  // (connection, keep it open)
   Clock::time_point last_sweep = Clock::now();
-  std::vector<char> scratch = std::vector<char>(inline_body_max);
+  std::vector<char> scratch = std::vector<char>(inline_body_max);  // also the largest body sent with its head
+  const std::string keep_alive_field;
 
   // epoll_event.data.ptr for the two non-connection fds.
   static inline char listen_tag = 0;
   static inline char wake_tag = 0;
 
-  explicit Loop(HttpFront::Impl& f) : front(f) {
+  explicit FrontLoop(HttpFront::Impl& f)
+      : front(f),
+        keep_alive_field("Keep-Alive: timeout=" + std::to_string(f.options.keep_alive_timeout.count()) +
+                         ", max=" + std::to_string(f.options.keep_alive_max_count) + "\r\n") {
     epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
     wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (epoll_fd < 0 || wake_fd < 0) throw std::runtime_error(std::string("epoll/eventfd: ") + std::strerror(errno));
@@ -210,7 +94,7 @@ struct Loop {
     ev.data.ptr = &wake_tag;
     ::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &ev);
   }
-  ~Loop() {
+  ~FrontLoop() {
     for (auto& [fd, conn] : connections) ::close(fd);
     if (wake_fd >= 0) ::close(wake_fd);
     if (epoll_fd >= 0) ::close(epoll_fd);
@@ -303,7 +187,7 @@ struct Loop {
       int yes = 1;
       // A small response written as head then body would otherwise wait for the client's delayed ACK.
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
-      auto conn = std::make_unique<Connection>();
+      auto conn = std::make_unique<Connection>(front.options.limits);
       conn->fd = fd;
       conn->loop = this;
       epoll_event ev{};
@@ -326,8 +210,10 @@ struct Loop {
       batch.swap(returned);
     }
     for (auto [conn, keep] : batch) {
+      conn->handover.clear();
+      if (conn->handover.capacity() > inline_body_max) conn->handover.shrink_to_fit();
       if (!keep || front.stop_requested) {
-        close_connection(conn);
+        linger(conn);  // httplib wrote its whole response; what the client sends now is dropped
         continue;
       }
       conn->state = Connection::State::reading;
@@ -337,6 +223,7 @@ struct Loop {
   }
 
   void on_event(Connection* conn, std::uint32_t events) {
+    if (conn->state == Connection::State::lingering) return drain(conn);
     if (conn->state == Connection::State::writing) {
       if (events & (EPOLLERR | EPOLLHUP)) return close_connection(conn);
       if (flush(conn) && finish_response(conn)) process(conn);
@@ -346,10 +233,11 @@ struct Loop {
     process(conn);
   }
 
-  // Reads what the socket holds. False when the connection is dead.
+  // Reads what the socket holds (at most a head's worth at a time: the reader consumes bodies as they
+  // come). False when the connection is dead.
   bool receive(Connection* conn) {
     conn->compact();
-    while (conn->in.size() < max_head_bytes + recv_chunk) {
+    while (conn->in.size() < front.options.limits.head.section + recv_chunk) {
       ssize_t n = ::recv(conn->fd, scratch.data(), recv_chunk, 0);
       if (n > 0) {
         conn->in.append(scratch.data(), static_cast<std::size_t>(n));
@@ -358,7 +246,7 @@ struct Loop {
       }
       if (n == 0) {
         conn->peer_closed = true;
-        return !conn->in.empty();
+        return true;
       }
       if (errno == EINTR) continue;
       return errno == EAGAIN || errno == EWOULDBLOCK;
@@ -366,153 +254,110 @@ struct Loop {
     return true;
   }
 
-  // Answer every complete request in the buffer the fast lane takes; hand the first other one off.
+  // Reads requests from the buffer: each is framed and judged by the connection's RequestReader, then
+  // refused, answered on the loop (fast lane) or handed off complete; pipelined ones follow in order.
   void process(Connection* conn) {
     while (conn->state == Connection::State::reading) {
-      auto pending = conn->pending();
-      if (pending.empty() && conn->peer_closed) return close_connection(conn);
-      auto head = parse_request_head(pending);
-      if (!head) {
-        if (pending.size() >= max_head_bytes) return hand_off(conn);
-        if (conn->peer_closed) return hand_off(conn);  // httplib answers the truncated request as before
-        return arm(*conn, EPOLLIN);
+      auto& reader = conn->reader;
+      if (reader.idle()) {
+        if (conn->pending().empty()) return conn->peer_closed ? close_connection(conn) : arm(*conn, EPOLLIN);
+        conn->request_started = Clock::now();
+      }
+      bool had_head = reader.phase() != RequestReader::Phase::head;
+      conn->consume(reader.feed(conn->pending()));
+      switch (reader.phase()) {
+        case RequestReader::Phase::refused:
+          return refuse(conn, reader.refusal());
+        case RequestReader::Phase::head:
+        case RequestReader::Phase::body:
+          if (!had_head && reader.phase() == RequestReader::Phase::body) conn->body_started = Clock::now();
+          if (reader.take_continue()) {
+            if (send_interim(conn)) continue;
+            return;
+          }
+          if (conn->peer_closed) return refuse(conn, {400, "the connection closed before the request was complete"});
+          return arm(*conn, EPOLLIN);
+        case RequestReader::Phase::complete:
+          break;
       }
       std::optional<FastResponse> answer;
-      if (head->bodiless_read() && !front.stop_requested) {
+      const auto& head = reader.head();
+      if (!reader.framing().has_body() && head.bodiless_read() && !front.stop_requested) {
         try {
-          answer = front.handlers.fast(*head);
+          answer = front.handlers.fast(head);
         } catch (const std::exception& e) {
           spdlog::warn("http: fast lane failed, handing over: {}", e.what());
           answer.reset();
         }
       }
       if (!answer) return hand_off(conn);
-      conn->consume(head->length);
       conn->served++;
       // A half-closed client still gets answers to every request it sent before its FIN.
-      conn->close_after = head->wants_close() || conn->served >= front.options.keep_alive_max_count ||
+      conn->close_after = head.wants_close() || conn->served >= front.options.keep_alive_max_count ||
                           (conn->peer_closed && conn->pending().empty()) || front.stop_requested;
-      start_response(conn, std::move(*answer), head->method == "HEAD");
+      bool head_only = head.method == "HEAD";
+      reader.reset();
+      std::string_view connection_field = conn->close_after ? close_field : std::string_view(keep_alive_field);
+      conn->start_response(std::move(*answer), head_only, connection_field, scratch);
       if (!flush(conn)) return;  // waits for EPOLLOUT, or the connection is gone
       if (!finish_response(conn)) return;
     }
   }
 
-  void start_response(Connection* conn, FastResponse answer, bool head_only) {
-    conn->out = std::move(answer.head);
-    if (conn->close_after) {
-      conn->out += "Connection: close\r\n";
-    } else {
-      conn->out += "Keep-Alive: timeout=" + std::to_string(front.options.keep_alive_timeout.count()) +
-                   ", max=" + std::to_string(front.options.keep_alive_max_count) + "\r\n";
+  // The front's own answer to a request it will not pass on; the connection then closes.
+  void refuse(Connection* conn, const Refusal& refusal) {
+    if (spdlog::should_log(spdlog::level::debug)) {
+      std::string ip;
+      int port = 0;
+      socket_address(conn->fd, false, ip, port);
+      spdlog::debug("http: refused a request from {} with {}: {}", ip, refusal.status, refusal.reason);
     }
-    conn->out += "\r\n";
+    if (front.handlers.refused) front.handlers.refused(refusal.status);
+    conn->out = refusal_response(refusal);
     conn->out_sent = 0;
-    conn->body = std::move(answer);
-    if (head_only || !conn->body.file) conn->body.length = 0;
-    if (conn->body.length > 0 && conn->body.length <= inline_body_max) {
-      // Small bodies go out with the head in one write.
-      auto want = static_cast<std::size_t>(conn->body.length);
-      std::size_t got = 0;
-      while (got < want) {
-        ssize_t n = ::pread(conn->body.file->get(), scratch.data() + got, want - got,
-                            static_cast<off_t>(conn->body.offset + got));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        got += static_cast<std::size_t>(n);
-      }
-      conn->out.append(scratch.data(), got);
-      if (conn->body.bytes_sent) *conn->body.bytes_sent += got;
-      // A file that shrank under us: what was read goes out, then the connection closes short of
-      // Content-Length, which every client takes as a failed transfer.
-      if (got < want) conn->close_after = true;
-      conn->body.length = 0;
-    }
+    conn->body = FastResponse{};
+    conn->interim = false;
+    conn->close_after = true;
     conn->state = Connection::State::writing;
+    if (flush(conn)) finish_response(conn);
+  }
+
+  // "100 Continue" before the body a client holds back; true when it went out at once.
+  bool send_interim(Connection* conn) {
+    conn->out.assign(continue_response);
+    conn->out_sent = 0;
+    conn->interim = true;
+    conn->state = Connection::State::writing;
+    return flush(conn) && finish_response(conn);
   }
 
   // Sends what is pending. True when the response is complete; false when it waits for EPOLLOUT or
   // the connection was closed.
   bool flush(Connection* conn) {
-    while (true) {
-      while (conn->out_sent < conn->out.size()) {
-        int flags = MSG_NOSIGNAL | (conn->body.length > 0 ? MSG_MORE : 0);
-        ssize_t n = ::send(conn->fd, conn->out.data() + conn->out_sent, conn->out.size() - conn->out_sent, flags);
-        if (n > 0) {
-          conn->out_sent += static_cast<std::size_t>(n);
-          conn->last_activity = Clock::now();
-          continue;
-        }
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-          arm(*conn, EPOLLOUT);
-          return false;
-        }
-        close_connection(conn);
-        return false;
-      }
-      if (conn->body.length == 0) return true;
-      if (front.stop_requested) {
-        // As httplib cuts its streamed bodies at stop: short of Content-Length, clients retry or resume.
-        close_connection(conn);
-        return false;
-      }
-      if (!conn->no_sendfile) {
-        auto offset = static_cast<off_t>(conn->body.offset);
-        auto slice = static_cast<std::size_t>(std::min<std::uint64_t>(conn->body.length, sendfile_slice));
-        ssize_t n = ::sendfile(conn->fd, conn->body.file->get(), &offset, slice);
-        if (n > 0) {
-          advance_body(conn, static_cast<std::uint64_t>(n));
-          if (conn->body.length > 0 && static_cast<std::size_t>(n) == slice) {
-            arm(*conn, EPOLLOUT);  // let the loop's other connections have a turn
-            return false;
-          }
-          continue;
-        }
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-          arm(*conn, EPOLLOUT);
-          return false;
-        }
-        if (n < 0 && (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
-          conn->no_sendfile = true;  // a file system without splice support: read and send instead
-          continue;
-        }
-        close_connection(conn);  // the file shrank (n == 0) or the peer is gone: cut short of Content-Length
-        return false;
-      }
-      // Without sendfile: the next slice of the file becomes the pending output.
-      auto want = static_cast<std::size_t>(std::min<std::uint64_t>(conn->body.length, scratch.size()));
-      ssize_t n = ::pread(conn->body.file->get(), scratch.data(), want, static_cast<off_t>(conn->body.offset));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        close_connection(conn);
-        return false;
-      }
-      conn->out.assign(scratch.data(), static_cast<std::size_t>(n));
-      conn->out_sent = 0;
-      advance_body(conn, static_cast<std::uint64_t>(n));
+    switch (conn->send_pending(scratch, front.stop_requested)) {
+      case Connection::Sent::done: return true;
+      case Connection::Sent::blocked: arm(*conn, EPOLLOUT); return false;
+      case Connection::Sent::failed: break;
     }
+    close_connection(conn);
+    return false;
   }
 
-  void advance_body(Connection* conn, std::uint64_t n) {
-    conn->body.offset += n;
-    conn->body.length -= n;
-    conn->last_activity = Clock::now();
-    if (conn->body.bytes_sent) *conn->body.bytes_sent += n;
-  }
-
-  // After a complete response: close, or read the next request. False when the connection is gone.
+  // After a complete response: close, or read the next request. False when the connection is gone or
+  // waits for bytes.
   bool finish_response(Connection* conn) {
     conn->out.clear();
     conn->out_sent = 0;
     conn->body = FastResponse{};  // releases the file and the usage lease
+    conn->state = Connection::State::reading;
+    if (conn->interim) {
+      conn->interim = false;  // the same request goes on: its body comes next
+      return true;
+    }
     if (conn->close_after || front.stop_requested) {
-      ::shutdown(conn->fd, SHUT_WR);
-      close_connection(conn);
+      linger(conn);
       return false;
     }
-    conn->state = Connection::State::reading;
     conn->last_activity = Clock::now();
     if (conn->in_pos == 0 && conn->in.empty()) {
       arm(*conn, EPOLLIN);
@@ -522,11 +367,34 @@ struct Loop {
   }
 
   void hand_off(Connection* conn) {
+    conn->handover = conn->reader.handover();
+    conn->reader.reset();
     conn->state = Connection::State::handed_off;
     front.workers->enqueue([impl = &front, conn] { impl->serve_handed_off(conn); });
   }
 
-  // Idle keep-alive connections past their timeout, slow requests and stalled writes are closed.
+  // Close after the last response: our side now, the client's once it has stopped sending.
+  void linger(Connection* conn) {
+    ::shutdown(conn->fd, SHUT_WR);
+    conn->state = Connection::State::lingering;
+    conn->linger_until = Clock::now() + linger_time;
+    conn->in.clear();
+    conn->in_pos = 0;
+    drain(conn);
+  }
+
+  void drain(Connection* conn) {
+    while (true) {
+      ssize_t n = ::recv(conn->fd, scratch.data(), recv_chunk, 0);
+      if (n > 0 && (conn->lingered += static_cast<std::size_t>(n)) <= linger_max_bytes) continue;
+      if (n < 0 && errno == EINTR) continue;
+      // At a stop, what has arrived is dropped but nothing more is waited for.
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !front.stop_requested) return arm(*conn, EPOLLIN);
+      return close_connection(conn);  // the client closed too, or sends too much, or is gone, or we stop
+    }
+  }
+
+  // Once a second: connections past their deadline are closed, slow requests with a 408.
   void sweep() {
     auto now = Clock::now();
     if (now - last_sweep < std::chrono::seconds(1)) return;
@@ -535,36 +403,33 @@ struct Loop {
       watch_listener(true);
       listening = true;
     }
-    std::vector<Connection*> expired;
-    for (auto& [fd, conn] : connections) {
-      std::chrono::seconds limit;
-      if (conn->state == Connection::State::handed_off) continue;
-      if (conn->state == Connection::State::writing) limit = front.options.write_timeout;
-      else if (conn->pending().empty()) limit = front.options.keep_alive_timeout;
-      else limit = front.options.read_timeout;
-      if (now - conn->last_activity >= limit) expired.push_back(conn.get());
+    std::vector<std::pair<Connection*, Connection::Expiry>> expired;
+    for (auto& [fd, conn] : connections)
+      if (auto e = conn->expiry(now, front.options); e != Connection::Expiry::none) expired.emplace_back(conn.get(), e);
+    for (auto [conn, e] : expired) {
+      if (e == Connection::Expiry::close) close_connection(conn);
+      else refuse(conn, too_slow);
     }
-    for (auto* conn : expired) close_connection(conn);
   }
 
-  // At stop: connections waiting for a request go now, and so do file bodies still being sent (as
-  // httplib cuts its streamed bodies); a response already in the buffer finishes.
+  // At stop: connections waiting for a request (or part of one) go now, and so do file bodies still
+  // being sent (as httplib cuts its streamed bodies) and lingering closes; a response already in the
+  // buffer finishes.
   void close_idle() {
     std::vector<Connection*> idle;
     for (auto& [fd, conn] : connections)
-      if (conn->state == Connection::State::reading ||
+      if (conn->state == Connection::State::reading || conn->state == Connection::State::lingering ||
           (conn->state == Connection::State::writing && conn->body.length > 0))
         idle.push_back(conn.get());
     for (auto* conn : idle) close_connection(conn);
   }
 };
 
-}  // namespace
-
 void HttpFront::Impl::serve_handed_off(Connection* conn) {
   bool keep = false;
   try {
-    FrontStream stream(*conn, options);
+    FrontStream stream(conn->fd, conn->handover,
+                       std::chrono::duration_cast<std::chrono::milliseconds>(options.write_timeout));
     conn->served++;
     bool close = conn->served >= options.keep_alive_max_count || stop_requested;
     bool closed = false;
@@ -621,7 +486,7 @@ void HttpFront::start_loops() {
   impl_->workers = std::make_unique<httplib::ThreadPool>(std::max<std::size_t>(impl_->options.workers, 1));
   std::lock_guard lock(impl_->loops_mutex);
   for (unsigned i = 0; i < loop_count; ++i) {
-    impl_->loops.push_back(std::make_unique<Loop>(*impl_));
+    impl_->loops.push_back(std::make_unique<FrontLoop>(*impl_));
     impl_->loops.back()->watch_listener(true);
   }
 }

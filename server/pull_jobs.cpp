@@ -31,6 +31,10 @@ struct PullCancelled : Error {
               "post the pull again after the restart; it resumes where it stopped") {}
 };
 
+// An event's JSON text. File names and error messages come from outside: a replacing dump never
+// throws on bytes that are not UTF-8.
+std::string sse_data(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 // Bytes events arrive per write; subscribers get at most one per this interval.
 constexpr auto bytes_event_interval = std::chrono::milliseconds(100);
 
@@ -124,7 +128,7 @@ struct PullJobs::Job {
       if (now - last_bytes_event < bytes_event_interval) return;
       last_bytes_event = now;
     }
-    publish_locked({"progress", event_json(e).dump()});
+    publish_locked({"progress", sse_data(event_json(e))});
   }
 };
 
@@ -186,7 +190,7 @@ std::shared_ptr<PullEventQueue> PullJobs::subscribe(const std::string& id) {
   auto queue = std::make_shared<PullEventQueue>();
   std::lock_guard lock(job->mutex);
   if (job->state == "done" || job->state == "failed") {
-    queue->push({"done", job->status_locked().dump()});
+    queue->push({"done", sse_data(job->status_locked())});
     queue->close();
   } else {
     job->subscribers.push_back(queue);
@@ -307,7 +311,7 @@ void PullJobs::run(Job& job) {
 void PullJobs::finish(const std::shared_ptr<Job>& job) {
   {
     std::lock_guard lock(job->mutex);
-    job->publish_locked({"done", job->status_locked().dump()});
+    job->publish_locked({"done", sse_data(job->status_locked())});
     for (auto& s : job->subscribers)
       if (auto q = s.lock()) q->close();
     job->subscribers.clear();

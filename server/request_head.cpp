@@ -2,45 +2,95 @@
 
 #include <algorithm>
 
-#include "hub/http_message.hpp"
+#include "http_syntax.hpp"
+#include "util/strings.hpp"
 
 namespace hfcache::server {
 namespace {
 
-// cpp-httplib 0.11 answers 414 for a longer target and 400 for a longer header line.
-constexpr std::size_t httplib_line_limit = 8192;
+using util::iequals;
 
-using hub::iequals;
-using hub::trim_ows;
+constexpr Refusal bare_lf{400, "a line of the head ends in a bare LF (CRLF is required)"};
+constexpr Refusal bare_cr{400, "a CR inside a line of the head"};
+constexpr Refusal long_request_line{414, "the request line is longer than 8192 bytes"};
+constexpr Refusal long_field_line{431, "a header field line is longer than 8192 bytes"};
+constexpr Refusal large_section{431, "the request head is larger than http_max_header_bytes"};
+constexpr Refusal many_fields{431, "more header fields than http_max_headers"};
 
-// RFC 9110 token characters (method and field names).
-bool is_token(std::string_view v) {
-  if (v.empty()) return false;
-  return std::all_of(v.begin(), v.end(), [](unsigned char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-  });
+// The methods cpp-httplib routes (it answers 400 for CONNECT, TRACE and PRI, which need no support here).
+bool known_method(std::string_view m) {
+  for (std::string_view known : {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"})
+    if (m == known) return true;
+  return false;
 }
 
-bool is_field_value(std::string_view v) {
-  return std::all_of(v.begin(), v.end(), [](unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); });
-}
-
-bool parse_request_line(std::string_view line, RequestHead& head) {
+Refusal parse_request_line(std::string_view line, RequestHead& head) {
   auto sp1 = line.find(' ');
-  if (sp1 == std::string_view::npos) return false;
-  auto sp2 = line.find(' ', sp1 + 1);
-  if (sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos) return false;
+  auto sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+  if (sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos)
+    return {400, "the request line is not METHOD SP TARGET SP VERSION"};
   auto method = line.substr(0, sp1);
   auto target = line.substr(sp1 + 1, sp2 - sp1 - 1);
   auto version = line.substr(sp2 + 1);
-  if (!is_token(method) || target.empty() || target.front() != '/') return false;
-  if (std::any_of(target.begin(), target.end(), [](unsigned char c) { return c <= 0x20 || c == 0x7f; })) return false;
-  if (version != "HTTP/1.1" && version != "HTTP/1.0") return false;
+  if (!is_token(method)) return {400, "the method is not a token"};
+  if (target.empty() ||
+      std::any_of(target.begin(), target.end(), [](unsigned char c) { return c < 0x21 || c == 0x7f; }))
+    return {400, "the request target is empty or holds control characters"};
+  // HTTP-version = "HTTP/" DIGIT "." DIGIT
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (version.size() != 8 || !version.starts_with("HTTP/") || !digit(version[5]) || version[6] != '.' ||
+      !digit(version[7]))
+    return {400, "the request line has no valid HTTP version"};
+  if (version != "HTTP/1.1" && version != "HTTP/1.0") return {505, "only HTTP/1.0 and HTTP/1.1 are served"};
+  if (!known_method(method)) return {501, "the method is not implemented"};
   head.method = method;
   head.target = target;
   head.version = version;
-  return true;
+  return {};
+}
+
+// The fields whose value decides where the body ends must be written plainly: "Name: value", at most
+// one space after the colon and no tab or trailing space, because parsers differ on what they trim
+// (a proxy reading "Transfer-Encoding:\tchunked" as no transfer coding frames the body differently).
+bool plainly_written(std::string_view raw_value) {
+  if (raw_value.starts_with(' ')) raw_value.remove_prefix(1);
+  if (raw_value.empty()) return true;
+  return raw_value.find('\t') == std::string_view::npos && raw_value.front() != ' ' && raw_value.back() != ' ';
+}
+
+Refusal parse_field_line(std::string_view line, RequestHead& head) {
+  if (line.front() == ' ' || line.front() == '\t') return {400, "a folded header line (obs-fold)"};
+  auto colon = line.find(':');
+  if (colon == std::string_view::npos) return {400, "a header line without a colon"};
+  auto name = line.substr(0, colon);
+  if (!name.empty() && (name.back() == ' ' || name.back() == '\t'))
+    return {400, "whitespace between a header field name and its colon"};
+  if (!is_token(name)) return {400, "a header field name is not a token"};
+  auto raw_value = line.substr(colon + 1);
+  auto value = util::trim(raw_value, " \t");
+  if (!is_field_value(value)) return {400, "a header field value holds control characters"};
+  if ((iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding")) && !plainly_written(raw_value))
+    return {400, "Content-Length or Transfer-Encoding written with tabs or extra spaces"};
+  // The canonical line handed to httplib is "name: value" and must stay within its limit too.
+  if (name.size() + 2 + value.size() + 2 > HeadLimits::field_line) return long_field_line;
+  head.headers.emplace_back(std::string(name), std::string(value));
+  return {};
+}
+
+// The lines of a complete head (every line end already checked to be CRLF), judged one by one.
+Refusal parse_lines(std::string_view text, RequestHead& head) {
+  bool first = true;
+  while (!text.empty()) {
+    auto end = text.find("\r\n");
+    auto line = text.substr(0, end);
+    text.remove_prefix(end + 2);
+    if (line.empty()) break;  // the empty line ending the head
+    if (line.find('\r') != std::string_view::npos) return bare_cr;
+    auto refusal = first ? parse_request_line(line, head) : parse_field_line(line, head);
+    if (refusal) return refusal;
+    first = false;
+  }
+  return {};
 }
 
 }  // namespace
@@ -57,8 +107,7 @@ std::size_t RequestHead::count(std::string_view name) const {
 }
 
 bool RequestHead::bodiless_read() const {
-  if (!well_formed || version != "HTTP/1.1" || (method != "GET" && method != "HEAD")) return false;
-  if (target.size() > httplib_line_limit || longest_line > httplib_line_limit) return false;
+  if (version != "HTTP/1.1" || (method != "GET" && method != "HEAD")) return false;
   if (count("Transfer-Encoding") || count("Expect") || count("Upgrade")) return false;
   if (auto n = count("Content-Length"); n > 1 || (n == 1 && *header("Content-Length") != "0")) return false;
   return true;
@@ -69,48 +118,53 @@ bool RequestHead::wants_close() const {
   return connection && *connection == "close";
 }
 
-std::optional<RequestHead> parse_request_head(std::string_view buffer) {
-  // The head ends at the first empty line; with bare LF line ends that is "\n\n".
-  auto end = buffer.find("\n\r\n");
-  auto lf_end = buffer.find("\n\n");
-  std::size_t length;
-  if (end != std::string_view::npos && (lf_end == std::string_view::npos || end < lf_end)) length = end + 3;
-  else if (lf_end != std::string_view::npos) length = lf_end + 2;
-  else return std::nullopt;
-
-  RequestHead head;
-  head.length = length;
-  auto text = buffer.substr(0, length);
-  bool ok = true;
-  bool first = true;
-  while (!text.empty()) {
-    auto lf = text.find('\n');
-    auto line = text.substr(0, lf);
-    text.remove_prefix(lf + 1);
-    head.longest_line = std::max(head.longest_line, line.size());
-    if (line.empty() || line.back() != '\r') {
-      ok = false;  // a bare LF: httplib's business
-      if (line.empty()) break;
-    } else {
-      line.remove_suffix(1);
+HeadParse parse_request_head(std::string_view buffer, const HeadLimits& limits, HeadScan& scan) {
+  HeadParse out;
+  auto refuse = [&out](Refusal r) {
+    out.state = HeadParse::State::refused;
+    out.refusal = r;
+    return out;
+  };
+  while (true) {
+    if (!scan.started) {
+      // Empty lines before the request line are skipped; they still count towards the head's size.
+      while (buffer.substr(scan.position).starts_with("\r\n")) scan.position += 2;
+      if (scan.position > limits.section) return refuse(large_section);
+      if (scan.position == buffer.size() || buffer.substr(scan.position) == "\r") return out;
+      if (buffer[scan.position] == '\n') return refuse(bare_lf);
+      scan.started = true;
+      scan.line_start = scan.request_line = scan.position;
     }
-    if (line.empty()) break;
-    if (first) {
-      first = false;
-      ok = parse_request_line(line, head) && ok;
-      continue;
+    auto line_limit = scan.lines == 0 ? HeadLimits::request_line : HeadLimits::field_line;
+    auto lf = buffer.find('\n', scan.position);
+    if (lf == std::string_view::npos) {
+      scan.position = buffer.size();
+      // The line still arriving will end in at least one more byte.
+      if (buffer.size() - scan.line_start + 1 > line_limit)
+        return refuse(scan.lines == 0 ? long_request_line : long_field_line);
+      if (buffer.size() > limits.section) return refuse(large_section);
+      return out;
     }
-    auto colon = line.find(':');
-    if (colon == std::string_view::npos || !is_token(line.substr(0, colon))) {
-      ok = false;  // folded (obs-fold) or nameless field
-      continue;
+    if (lf == 0 || buffer[lf - 1] != '\r') return refuse(bare_lf);
+    auto line_length = lf + 1 - scan.line_start;
+    if (lf + 1 > limits.section) return refuse(large_section);
+    if (line_length == 2 && scan.lines > 0) {
+      out.head.length = lf + 1;
+      auto text = buffer.substr(scan.request_line, out.head.length - scan.request_line);
+      if (auto refusal = parse_lines(text, out.head)) return refuse(refusal);
+      out.state = HeadParse::State::complete;
+      return out;
     }
-    auto value = trim_ows(line.substr(colon + 1));
-    if (!is_field_value(value)) ok = false;
-    head.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+    if (line_length > line_limit) return refuse(scan.lines == 0 ? long_request_line : long_field_line);
+    if (scan.lines > limits.fields) return refuse(many_fields);  // this line would be one field too many
+    scan.lines++;
+    scan.position = scan.line_start = lf + 1;
   }
-  head.well_formed = ok && !first;
-  return head;
+}
+
+HeadParse parse_request_head(std::string_view buffer, const HeadLimits& limits) {
+  HeadScan scan;
+  return parse_request_head(buffer, limits, scan);
 }
 
 }  // namespace hfcache::server

@@ -10,6 +10,7 @@
 #include "api_response.hpp"
 #include "api_routes.hpp"
 #include "daemon_context.hpp"
+#include "util/utf8.hpp"
 
 namespace hfcache::server {
 namespace {
@@ -20,6 +21,17 @@ using Clock = std::chrono::steady_clock;
 thread_local Clock::time_point request_started;
 
 bool is_api_path(const std::string& path) { return path.starts_with("/v1/") || path == "/metrics"; }
+
+// What of an API request is not UTF-8 once percent-decoded (the path, or the first such query
+// parameter, named), or empty. Every handler, its errors and the JSON they write take text as UTF-8.
+std::string non_utf8_part(const httplib::Request& req) {
+  if (!util::is_valid_utf8(req.path)) return "the request path";
+  for (const auto& [name, value] : req.params) {
+    if (!util::is_valid_utf8(name)) return "a query parameter name";
+    if (!util::is_valid_utf8(value)) return "query parameter '" + name + "'";
+  }
+  return {};
+}
 
 httplib::Server::HandlerResponse refuse(httplib::Response& res, AdminDecision decision, const Runtime& runtime) {
   switch (decision) {
@@ -58,6 +70,11 @@ void install_request_hooks(httplib::Server& http, ApiServices& api, MirrorHandle
       return httplib::Server::HandlerResponse::Handled;
     }
     api.context.metrics.requests_api++;
+    if (auto part = non_utf8_part(req); !part.empty()) {
+      send_error(res, 400, "bad_request", part + " is not valid UTF-8 once percent-decoded",
+                 "percent-encode the UTF-8 bytes of the text (for example %C3%A9 for \u00e9)");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (!is_admin_call(req.method, req.path)) return httplib::Server::HandlerResponse::Unhandled;
     auto runtime = api.context.runtime();
     auto decision = looks_cross_site(*runtime, req.get_header_value("Host"), req.get_header_value("Origin"),

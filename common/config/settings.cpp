@@ -107,6 +107,32 @@ const std::vector<Key>& keys() {
        [](Settings& s, const std::string& v) { s.max_concurrent_pulls = parse_int("max_concurrent_pulls", v, 1, 64); }},
       {"shutdown_grace_s", "int", "", "seconds hfcached lets in-flight requests finish after SIGTERM (default 10)",
        [](Settings& s, const std::string& v) { s.shutdown_grace_s = parse_int("shutdown_grace_s", v, 0, 3600); }},
+      {"http_max_headers", "int", "", "hfcached: header fields a request may have; more is 431 (default 100)",
+       [](Settings& s, const std::string& v) { s.http_max_headers = parse_int("http_max_headers", v, 10, 10000); }},
+      {"http_max_header_bytes", "int", "",
+       "hfcached: bytes of a request head (request line and fields); more is 431 (default 32768)",
+       [](Settings& s, const std::string& v) {
+         s.http_max_header_bytes = parse_int("http_max_header_bytes", v, 8192, 1 << 20);
+       }},
+      {"http_max_body_bytes", "int", "",
+       "hfcached: bytes of a request body (API calls, paths-info); more is 413 (default 1048576)",
+       [](Settings& s, const std::string& v) {
+         s.http_max_body_bytes = parse_int("http_max_body_bytes", v, 1024, 1 << 30);
+       }},
+      {"http_header_timeout_s", "int", "",
+       "hfcached: seconds a request head may take from its first byte; then 408 and close (default 10)",
+       [](Settings& s, const std::string& v) {
+         s.http_header_timeout_s = parse_int("http_header_timeout_s", v, 1, 3600);
+       }},
+      {"http_body_timeout_s", "int", "",
+       "hfcached: seconds a request body may take, plus one per http_body_min_rate bytes received; then 408 and "
+       "close (default 10)",
+       [](Settings& s, const std::string& v) { s.http_body_timeout_s = parse_int("http_body_timeout_s", v, 1, 3600); }},
+      {"http_body_min_rate", "int", "",
+       "hfcached: bytes per second a request body must keep up after http_body_timeout_s (default 1024)",
+       [](Settings& s, const std::string& v) {
+         s.http_body_min_rate = parse_int("http_body_min_rate", v, 1, 1 << 30);
+       }},
   };
   return table;
 }

@@ -33,6 +33,13 @@ struct Settings {
   int http_threads = 96;          // hfcached: request threads (streams and keep-alive connections each hold one)
   int max_concurrent_pulls = 2;   // hfcached: pull jobs running at once; more wait in a queue
   int shutdown_grace_s = 10;      // hfcached: how long SIGTERM waits for in-flight requests
+  // hfcached's limits on what a client may send (413, 431) and how slowly (408); see README.
+  int http_max_headers = 100;
+  int http_max_header_bytes = 32 * 1024;
+  int http_max_body_bytes = 1 << 20;
+  int http_header_timeout_s = 10;
+  int http_body_timeout_s = 10;
+  int http_body_min_rate = 1024;  // bytes/s
   bool disable_symlinks = false;   // copies instead of links, as huggingface_hub on Windows
   bool write_cachedir_tag = true;  // CACHEDIR.TAG as huggingface_hub >= 1.9 writes it
 

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Fuzz the .lnk parser and the archive importer, N seconds in total (default 30), split between them:
-#   1. build tests/fuzz with clang into build-fuzz/: lnk_parser_fuzz and archive_import_fuzz (libFuzzer + ASan +
-#      UBSan) and lnk_parser_tests (the doctest suite under the same sanitizers);
+# Fuzz the .lnk parser, the archive importer, and hfcached's request reader and chunked decoder, N seconds
+# in total (default 30), split between the four:
+#   1. build tests/fuzz with clang into build-fuzz/: lnk_parser_fuzz, archive_import_fuzz, request_head_fuzz and
+#      chunked_decoder_fuzz (libFuzzer + ASan + UBSan) and lnk_parser_tests (the doctest suite under the same
+#      sanitizers);
 #   2. run lnk_parser_tests, which also writes the .lnk seed corpus to build-fuzz/seeds; write the archive seeds
-#      (small hub-layout tars, one with ../ names) to build-fuzz/archive-seeds with Python's tarfile;
-#   3. fuzz each from its corpus (build-fuzz/corpus, build-fuzz/archive-corpus, kept between runs) and its seeds,
-#      lnk_parser for N/2 seconds, then archive_import for the rest; crashing inputs land in build-fuzz/crashes/
-#      and build-fuzz/archive-crashes/.
-# Usage: tests/fuzz/run.sh [SECONDS]. Exits non-zero on a failed test or a crash of either fuzzer.
+#      (small hub-layout tars, one with ../ names) to build-fuzz/archive-seeds with Python's tarfile, and the
+#      HTTP seeds (requests well framed and every smuggling form of the integration tests; chunked bodies) to
+#      build-fuzz/request-seeds and build-fuzz/chunked-seeds;
+#   3. fuzz each from its corpus (build-fuzz/<name>-corpus, build-fuzz/corpus for lnk_parser, kept between runs)
+#      and its seeds; crashing inputs land in build-fuzz/<name>-crashes/ (build-fuzz/crashes/ for lnk_parser).
+# Each fuzzer's result is one line "NAME<TAB>passed|failed" in build-fuzz/results.tsv (scripts/test.sh makes a
+# test case of each).
+# Usage: tests/fuzz/run.sh [SECONDS]. Exits non-zero on a failed test or a crash of any fuzzer.
 # Needs clang, libFuzzer, cmake, ninja, doctest, python3 and the libraries of the main build; on Debian 12 the
 # missing tools are installed (libFuzzer for clang-14 is in libclang-rt-14-dev, which `apt-get install clang`
 # only recommends).
@@ -16,6 +21,9 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-30}
 [[ $seconds =~ ^[0-9]+$ ]] || { echo "usage: $0 [SECONDS]" >&2; exit 2; }
 build=build-fuzz
+results="$build/results.tsv"
+mkdir -p "$build"
+: >"$results"
 
 have_libfuzzer() {
   command -v clang++ >/dev/null 2>&1 || return 1
@@ -103,6 +111,65 @@ refs="refs/main"
 dotdot="../"
 DICT
 
+# HTTP seeds: the first byte sets the size of the pieces the fuzz targets feed (1 to 16 bytes), the rest is
+# what a client sends: requests well framed, and the framing attacks the integration tests send.
+rm -rf "$build/request-seeds" "$build/chunked-seeds"
+mkdir -p "$build/request-seeds" "$build/chunked-seeds"
+python3 - "$build/request-seeds" "$build/chunked-seeds" <<'PY'
+import sys
+
+requests, chunked = sys.argv[1], sys.argv[2]
+smuggled = b"DELETE /v1/repos/models/a/b HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n"
+heads = [
+    b"GET /hfl/rbt3/resolve/main/config.json HTTP/1.1\r\nHost: 127.0.0.1\r\nRange: bytes=0-9\r\n\r\n",
+    b"\r\nHEAD / HTTP/1.0\r\nConnection: close\r\n\r\n",
+    b"POST /v1/pulls HTTP/1.1\r\nHost: h\r\nContent-Length: 17\r\n\r\n{\"repo\": \"a/b\"}\r\n",
+    b"POST /v1/gc HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n"
+    b"2;a=\"b\"\r\n{}\r\n0\r\nX-T: 1\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + smuggled,
+    b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding:\tchunked\r\n\r\n0\r\n\r\n" + smuggled,
+    b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n" + smuggled,
+    b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2, 98\r\n\r\n{}" + smuggled,
+    b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: +2\r\n\r\n{}" + smuggled,
+    b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n" + smuggled,
+    b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n2;ext\n{}\r\n0\r\n\r\n" + smuggled,
+    b"GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 70\r\n\r\n" + smuggled,
+    b"GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n b\r\nno colon\r\nName : v\r\n\r\n",
+]
+bodies = [b"5\r\nhello\r\n0\r\n\r\n", b"1;a=b;c=\"d\\\"e\"\r\nx\r\n0\r\nT: v\r\n\r\n", b"0\r\n\r\n",
+          b"10000000000000001\r\n", b"2\nab\r\n", b"2\r\nab\n0\r\n\r\n", b"0\r\nbad\r\n\r\n"]
+for i, head in enumerate(heads):
+    open(f"{requests}/seed-{i}", "wb").write(bytes([i % 16]) + head)
+for i, body in enumerate(bodies):
+    open(f"{chunked}/seed-{i}", "wb").write(bytes([i % 8]) + body)
+PY
+
+cat >"$build/request.dict" <<'DICT'
+crlf="\x0d\x0a"
+end="\x0d\x0a\x0d\x0a"
+get="GET "
+post="POST "
+version=" HTTP/1.1"
+version10=" HTTP/1.0"
+host="Host: h"
+cl="Content-Length: "
+te="Transfer-Encoding: "
+chunked="chunked"
+expect="Expect: 100-continue"
+connection="Connection: close"
+last="0\x0d\x0a\x0d\x0a"
+DICT
+
+cat >"$build/chunked.dict" <<'DICT'
+crlf="\x0d\x0a"
+last="0\x0d\x0a\x0d\x0a"
+ext=";a=b"
+quoted=";a=\"b\""
+escape="\\"
+ff="ffffffff"
+trailer="X-T: v\x0d\x0a"
+DICT
+
 fuzz() {  # fuzz NAME SECONDS CORPUS SEEDS CRASHES MAX_LEN DICT
   local name=$1 secs=$2 corpus=$3 seeds=$4 crashes=$5 max_len=$6 dict=$7
   local log="$build/$name.log" status=0 runs files
@@ -114,22 +181,27 @@ fuzz() {  # fuzz NAME SECONDS CORPUS SEEDS CRASHES MAX_LEN DICT
   if [ "$status" -ne 0 ]; then
     tail -40 "$log"
     echo "$name fuzz: FAILED after ${runs:-?} executions; inputs in $crashes/" >&2
+    printf '%s\tfailed\n' "$name" >>"$results"
     return 1
   fi
   files=$(find "$corpus" -type f | wc -l)
   echo "$name fuzz: ${runs:-?} executions in ${secs}s, no crash; corpus $files files"
+  printf '%s\tpassed\n' "$name" >>"$results"
 }
 
 # The archive fuzzer's temp folder (input.tar, the cache) under build-fuzz, where a crash leaves it for a look.
 rm -rf "$build/archive-tmp"
 mkdir -p "$build/archive-tmp"
 
-lnk_seconds=$((seconds / 2))
-archive_seconds=$((seconds - lnk_seconds))
-# -max_total_time=0 would mean no limit: give each fuzzer at least a second when SECONDS is 1.
-if [ "$seconds" -gt 0 ] && [ "$lnk_seconds" -eq 0 ]; then lnk_seconds=1; fi
+# The time is shared evenly; -max_total_time=0 would mean no limit, so each fuzzer gets at least a second.
+share=$((seconds / 4))
+if [ "$seconds" -gt 0 ] && [ "$share" -eq 0 ]; then share=1; fi
 failed=0
-fuzz lnk_parser "$lnk_seconds" "$build/corpus" "$build/seeds" "$build/crashes" 8192 "$build/lnk.dict" || failed=1
-TMPDIR="$PWD/$build/archive-tmp" fuzz archive_import "$archive_seconds" "$build/archive-corpus" "$build/archive-seeds" "$build/archive-crashes" \
+fuzz lnk_parser "$share" "$build/corpus" "$build/seeds" "$build/crashes" 8192 "$build/lnk.dict" || failed=1
+TMPDIR="$PWD/$build/archive-tmp" fuzz archive_import "$share" "$build/archive-corpus" "$build/archive-seeds" "$build/archive-crashes" \
   65536 "$build/archive.dict" || failed=1
+fuzz request_head "$share" "$build/request-corpus" "$build/request-seeds" "$build/request-crashes" 16384 "$build/request.dict" \
+  || failed=1
+fuzz chunked_decoder "$share" "$build/chunked-corpus" "$build/chunked-seeds" "$build/chunked-crashes" 8192 "$build/chunked.dict" \
+  || failed=1
 exit "$failed"

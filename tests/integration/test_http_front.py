@@ -11,24 +11,15 @@ import hashlib
 import os
 import re
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-REPO = "bench/serve"
+from raw_http import BENCH_REPO, Reader, connect, make_cache, req
+
+REPO = BENCH_REPO
 BIG_MIB = 6
-
-
-def make_cache(tmp_path, mib: int) -> tuple[Path, str]:
-    """A one-repo cache (bench/serve's) under tmp_path/hub; returns it and the commit."""
-    cache = tmp_path / "hub"
-    commit = subprocess.run([sys.executable, str(ROOT / "bench/serve/make_cache.py"), str(cache), str(mib)],
-                            check=True, capture_output=True, text=True).stdout.strip()
-    return cache, commit
 
 
 @pytest.fixture
@@ -39,55 +30,6 @@ def served(tmp_path, hfcached):
     files = {name: (snap / name).read_bytes() for name in ("small.json", "big.bin")}
     d = hfcached(extra=["--offline"], cache=cache, config={"http_threads": 4})
     return d, commit, files
-
-
-def connect(d, timeout=10.0) -> socket.socket:
-    s = socket.create_connection(("127.0.0.1", d.port), timeout=timeout)
-    return s
-
-
-class Reader:
-    """Responses read off one connection in order (Content-Length framed, as the daemon sends them)."""
-
-    def __init__(self, sock: socket.socket):
-        self.sock, self.buf = sock, b""
-
-    def _fill(self) -> bool:
-        chunk = self.sock.recv(1 << 16)
-        self.buf += chunk
-        return bool(chunk)
-
-    def response(self, head_request: bool = False):
-        while b"\r\n\r\n" not in self.buf:
-            if not self._fill():
-                raise EOFError(f"connection closed before a response head: {self.buf!r}")
-        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
-        lines = head.decode("latin-1").split("\r\n")
-        self.status_line = lines[0]
-        status = int(lines[0].split(" ")[1])
-        headers = {}
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        length = 0 if head_request or status == 304 else int(headers.get("content-length", "0"))
-        while len(self.buf) < length:
-            if not self._fill():
-                raise EOFError("connection closed inside a body")
-        body, self.buf = self.buf[:length], self.buf[length:]
-        return status, headers, body
-
-    def closed(self, timeout: float) -> bool:
-        self.sock.settimeout(timeout)
-        try:
-            return self.sock.recv(1) == b""
-        except ConnectionResetError:
-            return True
-        except socket.timeout:
-            return False
-
-
-def req(method: str, path: str, *extra: str) -> bytes:
-    return (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n" + "".join(h + "\r\n" for h in extra) + "\r\n").encode()
 
 
 def metric(d, name: str) -> int:
@@ -459,9 +401,9 @@ def _token(tmp_path) -> Path:
 def test_stop_refuses_new_connections_and_cuts_file_bodies(tmp_path, hfcached):
     cache, commit = make_cache(tmp_path, BIG_MIB)
     d = hfcached(extra=["--offline"], cache=cache, config={"shutdown_grace_s": 3})
-    # A request httplib is still reading (its body never comes) keeps the daemon draining.
+    # A request whose body never comes: the loop holds it (no worker), and a stop closes it.
     slow = connect(d)
-    slow.sendall(b"POST /v1/reindex HTTP/1.1\r\nContent-Length: 100\r\n\r\n{")
+    slow.sendall(b"POST /v1/reindex HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
     # A cached file being sent to a client that does not read (fast lane, after the first use).
     reader = socket.socket()
     reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -487,5 +429,6 @@ def test_stop_refuses_new_connections_and_cuts_file_bodies(tmp_path, hfcached):
     assert len(got) < BIG_MIB << 20, "the body was not cut at stop"
     assert d.stop() == 0
     assert time.monotonic() - t < 6, d.log()
+    assert Reader(slow).closed(2)
     slow.close()
     reader.close()
