@@ -110,6 +110,16 @@ struct LoopbackDaemon {
   TestServer<> http;
 };
 
+// A filled cache, hfcached serving it, and the in-process service on the same index.
+struct Both {
+  Both() { fill(c); }
+  TestCache c;
+  LoopbackDaemon daemon{c};
+  std::vector<std::string> warnings;
+  service::LocalCacheService local{backing(c, daemon.index, &warnings)};
+  std::unique_ptr<service::DaemonCacheService> remote = daemon.client();
+};
+
 }  // namespace
 
 TEST_SUITE("service_local") {
@@ -193,12 +203,8 @@ TEST_SUITE("service_local") {
 
 TEST_SUITE("service_daemon_parity") {
   TEST_CASE("every call answers the same through hfcached as in-process") {
-    TestCache c;
-    fill(c);
-    LoopbackDaemon daemon(c);
-    std::vector<std::string> warnings;
-    service::LocalCacheService local(backing(c, daemon.index, &warnings));
-    auto remote = daemon.client();
+    Both both;
+    auto& [c, daemon, warnings, local, remote] = both;
     auto health = remote->health();
     REQUIRE(health);
     CHECK(health->cache_dir == c.root.string());
@@ -232,12 +238,8 @@ TEST_SUITE("service_daemon_parity") {
   }
 
   TEST_CASE("errors come back as the same typed errors, messages and hints") {
-    TestCache c;
-    fill(c);
-    LoopbackDaemon daemon(c);
-    std::vector<std::string> warnings;
-    service::LocalCacheService local(backing(c, daemon.index, &warnings));
-    auto remote = daemon.client();
+    Both both;
+    auto& [c, daemon, warnings, local, remote] = both;
     auto none = TestCache::model("org/none");
     auto same = [](auto call_remote, auto call_local) {
       auto r = outcome(call_remote), l = outcome(call_local);
@@ -253,12 +255,8 @@ TEST_SUITE("service_daemon_parity") {
   }
 
   TEST_CASE("a pull through the daemon reports its job and progress and returns the same result") {
-    TestCache c;
-    fill(c);
-    LoopbackDaemon daemon(c);
-    std::vector<std::string> warnings;
-    service::LocalCacheService local(backing(c, daemon.index, &warnings));
-    auto remote = daemon.client();
+    Both both;
+    auto& [c, daemon, warnings, local, remote] = both;
     pull::PullRequest request{TestCache::model("org/a"), "main", {}, {}, true};
     std::string job, url;
     auto result = remote->pull(request, {{}, [&](const std::string& id, const std::string& daemon_url) {
