@@ -4,12 +4,11 @@
 // (a typo must not be ignored silently). Every from_json of common/api reads through it.
 #include <cstdint>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 namespace hfcache::api {
 

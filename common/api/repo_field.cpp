@@ -1,5 +1,7 @@
 #include "api/repo_field.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "core/errors.hpp"
 
 namespace hfcache::api {

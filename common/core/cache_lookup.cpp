@@ -18,12 +18,8 @@ CachedPath find_in_cache(const CacheLayout& layout, const RepoRef& repo, const s
   std::error_code ec;
   if (!fs::is_directory(layout.repo_dir(repo), ec))
     throw NotFoundError(repo.display() + " is not in the cache " + layout.root().string(), pull);
-  auto commit = read_ref(layout, repo, revision);
+  auto commit = read_ref(layout, repo, revision);  // a commit hash, or nullopt (a ref holding anything else too)
   if (!commit) throw NotFoundError("the cache has no revision '" + revision + "' of " + repo.display(), pull);
-  if (!is_commit_hash(*commit))
-    throw IntegrityError("refs/" + revision + " of " + repo.display() + " holds '" + commit->substr(0, 80) +
-                             "', not a commit",
-                         "run `hfcache repair`, or " + pull.substr(4) + " to write the ref again");
   auto snapshot = layout.snapshot_dir(repo, *commit);
   if (!fs::is_directory(snapshot, ec)) {
     if (*commit == revision) throw NotFoundError("the cache has no revision '" + revision + "' of " + repo.display(), pull);

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Fuzz the .lnk parser and the archive importer, N seconds in total (default 30), split between them:
-#   1. build tests/fuzz with clang into build-fuzz/: lnk_parser_fuzz and archive_import_fuzz (libFuzzer + ASan +
-#      UBSan) and lnk_parser_tests (the doctest suite under the same sanitizers);
+# Fuzz the .lnk parser, the archive importer and the CLI<->daemon contract (common/api), N seconds in total
+# (default 30), split between them:
+#   1. build tests/fuzz with clang into build-fuzz/: lnk_parser_fuzz, archive_import_fuzz and api_contract_fuzz
+#      (libFuzzer + ASan + UBSan) and lnk_parser_tests (the doctest suite under the same sanitizers);
 #   2. run lnk_parser_tests, which also writes the .lnk seed corpus to build-fuzz/seeds; write the archive seeds
 #      (small hub-layout tars, one with ../ names) to build-fuzz/archive-seeds with Python's tarfile;
-#   3. fuzz each from its corpus (build-fuzz/corpus, build-fuzz/archive-corpus, kept between runs) and its seeds,
-#      lnk_parser for N/2 seconds, then archive_import for the rest; crashing inputs land in build-fuzz/crashes/
-#      and build-fuzz/archive-crashes/.
+#   3. fuzz each from its corpus (build-fuzz/corpus, build-fuzz/archive-corpus, build-fuzz/api-corpus, kept
+#      between runs) and its seeds (api: a few request bodies, answers and an event stream written below),
+#      lnk_parser for N/3 seconds, api_contract for N/3, then archive_import for the rest; crashing inputs land
+#      in build-fuzz/crashes/, build-fuzz/api-crashes/ and build-fuzz/archive-crashes/.
 # Usage: tests/fuzz/run.sh [SECONDS]. Exits non-zero on a failed test or a crash of either fuzzer.
 # Needs clang, libFuzzer, cmake, ninja, doctest, python3 and the libraries of the main build; on Debian 12 the
 # missing tools are installed (libFuzzer for clang-14 is in libclang-rt-14-dev, which `apt-get install clang`
@@ -120,16 +122,39 @@ fuzz() {  # fuzz NAME SECONDS CORPUS SEEDS CRASHES MAX_LEN DICT
   echo "$name fuzz: ${runs:-?} executions in ${secs}s, no crash; corpus $files files"
 }
 
+# API seeds: a body of each request, a finished job, an error, an event stream.
+rm -rf "$build/api-seeds"
+mkdir -p "$build/api-seeds"
+printf '%s' '{"repo": "hfl/rbt3@v1.0", "type": "model", "include": ["*.json"], "exclude": "onnx/*"}' >"$build/api-seeds/pull.json"
+printf '%s' '{"max_size": "10G", "dry_run": true}' >"$build/api-seeds/gc.json"
+printf '%s' '{"repo": ["datasets/org/squad@main", "hfl/rbt3"], "format": "tgz", "file": "sub/config.json"}' >"$build/api-seeds/query.json"
+printf '%s' '{"id": "p1-ab", "state": "done", "repo": "hfl/rbt3", "commit": "0123456789abcdef0123456789abcdef01234567",
+  "snapshot_path": "/c/s", "files": 2, "not_in_repo": ["x"], "error": null}' >"$build/api-seeds/job.json"
+printf '%s' '{"error": {"code": "in_use", "message": "busy", "hint": "wait"}}' >"$build/api-seeds/error.json"
+printf 'xevent: progress\ndata: {"kind":"bytes","bytes_done":3}\n\n: ping\n\nevent: done\r\ndata: {}\r\n\r\n' >"$build/api-seeds/events.txt"
+cat >"$build/api.dict" <<'DICT'
+repo="\"repo\""
+type="\"type\""
+revision="\"revision\""
+state="\"state\""
+done="\"done\""
+event="event: "
+data="data: "
+DICT
+
 # The archive fuzzer's temp folder (input.tar, the cache) under build-fuzz, where a crash leaves it for a look.
 rm -rf "$build/archive-tmp"
 mkdir -p "$build/archive-tmp"
 
-lnk_seconds=$((seconds / 2))
-archive_seconds=$((seconds - lnk_seconds))
-# -max_total_time=0 would mean no limit: give each fuzzer at least a second when SECONDS is 1.
+lnk_seconds=$((seconds / 3))
+api_seconds=$((seconds / 3))
+archive_seconds=$((seconds - lnk_seconds - api_seconds))
+# -max_total_time=0 would mean no limit: give each fuzzer at least a second when SECONDS is small.
 if [ "$seconds" -gt 0 ] && [ "$lnk_seconds" -eq 0 ]; then lnk_seconds=1; fi
+if [ "$seconds" -gt 0 ] && [ "$api_seconds" -eq 0 ]; then api_seconds=1; fi
 failed=0
 fuzz lnk_parser "$lnk_seconds" "$build/corpus" "$build/seeds" "$build/crashes" 8192 "$build/lnk.dict" || failed=1
+fuzz api_contract "$api_seconds" "$build/api-corpus" "$build/api-seeds" "$build/api-crashes" 16384 "$build/api.dict" || failed=1
 TMPDIR="$PWD/$build/archive-tmp" fuzz archive_import "$archive_seconds" "$build/archive-corpus" "$build/archive-seeds" "$build/archive-crashes" \
   65536 "$build/archive.dict" || failed=1
 exit "$failed"
