@@ -1,5 +1,6 @@
 // hfcache ls / show: what the cache holds, answered from the index (caught up with the folder by
-// a stat per repo), or by hfcached when one serves this cache.
+// a stat per repo; the folder itself when the index cannot be opened), or by hfcached when one
+// serves this cache.
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -8,9 +9,6 @@
 #include "commands.hpp"
 #include "common_flags.hpp"
 #include "core/errors.hpp"
-#include "daemon_client.hpp"
-#include "index/index_for_settings.hpp"
-#include "index/index_json.hpp"
 #include "local_model/local_import.hpp"
 #include "progress_bar.hpp"
 
@@ -34,51 +32,6 @@ std::string refs_of(const index::IndexedRepo& r) {
   for (const auto& [name, commit] : r.refs) out += (out.empty() ? "" : ",") + name;
   return out.empty() ? "-" : out;
 }
-
-// The index is a speed-up: when it cannot be opened (read-only state_dir), read the folder instead.
-void warn_no_index(const Error& e) {
-  std::fprintf(stderr, "hfcache: warning: %s; reading the cache folder instead\n", e.what());
-}
-
-std::vector<index::IndexedRepo> list_repos(const config::Settings& settings, const std::optional<DaemonClient>& daemon) {
-  if (daemon) {
-    auto reply = daemon->get("/v1/repos");
-    DaemonClient::raise_for_status(reply, "listing the cache");
-    std::vector<index::IndexedRepo> out;
-    for (const auto& j : reply.json().at("repos")) out.push_back(index::repo_from_json(j));
-    return out;
-  }
-  try {
-    return index::open_cache_index(settings)->list_repos();
-  } catch (const Error& e) {
-    warn_no_index(e);
-    std::vector<index::IndexedRepo> out;
-    for (const auto& r : core::scan_cache(core::CacheLayout(settings.cache_dir), true)) {
-      out.push_back(index::indexed_from_scan(r));
-      for (auto& v : out.back().revisions) v.file_list.clear();
-    }
-    return out;
-  }
-}
-
-std::optional<index::IndexedRepo> one_repo(const config::Settings& settings, const std::optional<DaemonClient>& daemon,
-                                           const core::RepoRef& repo) {
-  if (daemon) {
-    auto reply = daemon->get("/v1/repos/" + std::string(core::plural(repo.type)) + "/" + repo.id);
-    if (reply.status == 404) return std::nullopt;
-    DaemonClient::raise_for_status(reply, "reading " + repo.display());
-    return index::repo_from_json(reply.json());
-  }
-  try {
-    return index::open_cache_index(settings)->repo(repo, true);
-  } catch (const Error& e) {
-    warn_no_index(e);
-    auto scanned = core::scan_repo(core::CacheLayout(settings.cache_dir), repo, true);
-    if (!scanned) return std::nullopt;
-    return index::indexed_from_scan(*scanned);
-  }
-}
-
 
 nlohmann::json revision_json(const index::IndexedRevision& rev) {
   nlohmann::json j = {{"commit", rev.commit},       {"refs", rev.refs},
@@ -142,8 +95,7 @@ int cmd_ls(const ArgList& argv) {
   }
   if (!args.positional.empty()) throw UsageError("ls takes no arguments", "use `hfcache show REPO` for one repo");
   auto settings = settings_from(args);
-  auto daemon = daemon_from_flags(args, settings);
-  auto repos = list_repos(settings, daemon);
+  auto repos = service_from_flags(args, settings)->list_repos();
   core::CacheLayout layout(settings.cache_dir);
   if (args.has("json")) {
     auto out = nlohmann::json::array();
@@ -182,8 +134,7 @@ int cmd_show(const ArgList& argv) {
   if (auto t = args.value("type")) type = core::parse_repo_type(*t);
   auto parsed = core::parse_repo_arg(args.positional[0], type);
   auto settings = settings_from(args);
-  auto daemon = daemon_from_flags(args, settings);
-  auto repo = one_repo(settings, daemon, parsed.repo);
+  auto repo = service_from_flags(args, settings)->find_repo(parsed.repo);
   if (!repo)
     throw NotFoundError(parsed.repo.display() + " is not in the cache " + settings.cache_dir.string(),
                         "run `hfcache pull " + parsed.repo.display() + "`");

@@ -1,16 +1,13 @@
 // hfcache pin / unpin REPO[@REV]: keep a revision out of gc's reach (REV defaults to main and is
 // resolved through refs/ to the commit that is pinned; a later move of the branch keeps the pin).
-#include <cctype>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "api/pin_call.hpp"
 #include "commands.hpp"
-#include "hub/url.hpp"
 #include "common_flags.hpp"
 #include "core/errors.hpp"
-#include "daemon_client.hpp"
-#include "index/index_for_settings.hpp"
 
 namespace hfcache::cli {
 namespace {
@@ -37,27 +34,12 @@ int pin_or_unpin(const ArgList& argv, bool pin) {
   auto parsed = core::parse_repo_arg(args.positional[0], type, true);
   auto revision = parsed.revision.value_or("main");
   auto settings = settings_from(args);
-  auto daemon = daemon_from_flags(args, settings);
-  nlohmann::json result;
-  if (daemon) {
-    auto type_name = std::string(core::to_string(parsed.repo.type));
-    auto reply = pin ? daemon->post("/v1/pins", {{"repo", parsed.repo.id}, {"type", type_name}, {"revision", revision}})
-                     : daemon->del("/v1/pins?repo=" + hub::percent_encode(parsed.repo.id, "/") + "&type=" + type_name +
-                                   "&revision=" + hub::percent_encode(revision, "/"));
-    DaemonClient::raise_for_status(reply, std::string(name) + " " + parsed.repo.display() + "@" + revision);
-    result = reply.json();
-  } else {
-    auto idx = index::open_cache_index(settings);
-    auto commit = index::resolve_cached_commit(idx->layout(), parsed.repo, revision);
-    idx->set_pinned(parsed.repo, commit, pin);
-    if (pin) idx->touch(parsed.repo, commit);
-    result = {{"type", core::to_string(parsed.repo.type)}, {"id", parsed.repo.id}, {"commit", commit}, {"pinned", pin}};
-  }
+  auto result = service_from_flags(args, settings)->pin({parsed.repo, revision, pin});
   if (args.has("json")) {
-    std::cout << result.dump(2) << "\n";
+    std::cout << api::to_json(result).dump(2) << "\n";
   } else {
     std::printf("%s %s@%s (%s)\n", pin ? "pinned" : "unpinned", parsed.repo.display().c_str(), revision.c_str(),
-                result.value("commit", "").c_str());
+                result.commit.c_str());
   }
   return 0;
 }

@@ -10,17 +10,13 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
-#include "pull/options_from_settings.hpp"
 #include "common_flags.hpp"
 #include "core/errors.hpp"
 #include "core/revision.hpp"
-#include "daemon_client.hpp"
-#include "hub/hub_client.hpp"
-#include "hub/hub_from_settings.hpp"
-#include "index/cache_index.hpp"
+#include "detach_on_interrupt.hpp"
 #include "progress_bar.hpp"
 #include "pull/puller.hpp"
-#include "pull_via_daemon.hpp"
+#include "service/daemon_locator.hpp"
 
 namespace hfcache::cli {
 namespace {
@@ -42,46 +38,10 @@ constexpr const char* usage =
     "  - --offline (or HF_HUB_OFFLINE=1) answers from the cache alone, in-process: no daemon is asked.\n"
     "  - --daemon URL insists on that daemon: exit 5 when it does not answer.\n";
 
-// The index of the CLI's state folder learns about the pull; it is a cache of the folder, so a
-// failure here only means the next `ls` rescans.
-void refresh_index(const config::Settings& settings, const core::RepoRef& repo) {
-  try {
-    index::CacheIndex index(core::CacheLayout(settings.cache_dir), index::CacheIndex::default_path(settings.state_dir));
-    index.refresh_repo(repo);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "hfcache: warning: could not update the index in %s: %s\n", settings.state_dir.c_str(), e.what());
-  }
-}
-
-pull::PullResult pull_in_process(const Args& args, const config::Settings& settings, const pull::PullRequest& request,
-                                 ProgressBar& bar) {
-  std::unique_ptr<hub::HubClient> hub;
-  if (!settings.offline) {
-    if (args.has("token"))
-      std::fprintf(stderr, "hfcache: warning: a token on the command line is visible to every user in the process "
-                           "list; prefer HF_TOKEN or a token file (HF_TOKEN_PATH)\n");
-    hub = hub::make_hub_client(settings, args.value("token"));
-  }
-  pull::Puller puller(core::CacheLayout(settings.cache_dir), hub.get(), pull::options_from_settings(settings));
-  pull::PullResult result;
-  try {
-    result = puller.pull(request, [&](const pull::ProgressEvent& e) { bar.on_event(e); });
-  } catch (...) {
-    bar.finish();
-    throw;
-  }
-  bar.finish();
-  refresh_index(settings, request.repo);
-  return result;
-}
-
-// The daemon to hand the pull to, or nullopt to pull in-process (see `usage` for the rules).
-std::optional<DaemonClient> daemon_for(const Args& args, const config::Settings& settings, bool quiet) {
+// The service to pull with: hfcached, or in-process (see `usage` for the rules).
+std::unique_ptr<service::CacheService> service_for(const Args& args, const config::Settings& settings, bool quiet) {
   auto flag = args.value("daemon");
-  if (args.has("local")) {
-    if (flag) throw UsageError("--local and --daemon contradict each other", "give one of them");
-    return std::nullopt;
-  }
+  if (args.has("local") && flag) throw UsageError("--local and --daemon contradict each other", "give one of them");
   std::string unforwardable = args.has("token") ? "--token" : args.has("endpoint") ? "--endpoint" : "";
   if (flag && !unforwardable.empty())
     throw UsageError(unforwardable + " cannot be handed to hfcached (it pulls with its own endpoint and token)",
@@ -89,15 +49,18 @@ std::optional<DaemonClient> daemon_for(const Args& args, const config::Settings&
   if (flag && settings.offline)
     throw UsageError("--offline answers from the cache in-process; it does not go through hfcached",
                      "drop --daemon, or drop --offline (HF_HUB_OFFLINE)");
-  if (settings.offline) return std::nullopt;
-  auto daemon = find_daemon(settings, flag, false);
-  if (daemon && !unforwardable.empty()) {
-    if (!quiet)
-      std::fprintf(stderr, "hfcache: note: %s cannot be handed to hfcached at %s; pulling in-process (as with --local)\n",
-                   unforwardable.c_str(), daemon->base_url().c_str());
-    return std::nullopt;
+  if (!args.has("local") && !settings.offline) {
+    if (auto daemon = service::find_daemon(settings, flag, false)) {
+      if (unforwardable.empty()) return daemon;
+      if (!quiet)
+        std::fprintf(stderr, "hfcache: note: %s cannot be handed to hfcached at %s; pulling in-process (as with --local)\n",
+                     unforwardable.c_str(), daemon->base_url().c_str());
+    }
   }
-  return daemon;
+  if (!settings.offline && args.has("token"))
+    warn("a token on the command line is visible to every user in the process list; prefer HF_TOKEN or a token "
+         "file (HF_TOKEN_PATH)");
+  return local_service(settings, args.value("token"));
 }
 
 void print_summary(const pull::PullResult& result, const config::Settings& settings, const std::string& where) {
@@ -160,8 +123,24 @@ int cmd_pull(const ArgList& argv) {
   auto mode = quiet ? ProgressBar::Mode::quiet : ::isatty(STDERR_FILENO) ? ProgressBar::Mode::live : ProgressBar::Mode::plain;
   ProgressBar bar(mode);
   pull::PullRequest request{parsed.repo, revision, args.all("include"), args.all("exclude"), settings.offline};
-  auto daemon = daemon_for(args, settings, quiet);
-  auto result = daemon ? pull_via_daemon(*daemon, request, bar) : pull_in_process(args, settings, request, bar);
+  auto service = service_for(args, settings, quiet);
+  std::optional<DetachOnInterrupt> detach;
+  service::PullObserver observer{[&](const pull::ProgressEvent& e) { bar.on_event(e); },
+                                 [&](const std::string& id, const std::string& daemon_url) {
+                                   if (!quiet)
+                                     std::fprintf(stderr, "hfcache: pulling through hfcached at %s (job %s)\n",
+                                                  daemon_url.c_str(), id.c_str());
+                                   detach.emplace(daemon_url, id, mode == ProgressBar::Mode::live);
+                                 }};
+  pull::PullResult result;
+  try {
+    result = service->pull(request, observer);
+  } catch (...) {
+    bar.finish();
+    throw;
+  }
+  bar.finish();
+  detach.reset();
 
   std::string where = parsed.repo.display() + "@" + revision;
   if (!quiet) print_summary(result, settings, where);

@@ -1,15 +1,13 @@
 // hfcache reindex: rebuild the index from the cache folder (pins and access times of revisions
 // that still exist are kept). Normally not needed: every command catches up with the folder.
-#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "api/check_calls.hpp"
 #include "commands.hpp"
 #include "common_flags.hpp"
 #include "core/errors.hpp"
-#include "daemon_client.hpp"
-#include "index/cache_index.hpp"
 
 namespace hfcache::cli {
 namespace {
@@ -32,23 +30,9 @@ int cmd_reindex(const ArgList& argv) {
   }
   if (!args.positional.empty()) throw UsageError("reindex takes no arguments", usage);
   auto settings = settings_from(args);
-  auto daemon = daemon_from_flags(args, settings);
-  nlohmann::json result;
-  if (daemon) {
-    auto reply = daemon->post("/v1/reindex", nlohmann::json::object());
-    DaemonClient::raise_for_status(reply, "reindex");
-    result = reply.json();
-  } else {
-    auto start = std::chrono::steady_clock::now();
-    index::CacheIndex idx(core::CacheLayout(settings.cache_dir), index::CacheIndex::default_path(settings.state_dir));
-    auto repos = idx.rebuild();
-    std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-    result = {{"repos", repos}, {"seconds", took.count()}};
-  }
-  if (args.has("json")) std::cout << result.dump(2) << "\n";
-  else
-    std::printf("indexed %zu repo(s) of %s in %.2f s\n", result.value("repos", std::size_t{0}), settings.cache_dir.c_str(),
-                result.value("seconds", 0.0));
+  auto result = service_from_flags(args, settings)->reindex();
+  if (args.has("json")) std::cout << api::to_json(result).dump(2) << "\n";
+  else std::printf("indexed %zu repo(s) of %s in %.2f s\n", result.repos, settings.cache_dir.c_str(), result.seconds);
   return 0;
 }
 

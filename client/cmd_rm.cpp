@@ -2,19 +2,14 @@
 // after showing what goes and asking (or --yes); through hfcached when one serves this cache.
 #include <unistd.h>
 
-#include <cctype>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "api/removal.hpp"
 #include "commands.hpp"
-#include "hub/url.hpp"
 #include "common_flags.hpp"
 #include "core/errors.hpp"
-#include "daemon_client.hpp"
-#include "index/index_for_settings.hpp"
-#include "maintenance/maintenance_json.hpp"
-#include "maintenance/remove.hpp"
 #include "progress_bar.hpp"
 
 namespace hfcache::cli {
@@ -28,15 +23,12 @@ constexpr const char* usage =
 
 std::string human(std::uint64_t n) { return ProgressBar::human_bytes(static_cast<double>(n)); }
 
-void print_plan(const nlohmann::json& plan, bool done) {
-  std::string what = plan.value("whole_repo", false) ? "the whole repo" : "";
-  std::string display = plan.value("type", "model") == "model" ? plan.value("id", "")
-                                                               : plan.value("type", "") + "s/" + plan.value("id", "");
-  std::printf("%s %s%s%s\n", done ? "deleted" : "would delete", display.c_str(), what.empty() ? "" : ": ", what.c_str());
-  for (const auto& c : plan.value("commits", std::vector<std::string>{})) std::printf("  revision %s\n", c.c_str());
-  for (const auto& r : plan.value("refs", std::vector<std::string>{})) std::printf("  ref %s\n", r.c_str());
-  std::printf("  %zu blob(s), %s %s\n", plan.value("blobs", std::size_t{0}),
-              human(plan.value("bytes_freed", std::uint64_t{0})).c_str(), done ? "freed" : "to free");
+void print_plan(const api::RemoveAnswer& plan, bool done) {
+  std::printf("%s %s%s\n", done ? "deleted" : "would delete", plan.repo.display().c_str(),
+              plan.whole_repo ? ": the whole repo" : "");
+  for (const auto& c : plan.commits) std::printf("  revision %s\n", c.c_str());
+  for (const auto& r : plan.refs) std::printf("  ref %s\n", r.c_str());
+  std::printf("  %zu blob(s), %s %s\n", plan.blobs, human(plan.bytes_freed).c_str(), done ? "freed" : "to free");
 }
 
 // True when the user said yes; throws when nobody can be asked.
@@ -48,14 +40,6 @@ bool confirmed(const std::string& target) {
   std::string answer;
   if (!std::getline(std::cin, answer)) return false;
   return answer == "y" || answer == "Y" || answer == "yes";
-}
-
-std::string delete_path(const core::RepoRef& repo, const std::optional<std::string>& revision, bool dry_run) {
-  std::string path = "/v1/repos/" + std::string(core::plural(repo.type)) + "/" + repo.id;
-  std::string query;
-  if (revision) query += "revision=" + hub::percent_encode(*revision, "/");
-  if (dry_run) query += std::string(query.empty() ? "" : "&") + "dry_run=1";
-  return query.empty() ? path : path + "?" + query;
 }
 
 }  // namespace
@@ -76,42 +60,25 @@ int cmd_rm(const ArgList& argv) {
   auto settings = settings_from(args);
   bool dry_run = args.has("dry-run"), json = args.has("json");
   auto target = parsed.repo.display() + (parsed.revision ? "@" + *parsed.revision : "");
-  auto daemon = daemon_from_flags(args, settings);
-
-  nlohmann::json plan_json;
-  std::optional<maintenance::RemovePlan> plan;
-  if (daemon) {
-    auto reply = daemon->del(delete_path(parsed.repo, parsed.revision, true));
-    DaemonClient::raise_for_status(reply, "planning to delete " + target);
-    plan_json = reply.json();
-  } else {
-    plan = maintenance::plan_remove(core::CacheLayout(settings.cache_dir), parsed.repo, parsed.revision);
-    plan_json = maintenance::remove_plan_json(*plan, true);
-  }
-  if (dry_run) {
-    if (json) std::cout << plan_json.dump(2) << "\n";
-    else print_plan(plan_json, false);
-    return 0;
-  }
-  if (!args.has("yes")) {
-    print_plan(plan_json, false);
+  auto service = service_from_flags(args, settings);
+  // Without --yes the user sees what would go first: a dry run, then the real one if they agree.
+  api::RemoveRequest request{parsed.repo, parsed.revision, dry_run || !args.has("yes")};
+  if (request.dry_run) {
+    auto plan = service->remove(request);
+    if (dry_run) {
+      if (json) std::cout << api::to_json(plan).dump(2) << "\n";
+      else print_plan(plan, false);
+      return 0;
+    }
+    print_plan(plan, false);
     if (!confirmed(target)) {
       std::fprintf(stderr, "hfcache: nothing deleted\n");
       return static_cast<int>(ExitCode::failure);
     }
   }
-  nlohmann::json result;
-  if (daemon) {
-    auto reply = daemon->del(delete_path(parsed.repo, parsed.revision, false));
-    DaemonClient::raise_for_status(reply, "deleting " + target);
-    result = reply.json();
-  } else {
-    maintenance::execute_remove(core::CacheLayout(settings.cache_dir), *plan);
-    if (auto err = index::refresh_index_after_change(settings, parsed.repo))
-      std::fprintf(stderr, "hfcache: warning: the index was not updated (%s); the next command catches up\n", err->c_str());
-    result = maintenance::remove_plan_json(*plan, false);
-  }
-  if (json) std::cout << result.dump(2) << "\n";
+  request.dry_run = false;
+  auto result = service->remove(request);
+  if (json) std::cout << api::to_json(result).dump(2) << "\n";
   else print_plan(result, true);
   return 0;
 }

@@ -8,8 +8,8 @@
 #include "commands.hpp"
 #include "common_flags.hpp"
 #include "core/errors.hpp"
-#include "daemon_client.hpp"
 #include "progress_bar.hpp"
+#include "service/daemon_locator.hpp"
 
 namespace hfcache::cli {
 namespace {
@@ -63,16 +63,15 @@ std::string bytes(const std::map<std::string, double>& m, const std::string& nam
   return it == m.end() ? "?" : ProgressBar::human_bytes(it->second);
 }
 
-void print_status(const std::string& url, const json& health, const std::map<std::string, double>& metrics) {
-  auto text = [&](const char* key) { return health.contains(key) && health[key].is_string() ? health[key].get<std::string>() : std::string("?"); };
-  auto number = [&](const char* key) { return health.value(key, std::int64_t{0}); };
-  std::printf("hfcached %s at %s (listening on %s)\n", text("version").c_str(), url.c_str(), text("listen").c_str());
-  std::printf("cache:        %s (%lld repo(s)", text("cache_dir").c_str(), static_cast<long long>(number("repos")));
+void print_status(const std::string& url, const api::Health& health, const std::map<std::string, double>& metrics) {
+  auto text = [](const std::string& value) { return value.empty() ? std::string("?") : value; };
+  std::printf("hfcached %s at %s (listening on %s)\n", text(health.version).c_str(), url.c_str(), text(health.listen).c_str());
+  std::printf("cache:        %s (%zu repo(s)", text(health.cache_dir).c_str(), health.repos);
   if (metrics.count("hfcache_cache_size_bytes")) std::printf(", %s", bytes(metrics, "hfcache_cache_size_bytes").c_str());
   std::printf(")\n");
-  std::printf("upstream:     %s (%s)\n", text("endpoint").c_str(), health.value("offline", false) ? "offline: cache only" : "online");
-  std::printf("uptime:       %s\n", duration(number("uptime_s")).c_str());
-  std::printf("active pulls: %lld", static_cast<long long>(number("active_pulls")));
+  std::printf("upstream:     %s (%s)\n", text(health.endpoint).c_str(), health.offline ? "offline: cache only" : "online");
+  std::printf("uptime:       %s\n", duration(health.uptime_s).c_str());
+  std::printf("active pulls: %zu", health.active_pulls);
   if (!metrics.empty())
     std::printf(" (%s started, %s failed since start)", count(metrics, "hfcache_pulls_started_total").c_str(),
                 count(metrics, "hfcache_pulls_failed_total").c_str());
@@ -85,8 +84,8 @@ void print_status(const std::string& url, const json& health, const std::map<std
                 bytes(metrics, "hfcache_bytes_served_total").c_str(), bytes(metrics, "hfcache_upstream_bytes_total").c_str(),
                 count(metrics, "hfcache_upstream_requests_total").c_str(), count(metrics, "hfcache_upstream_errors_total").c_str());
   }
-  if (health.contains("admin_token") && health["admin_token"].is_boolean())
-    std::printf("admin calls:  %s\n", health["admin_token"].get<bool>() ? "need the admin token (HFCACHE_ADMIN_TOKEN)" : "open to local users (no admin token configured)");
+  std::printf("admin calls:  %s\n", health.admin_token ? "need the admin token (HFCACHE_ADMIN_TOKEN)"
+                                                       : "open to local users (no admin token configured)");
 }
 
 }  // namespace
@@ -101,27 +100,24 @@ int cmd_status(const ArgList& argv) {
   }
   if (!args.positional.empty()) throw UsageError("status takes no arguments", usage);
   auto settings = settings_from(args);
-  std::string url = args.value("daemon").value_or(settings.daemon_url.empty() ? settings.listen : settings.daemon_url);
-  if (url.starts_with("0.0.0.0:")) url = "127.0.0.1:" + url.substr(8);
-  DaemonClient daemon(url, admin_token_for(settings));
-  auto health = daemon.health();
+  auto daemon = service::daemon_at(args.value("daemon"), settings);
+  auto health = daemon->health();
   if (!health)
-    throw OfflineError("no hfcached answers at " + daemon.base_url(),
+    throw OfflineError("no hfcached answers at " + daemon->base_url(),
                        "start it (systemctl start hfcached, or run hfcached); if it listens elsewhere, give --daemon URL "
                        "or set HFCACHE_URL");
   std::map<std::string, double> metrics;
   try {
-    auto reply = daemon.get("/metrics");
-    if (reply.status == 200) metrics = parse_metrics(reply.body);
+    if (auto text = daemon->metrics()) metrics = parse_metrics(*text);
   } catch (const Error&) {
     // The daemon answered /v1/health a moment ago; without metrics the status is still worth showing.
   }
   if (args.has("json")) {
     json m = json::object();
     for (const auto& [name, value] : metrics) m[name] = value;
-    std::cout << json{{"url", daemon.base_url()}, {"health", *health}, {"metrics", m}}.dump(2) << "\n";
+    std::cout << json{{"url", daemon->base_url()}, {"health", api::to_json(*health)}, {"metrics", m}}.dump(2) << "\n";
   } else {
-    print_status(daemon.base_url(), *health, metrics);
+    print_status(daemon->base_url(), *health, metrics);
   }
   return 0;
 }

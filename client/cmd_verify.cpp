@@ -10,7 +10,6 @@
 #include "commands.hpp"
 #include "common_flags.hpp"
 #include "core/errors.hpp"
-#include "daemon_client.hpp"
 #include "repair/repair.hpp"
 #include "repair_report.hpp"
 
@@ -19,34 +18,6 @@ namespace {
 
 constexpr const char* usage =
     "usage: hfcache verify [REPO] [--type T] [--json] [--cache-dir DIR] [--config FILE] [--local | --daemon URL]\n";
-
-repair::RepairReport verify_in_process(const config::Settings& settings, const std::optional<core::RepoRef>& repo) {
-  core::CacheLayout layout(settings.cache_dir);
-  repair::RepairOptions options;
-  options.dry_run = true;
-  options.verify_blobs = true;
-  // Read-only: no probe link is written. Copies count as correct only where huggingface_hub makes them.
-  options.symlinks = !settings.disable_symlinks;
-  std::error_code ec;
-  if (repo) {
-    if (!std::filesystem::is_directory(layout.repo_dir(*repo), ec))
-      throw NotFoundError(repo->display() + " is not in the cache " + settings.cache_dir.string(),
-                          "run `hfcache pull " + repo->display() + "`");
-    return repair::repair_repo(layout, *repo, options);
-  }
-  if (!std::filesystem::is_directory(settings.cache_dir, ec))
-    throw NotFoundError("the cache folder " + settings.cache_dir.string() + " does not exist",
-                        "give the folder to verify with --cache-dir");
-  return repair::repair_cache(layout, options);
-}
-
-repair::RepairReport verify_by_daemon(const DaemonClient& daemon, const std::optional<core::RepoRef>& repo) {
-  nlohmann::json body = nlohmann::json::object();
-  if (repo) body = {{"repo", repo->id}, {"type", core::to_string(repo->type)}};
-  auto reply = daemon.post("/v1/verify", body);
-  DaemonClient::raise_for_status(reply, "verify on " + daemon.base_url());
-  return repair::repair_report_from_json(reply.json());
-}
 
 }  // namespace
 
@@ -67,8 +38,7 @@ int cmd_verify(const ArgList& argv) {
     if (auto t = args.value("type")) type = core::parse_repo_type(*t);
     repo = core::parse_repo_arg(args.positional[0], type).repo;
   }
-  auto daemon = daemon_from_flags(args, settings);
-  auto report = daemon ? verify_by_daemon(*daemon, repo) : verify_in_process(settings, repo);
+  auto report = service_from_flags(args, settings)->verify({repo});
   bool damaged = repair::report_damaged(report);
   std::string fix = repair::verify_fix_command(report);
   if (args.has("json")) {

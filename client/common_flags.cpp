@@ -1,6 +1,10 @@
 #include "common_flags.hpp"
 
+#include <cstdio>
+
 #include "core/errors.hpp"
+#include "service/daemon_locator.hpp"
+#include "service/local_for_settings.hpp"
 
 namespace hfcache::cli {
 
@@ -17,11 +21,19 @@ config::Settings settings_from(const Args& args) {
 
 void add_daemon_flags(std::vector<FlagSpec>& specs) { specs.insert(specs.end(), {{"local"}, {"daemon", true}}); }
 
-std::optional<DaemonClient> daemon_from_flags(const Args& args, const config::Settings& settings, bool force_local) {
+void warn(const std::string& text) { std::fprintf(stderr, "hfcache: warning: %s\n", text.c_str()); }
+
+std::unique_ptr<service::CacheService> local_service(const config::Settings& settings, std::optional<std::string> token) {
+  return service::local_service_for(settings, std::move(token), warn);
+}
+
+std::unique_ptr<service::CacheService> service_from_flags(const Args& args, const config::Settings& settings,
+                                                          bool force_local) {
   if (args.has("local") && args.has("daemon"))
     throw UsageError("give --local or --daemon, not both",
                      "--local works in-process; --daemon URL hands the work to the hfcached at URL");
-  return find_daemon(settings, args.value("daemon"), args.has("local") || force_local);
+  if (auto daemon = service::find_daemon(settings, args.value("daemon"), args.has("local") || force_local)) return daemon;
+  return local_service(settings);
 }
 
 }  // namespace hfcache::cli

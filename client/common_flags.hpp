@@ -1,10 +1,13 @@
 #pragma once
-// Flags shared by several commands and how they map onto settings.
+// Flags shared by several commands and how they map onto settings and the CacheService.
+#include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "args.hpp"
 #include "config/settings.hpp"
-#include "daemon_client.hpp"
+#include "service/cache_service.hpp"
 
 namespace hfcache::cli {
 
@@ -15,8 +18,16 @@ config::Settings settings_from(const Args& args);
 
 // --local and --daemon URL, which every command that can use hfcached takes.
 void add_daemon_flags(std::vector<FlagSpec>& specs);
-// The daemon those flags (and the settings) point at, or nullopt to work in-process; refuses both
-// flags at once. `force_local`: the command must run in-process (say, repair --endpoint).
-std::optional<DaemonClient> daemon_from_flags(const Args& args, const config::Settings& settings, bool force_local = false);
+// The hfcached those flags (and the settings) point at when one serves this cache, else the
+// in-process service; refuses both flags at once. `force_local`: the command must run in-process
+// (say, repair --endpoint).
+std::unique_ptr<service::CacheService> service_from_flags(const Args& args, const config::Settings& settings,
+                                                          bool force_local = false);
+// The in-process service; `token` is a --token flag.
+std::unique_ptr<service::CacheService> local_service(const config::Settings& settings,
+                                                     std::optional<std::string> token = std::nullopt);
+
+// "hfcache: warning: TEXT" on stderr.
+void warn(const std::string& text);
 
 }  // namespace hfcache::cli

@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include "api/routes.hpp"
 #include "daemon_context.hpp"
 
 namespace hfcache::server {
@@ -19,7 +20,7 @@ bool is_admin_call(std::string_view method, std::string_view path) {
   if (!path.starts_with("/v1/")) return false;
   if (method == "DELETE") return true;
   // POST /v1/verify only reads; every other POST changes the cache.
-  return method == "POST" && path != "/v1/verify";
+  return method == "POST" && path != api::routes::verify;
 }
 
 namespace {

@@ -3,10 +3,11 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include "api/export_request.hpp"
+#include "api/routes.hpp"
 #include "api_response.hpp"
 #include "api_routes.hpp"
 #include "archive/exporter.hpp"
-#include "core/revision.hpp"
 #include "daemon_context.hpp"
 
 namespace hfcache::server {
@@ -20,26 +21,10 @@ struct ClientGone : std::runtime_error {
 }  // namespace
 
 void register_export_routes(httplib::Server& http, ApiServices& api) {
-  http.Get("/v1/export", [&api](const httplib::Request& req, httplib::Response& res) {
-    std::optional<core::RepoType> type;
-    if (auto t = query(req, "type")) type = core::parse_repo_type(*t);
-    auto revision = query(req, "revision");
-    std::vector<archive::ExportSelection> selections;
-    auto count = req.get_param_value_count("repo");
-    if (count == 0) throw UsageError("'repo' is missing", "give repo=org/name (repeat repo= for several)");
-    for (std::size_t i = 0; i < count; ++i) {
-      auto parsed = core::parse_repo_arg(req.get_param_value("repo", i), type, true);
-      auto rev = parsed.revision ? parsed.revision : revision;
-      if (rev) core::validate_revision(*rev);
-      selections.push_back({parsed.repo, rev});
-    }
-    std::string format = query(req, "format").value_or("tar");
-    archive::Compression compression;
-    if (format == "tar") compression = archive::Compression::none;
-    else if (format == "tar.gz" || format == "tgz") compression = archive::Compression::gzip;
-    else if (format == "tar.zst" || format == "tzst") compression = archive::Compression::zstd;
-    else throw UsageError("unknown export format '" + format + "'", "use format=tar, tar.gz or tar.zst");
-
+  http.Get(api::routes::export_archive, [&api](const httplib::Request& req, httplib::Response& res) {
+    auto request = read_query(req, api::read_export_request);
+    const auto& selections = request.selections;
+    auto compression = request.compression();
     auto plan = std::make_shared<archive::ExportPlan>(archive::plan_export(api.context.layout, selections, "hfcached 0.1.0"));
     // Mark every exported revision in use while the archive streams, so gc and rm leave its blobs alone.
     auto leases = std::make_shared<std::vector<UsageTracker::Lease>>();
@@ -47,7 +32,7 @@ void register_export_routes(httplib::Server& http, ApiServices& api) {
       for (const auto& [commit, files] : repo.revisions) leases->push_back(api.context.usage.acquire(repo.repo, commit));
     for (const auto& w : plan->warnings) spdlog::warn("export: {}", w);
     std::string name = selections.size() == 1 ? selections[0].repo.folder_name() : "hfcache-export";
-    name += "." + (format == "tgz" ? std::string("tar.gz") : format == "tzst" ? std::string("tar.zst") : format);
+    name += "." + request.suffix();
     res.set_header("Content-Disposition", "attachment; filename=\"" + name + "\"");
     res.set_header("X-Hfcache-Blob-Bytes", std::to_string(plan->blob_bytes));
     const char* mime = compression == archive::Compression::none   ? "application/x-tar"

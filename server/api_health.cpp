@@ -1,6 +1,8 @@
 // GET /v1/health and GET /metrics.
 #include <httplib.h>
 
+#include "api/health.hpp"
+#include "api/routes.hpp"
 #include "api_response.hpp"
 #include "api_routes.hpp"
 #include "daemon_context.hpp"
@@ -10,23 +12,23 @@
 namespace hfcache::server {
 
 void register_health_routes(httplib::Server& http, ApiServices& api) {
-  http.Get("/v1/health", [&api](const httplib::Request&, httplib::Response& res) {
+  http.Get(api::routes::health, [&api](const httplib::Request&, httplib::Response& res) {
     auto runtime = api.context.runtime();
-    auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - api.started);
-    send_json(res, 200,
-              {{"status", api.stopping ? "stopping" : "ok"},
-               {"version", "0.1.0"},
-               {"cache_dir", api.context.layout.root().string()},
-               {"endpoint", runtime->settings.endpoint},
-               {"offline", runtime->hub == nullptr},
-               {"listen", api.listen},
-               {"uptime_s", uptime.count()},
-               {"active_pulls", api.pulls.active()},
-               {"repos", api.context.index.repo_count()},  // one COUNT: the CLI probes health with a short timeout
-               {"admin_token", !runtime->admin_token.empty()}});
+    api::Health health;
+    health.status = api.stopping ? "stopping" : "ok";
+    health.version = "0.1.0";
+    health.cache_dir = api.context.layout.root().string();
+    health.endpoint = runtime->settings.endpoint;
+    health.offline = runtime->hub == nullptr;
+    health.listen = api.listen;
+    health.uptime_s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - api.started).count();
+    health.active_pulls = api.pulls.active();
+    health.repos = api.context.index.repo_count();  // one COUNT: the CLI probes health with a short timeout
+    health.admin_token = !runtime->admin_token.empty();
+    send_json(res, 200, api::to_json(health));
   });
 
-  http.Get("/metrics", [&api](const httplib::Request&, httplib::Response& res) {
+  http.Get(api::routes::metrics, [&api](const httplib::Request&, httplib::Response& res) {
     res.set_content(api.context.metrics.render(api.context.index.total_size(), api.context.index.repo_count(), api.pulls.active()),
                     "text/plain; version=0.0.4; charset=utf-8");
   });

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <string>
 
+#include "service/local_cache_service.hpp"
+
 namespace httplib {
 class Server;
 }
@@ -16,11 +18,15 @@ class PullJobs;
 
 // What the API handlers share beyond the DaemonContext.
 struct ApiServices {
+  ApiServices(DaemonContext& context, PullJobs& pulls, std::string listen);
+
   DaemonContext& context;
   PullJobs& pulls;
   std::string listen;  // the address text health reports
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::atomic<bool> stopping{false};  // SIGTERM came: long streams (SSE) end
+  // The same service `hfcache` runs in-process, on the daemon's index, upstream and usage tracker.
+  service::LocalCacheService cache;
 };
 
 void register_api_routes(httplib::Server& http, ApiServices& api);

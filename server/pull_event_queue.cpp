@@ -10,7 +10,7 @@ void PullEventQueue::push(PullEvent event) {
   {
     std::lock_guard lock(mutex_);
     if (closed_) return;
-    if (events_.size() >= max_queued_events && events_.front().name == "progress") events_.pop_front();
+    if (events_.size() >= max_queued_events && events_.front().name == api::progress_event) events_.pop_front();
     events_.push_back(std::move(event));
   }
   cv_.notify_all();
@@ -30,15 +30,6 @@ std::vector<PullEvent> PullEventQueue::wait(std::chrono::milliseconds timeout, b
   std::vector<PullEvent> out(std::make_move_iterator(events_.begin()), std::make_move_iterator(events_.end()));
   events_.clear();
   closed = closed_;
-  return out;
-}
-
-std::string format_sse(const PullEvent& event) {
-  std::string out = "event: ";
-  out += event.name;
-  out += "\ndata: ";
-  out += event.data;
-  out += "\n\n";
   return out;
 }
 

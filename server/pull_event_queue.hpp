@@ -9,12 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "api/server_events.hpp"
+
 namespace hfcache::server {
 
-struct PullEvent {
-  std::string name;  // "progress" or "done"
-  std::string data;  // one line of JSON
-};
+using PullEvent = api::ServerEvent;
 
 class PullEventQueue {
  public:
@@ -29,8 +28,5 @@ class PullEventQueue {
   std::deque<PullEvent> events_;
   bool closed_ = false;
 };
-
-// "event: NAME\ndata: DATA\n\n"
-std::string format_sse(const PullEvent& event);
 
 }  // namespace hfcache::server

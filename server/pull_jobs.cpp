@@ -2,14 +2,16 @@
 
 #include "pull/options_from_settings.hpp"
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <chrono>
 
+#include "api/progress_event_json.hpp"
+#include "api/pull_request_json.hpp"
+#include "api/server_events.hpp"
 #include "core/errors.hpp"
-#include "core/error_codes.hpp"
-#include "core/revision.hpp"
 #include "daemon_context.hpp"
 #include "hub/hub_client.hpp"
 #include "index/cache_index.hpp"
@@ -18,7 +20,6 @@
 
 namespace hfcache::server {
 
-using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -38,73 +39,15 @@ std::string sse_data(const json& value) { return value.dump(-1, ' ', false, json
 // Bytes events arrive per write; subscribers get at most one per this interval.
 constexpr auto bytes_event_interval = std::chrono::milliseconds(100);
 
-std::string_view kind_name(pull::ProgressEvent::Kind kind) {
-  using K = pull::ProgressEvent::Kind;
-  switch (kind) {
-    case K::planned: return "planned";
-    case K::file_started: return "file_started";
-    case K::bytes: return "bytes";
-    case K::file_retry: return "file_retry";
-    case K::file_done: return "file_done";
-    case K::finished: return "finished";
-  }
-  return "bytes";
-}
-
-json event_json(const pull::ProgressEvent& e) {
-  return {{"kind", kind_name(e.kind)}, {"path", e.path},         {"file_done", e.file_done},
-          {"file_total", e.file_total}, {"bytes_done", e.bytes_done}, {"bytes_total", e.bytes_total},
-          {"files_done", e.files_done}, {"files_total", e.files_total}, {"message", e.message}};
-}
-
 }  // namespace
 
-std::string PullSpec::key() const {
-  std::string k = repo.folder_name() + "\n" + revision + "\n";
-  for (const auto& i : include) k += "+" + i + "\n";
-  for (const auto& e : exclude) k += "-" + e + "\n";
-  return k;
-}
-
 struct PullJobs::Job {
-  std::string id;
-  PullSpec spec;
   std::atomic<bool> cancel{false};
 
   mutable std::mutex mutex;
-  std::string state = "queued";
-  std::string commit;
-  std::optional<pull::PullResult> result;
-  std::size_t files_total = 0, files_done = 0;
-  std::uint64_t bytes_total = 0, bytes_done = 0;
-  json error = nullptr;
+  api::PullJob status;  // what GET /v1/pulls/{id} answers
   std::vector<std::weak_ptr<PullEventQueue>> subscribers;
   Clock::time_point last_bytes_event{};
-
-  json status_locked() const {
-    json out = {{"id", id},
-                {"type", core::to_string(spec.repo.type)},
-                {"repo", spec.repo.id},
-                {"revision", spec.revision},
-                {"include", spec.include},
-                {"exclude", spec.exclude},
-                {"state", state},
-                {"commit", commit.empty() ? json(nullptr) : json(commit)},
-                {"snapshot_path", result ? json(result->snapshot_path.string()) : json(nullptr)},
-                {"files_total", files_total},
-                {"files_done", files_done},
-                {"bytes_total", bytes_total},
-                {"bytes_done", bytes_done},
-                {"files", result ? result->files : 0},
-                {"bytes", result ? result->bytes : 0},
-                {"files_downloaded", result ? result->files_downloaded : 0},
-                {"bytes_downloaded", result ? result->bytes_downloaded : 0},
-                {"from_cache_only", result ? result->from_cache_only : false},
-                {"symlinks", result ? result->symlinks : true},
-                {"not_in_repo", result ? json(result->not_in_repo) : json::array()},
-                {"error", error}};
-    return out;
-  }
 
   void publish_locked(const PullEvent& event) {
     for (auto it = subscribers.begin(); it != subscribers.end();) {
@@ -117,18 +60,23 @@ struct PullJobs::Job {
     }
   }
 
+  void fail_locked(const api::ApiError& error) {
+    status.state = api::JobState::failed;
+    status.error = error;
+  }
+
   void on_progress(const pull::ProgressEvent& e) {
     std::lock_guard lock(mutex);
-    files_total = e.files_total;
-    files_done = e.files_done;
-    bytes_total = e.bytes_total;
-    bytes_done = e.bytes_done;
+    status.files_total = e.files_total;
+    status.files_done = e.files_done;
+    status.bytes_total = e.bytes_total;
+    status.bytes_done = e.bytes_done;
     if (e.kind == pull::ProgressEvent::Kind::bytes) {
       auto now = Clock::now();
       if (now - last_bytes_event < bytes_event_interval) return;
       last_bytes_event = now;
     }
-    publish_locked({"progress", sse_data(event_json(e))});
+    publish_locked({std::string(api::progress_event), sse_data(api::to_json(e))});
   }
 };
 
@@ -147,27 +95,27 @@ PullJobs::~PullJobs() {
   for (auto& w : workers_) w.join();
 }
 
-PullJobs::Submitted PullJobs::submit(const PullSpec& spec) {
+api::PullSubmitted PullJobs::submit(const pull::PullRequest& request) {
   std::lock_guard lock(mutex_);
   if (cancelled_)
     throw OfflineError("the daemon is stopping and takes no new pulls", "post the pull again after the restart");
-  auto key = spec.key();
+  auto key = api::pull_identity(request);
   if (auto it = active_by_key_.find(key); it != active_by_key_.end()) {
     std::lock_guard job_lock(it->second->mutex);
-    return {it->second->id, it->second->state, true};
+    return {it->second->status.id, it->second->status.state, true};
   }
   auto job = std::make_shared<Job>();
-  job->id = "p" + std::to_string(next_id_++) + "-" + util::random_hex(8);
-  job->spec = spec;
-  jobs_[job->id] = job;
+  job->status.id = "p" + std::to_string(next_id_++) + "-" + util::random_hex(8);
+  job->status.request = request;
+  jobs_[job->status.id] = job;
   active_by_key_[key] = job;
   queue_.push_back(job);
   context_.metrics.pulls_started++;
   cv_.notify_all();
-  return {job->id, "queued", false};
+  return {job->status.id, api::JobState::queued, false};
 }
 
-std::optional<json> PullJobs::status(const std::string& id) const {
+std::optional<api::PullJob> PullJobs::status(const std::string& id) const {
   std::shared_ptr<Job> job;
   {
     std::lock_guard lock(mutex_);
@@ -176,7 +124,7 @@ std::optional<json> PullJobs::status(const std::string& id) const {
     job = it->second;
   }
   std::lock_guard lock(job->mutex);
-  return job->status_locked();
+  return job->status;
 }
 
 std::shared_ptr<PullEventQueue> PullJobs::subscribe(const std::string& id) {
@@ -189,8 +137,8 @@ std::shared_ptr<PullEventQueue> PullJobs::subscribe(const std::string& id) {
   }
   auto queue = std::make_shared<PullEventQueue>();
   std::lock_guard lock(job->mutex);
-  if (job->state == "done" || job->state == "failed") {
-    queue->push({"done", sse_data(job->status_locked())});
+  if (api::finished(job->status.state)) {
+    queue->push({std::string(api::done_event), sse_data(api::to_json(job->status))});
     queue->close();
   } else {
     job->subscribers.push_back(queue);
@@ -214,9 +162,7 @@ void PullJobs::cancel_all() {
   for (auto& job : dropped) {
     {
       std::lock_guard lock(job->mutex);
-      job->state = "failed";
-      PullCancelled why;
-      job->error = {{"code", core::error_code_name(why.code())}, {"message", why.what()}, {"hint", why.hint()}};
+      job->fail_locked(api::api_error_of(PullCancelled()));
     }
     finish(job);
   }
@@ -251,25 +197,28 @@ void PullJobs::work() {
 
 void PullJobs::run(Job& job) {
   auto runtime = context_.runtime();
-  const auto& settings = runtime->settings;
-  const auto& repo = job.spec.repo;
+  // id and request never change once submitted: read without the lock.
+  const auto& id = job.status.id;
+  auto request = job.status.request;
+  const auto& repo = request.repo;
+  auto what = repo.display() + "@" + request.revision;
   {
     std::lock_guard lock(job.mutex);
-    job.state = "running";
+    job.status.state = api::JobState::running;
   }
-  spdlog::info("pull {}: {}@{} started", job.id, repo.display(), job.spec.revision);
+  spdlog::info("pull {}: {} started", id, what);
   UsageTracker::Lease lease;
   std::string commit;
   try {
-    pull::Puller puller(context_.layout, runtime->hub.get(), pull::options_from_settings(settings));
-    pull::PullRequest request{repo, job.spec.revision, job.spec.include, job.spec.exclude, runtime->hub == nullptr};
+    pull::Puller puller(context_.layout, runtime->hub.get(), pull::options_from_settings(runtime->settings));
+    request.offline = runtime->hub == nullptr;
     // The lease is taken as soon as the puller knows the commit, before any byte lands, so a
     // concurrent rm or gc sees the revision in use.
     request.on_commit = [&](const std::string& resolved) {
       commit = resolved;
       lease = context_.usage.acquire(repo, resolved);
       std::lock_guard lock(job.mutex);
-      job.commit = resolved;
+      job.status.commit = resolved;
     };
     auto result = puller.pull(request, [&job](const pull::ProgressEvent& e) {
       if (job.cancel) throw PullCancelled();
@@ -280,46 +229,45 @@ void PullJobs::run(Job& job) {
     if (!result.from_cache_only) context_.metrics.upstream_requests++;  // at least the revision lookup
     context_.index.refresh_repo(repo);
     context_.index.touch(repo, result.commit);
+    spdlog::info("pull {}: {} done: {} ({} files, {} downloaded)", id, what, result.commit, result.files,
+                 result.files_downloaded);
     std::lock_guard lock(job.mutex);
-    job.commit = result.commit;
-    job.files_total = job.files_total ? job.files_total : result.files;
-    job.result = std::move(result);
-    job.state = "done";
-    spdlog::info("pull {}: {}@{} done: {} ({} files, {} downloaded)", job.id, repo.display(), job.spec.revision,
-                 job.commit, job.result->files, job.result->files_downloaded);
+    job.status.commit = result.commit;
+    if (!job.status.files_total) job.status.files_total = result.files;
+    job.status.result = std::move(result);
+    job.status.state = api::JobState::done;
   } catch (const Error& e) {
     context_.metrics.pulls_failed++;
-    spdlog::warn("pull {}: {}@{} failed: {}", job.id, repo.display(), job.spec.revision, e.what());
+    spdlog::warn("pull {}: {} failed: {}", id, what, e.what());
     try {
       context_.index.refresh_repo(repo);  // refs may have been written before the failure
     } catch (const std::exception& refresh_error) {
-      spdlog::warn("pull {}: index refresh of {} failed: {}", job.id, repo.display(), refresh_error.what());
+      spdlog::warn("pull {}: index refresh of {} failed: {}", id, repo.display(), refresh_error.what());
     }
     std::lock_guard lock(job.mutex);
-    job.state = "failed";
-    job.error = {{"code", core::error_code_name(e.code())}, {"message", e.what()}, {"hint", e.hint()}};
+    job.fail_locked(api::api_error_of(e));
   } catch (const std::exception& e) {
     context_.metrics.pulls_failed++;
     context_.metrics.errors++;
-    spdlog::error("pull {}: {}@{} failed: {}", job.id, repo.display(), job.spec.revision, e.what());
+    spdlog::error("pull {}: {} failed: {}", id, what, e.what());
     std::lock_guard lock(job.mutex);
-    job.state = "failed";
-    job.error = {{"code", "internal"}, {"message", e.what()}, {"hint", "see the daemon's log"}};
+    job.fail_locked({"internal", e.what(), "see the daemon's log"});
   }
 }
 
 void PullJobs::finish(const std::shared_ptr<Job>& job) {
   {
     std::lock_guard lock(job->mutex);
-    job->publish_locked({"done", sse_data(job->status_locked())});
+    job->publish_locked({std::string(api::done_event), sse_data(api::to_json(job->status))});
     for (auto& s : job->subscribers)
       if (auto q = s.lock()) q->close();
     job->subscribers.clear();
   }
   std::lock_guard lock(mutex_);
-  if (auto it = active_by_key_.find(job->spec.key()); it != active_by_key_.end() && it->second == job)
+  if (auto it = active_by_key_.find(api::pull_identity(job->status.request));
+      it != active_by_key_.end() && it->second == job)
     active_by_key_.erase(it);
-  finished_.push_back(job->id);
+  finished_.push_back(job->status.id);
   while (finished_.size() > keep_finished_) {
     jobs_.erase(finished_.front());
     finished_.pop_front();

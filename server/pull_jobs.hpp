@@ -18,22 +18,13 @@
 #include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "core/repo_id.hpp"
+#include "api/pull_job.hpp"
+#include "pull/puller.hpp"
 #include "pull_event_queue.hpp"
 
 namespace hfcache::server {
 
 class DaemonContext;
-
-struct PullSpec {
-  core::RepoRef repo;
-  std::string revision = "main";
-  std::vector<std::string> include, exclude;
-  // Identical pulls share a job: the key holds everything that changes what is pulled.
-  std::string key() const;
-};
 
 class PullJobs {
  public:
@@ -42,15 +33,11 @@ class PullJobs {
   PullJobs(const PullJobs&) = delete;
   PullJobs& operator=(const PullJobs&) = delete;
 
-  struct Submitted {
-    std::string id;
-    std::string state;
-    bool shared = false;  // an identical job was already queued or running
-  };
-  Submitted submit(const PullSpec& spec);
+  // Identical pulls (api::pull_identity) share a job: then `shared` is set.
+  api::PullSubmitted submit(const pull::PullRequest& request);
 
-  // The GET /v1/pulls/{id} object; nullopt for an unknown (or long forgotten) id.
-  std::optional<nlohmann::json> status(const std::string& id) const;
+  // The job as GET /v1/pulls/{id} shows it; nullopt for an unknown (or long forgotten) id.
+  std::optional<api::PullJob> status(const std::string& id) const;
   // Events of a job from now on (a finished job: its `done` event at once); null for an unknown id.
   std::shared_ptr<PullEventQueue> subscribe(const std::string& id);
 

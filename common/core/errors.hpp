@@ -45,6 +45,11 @@ struct OfflineError : Error {
   explicit OfflineError(const std::string& what, std::string hint = {})
       : Error(ExitCode::offline, what, std::move(hint)) {}
 };
+// A revision is being served or pulled right now, so it may not be deleted or rewritten (HTTP 409).
+struct InUseError : Error {
+  explicit InUseError(const std::string& what, std::string hint = {})
+      : Error(ExitCode::failure, what, std::move(hint)) {}
+};
 struct IntegrityError : Error {
   explicit IntegrityError(const std::string& what, std::string hint = {})
       : Error(ExitCode::integrity, what, std::move(hint)) {}

@@ -2,12 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <map>
 #include <set>
 
-#include "index/cache_index.hpp"
-#include "index/repo_signature.hpp"
+#include "core/cache_scan.hpp"
 #include "maintenance/blob_delete.hpp"
+#include "util/fs.hpp"
 
 namespace hfcache::maintenance {
 
@@ -18,21 +17,23 @@ namespace {
 constexpr auto kStaleIncomplete = std::chrono::hours(24);
 
 struct Candidate {
-  const index::IndexedRepo* repo;
-  const index::IndexedRevision* revision;
+  const core::CachedRepo* repo;
+  const core::CachedRevision* revision;
+  std::int64_t last_access;    // unix seconds
+  std::int64_t last_modified;  // unix seconds
+  bool pinned;
 };
 
 // blobs/ entries no snapshot links to, and .incomplete downloads untouched for a day.
-void find_orphans(const index::CacheIndex& idx, const index::IndexedRepo& repo, GcPlan& plan, std::uint64_t& bytes) {
+void find_orphans(const core::CacheLayout& layout, const core::CachedRepo& repo, GcPlan& plan, std::uint64_t& bytes) {
   std::set<std::string> linked;
   for (const auto& rev : repo.revisions)
-    for (const auto& f : rev.file_list)
+    for (const auto& f : rev.files)
       if (!f.blob.empty()) linked.insert(f.blob);
-  auto blobs = idx.layout().blobs_dir(repo.repo);
   auto folder = repo.repo.folder_name();
   auto cutoff = fs::file_time_type::clock::now() - kStaleIncomplete;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(blobs, ec)) {
+  for (const auto& entry : fs::directory_iterator(layout.blobs_dir(repo.repo), ec)) {
     if (!entry.is_regular_file(ec) || entry.is_symlink(ec)) continue;
     auto name = entry.path().filename().string();
     bool incomplete = name.ends_with(".incomplete");
@@ -42,41 +43,59 @@ void find_orphans(const index::CacheIndex& idx, const index::IndexedRepo& repo, 
   }
 }
 
+// Every revision, least recently used first (ties: the older snapshot first).
+std::vector<Candidate> eviction_order(const std::vector<core::CachedRepo>& repos, const UsageByRevision& usage) {
+  std::vector<Candidate> order;
+  for (const auto& r : repos) {
+    std::vector<Candidate> revisions;
+    for (const auto& v : r.revisions) {
+      auto modified = util::unix_seconds(v.last_modified);
+      auto it = usage.find(usage_key(r.repo, v.commit));
+      bool known = it != usage.end();
+      revisions.push_back({&r, &v, std::max(known ? it->second.last_access : 0, modified), modified, known && it->second.pinned});
+    }
+    // Newest first, as the index lists them: the stable sort below keeps that order among equals.
+    std::sort(revisions.begin(), revisions.end(), [](const Candidate& a, const Candidate& b) {
+      return a.last_modified != b.last_modified ? a.last_modified > b.last_modified : a.revision->commit < b.revision->commit;
+    });
+    order.insert(order.end(), revisions.begin(), revisions.end());
+  }
+  std::stable_sort(order.begin(), order.end(), [](const Candidate& a, const Candidate& b) {
+    if (a.last_access != b.last_access) return a.last_access < b.last_access;
+    return a.last_modified < b.last_modified;
+  });
+  return order;
+}
+
 }  // namespace
 
-GcPlan plan_gc(index::CacheIndex& idx, std::optional<std::uint64_t> max_size, const InUseFn& in_use) {
-  idx.refresh_stale();
-  std::vector<index::IndexedRepo> repos;
-  for (const auto& summary : idx.list_repos())
-    if (auto full = idx.repo(summary.repo, true)) repos.push_back(std::move(*full));
+std::string usage_key(const core::RepoRef& repo, std::string_view commit) {
+  return repo.folder_name() + "@" + std::string(commit);
+}
 
+GcPlan plan_gc(const core::CacheLayout& layout, std::optional<std::uint64_t> max_size, const UsageByRevision& usage,
+               const InUseFn& in_use) {
+  auto repos = core::scan_cache(layout, true);
   GcPlan plan;
   std::uint64_t orphan_bytes = 0;
   for (const auto& r : repos) {
     plan.size_before += r.size;
-    find_orphans(idx, r, plan, orphan_bytes);
+    find_orphans(layout, r, plan, orphan_bytes);
   }
   plan.size_before += orphan_bytes;
   plan.size_after = plan.size_before - orphan_bytes;
   plan.max_size = max_size.value_or(0);
   if (!max_size) return plan;
 
-  std::vector<Candidate> order;
-  for (const auto& r : repos)
-    for (const auto& v : r.revisions) order.push_back({&r, &v});
-  std::stable_sort(order.begin(), order.end(), [](const Candidate& a, const Candidate& b) {
-    if (a.revision->last_access != b.revision->last_access) return a.revision->last_access < b.revision->last_access;
-    return a.revision->last_modified < b.revision->last_modified;
-  });
-
+  auto order = eviction_order(repos, usage);
   // Revisions still kept per repo, to know which blobs an eviction really frees.
-  std::map<const index::IndexedRepo*, std::set<const index::IndexedRevision*>> kept;
+  std::map<const core::CachedRepo*, std::set<const core::CachedRevision*>> kept;
   for (const auto& c : order) kept[c.repo].insert(c.revision);
 
   for (const auto& c : order) {
     if (plan.size_after <= *max_size) break;
     auto label = c.repo->repo.display() + "@" + c.revision->commit;
-    if (c.revision->pinned) {
+    if (c.pinned) {
       plan.skipped.push_back(label + ": pinned");
       continue;
     }
@@ -88,14 +107,14 @@ GcPlan plan_gc(index::CacheIndex& idx, std::optional<std::uint64_t> max_size, co
     remaining.erase(c.revision);
     std::set<std::string> still_linked;
     for (const auto* other : remaining)
-      for (const auto& f : other->file_list)
+      for (const auto& f : other->files)
         if (!f.blob.empty()) still_linked.insert(f.blob);
     RemovePlan removal;
     removal.repo = c.repo->repo;
     removal.commits = {c.revision->commit};
     removal.refs = c.revision->refs;
     std::set<std::string> freed;
-    for (const auto& f : c.revision->file_list) {
+    for (const auto& f : c.revision->files) {
       if (f.blob.empty()) {
         if (f.ok) removal.bytes_freed += f.size;
       } else if (!still_linked.count(f.blob) && freed.insert(f.blob).second) {
@@ -111,8 +130,7 @@ GcPlan plan_gc(index::CacheIndex& idx, std::optional<std::uint64_t> max_size, co
   return plan;
 }
 
-void execute_gc(index::CacheIndex& idx, const GcPlan& plan) {
-  const auto& layout = idx.layout();
+void execute_gc(const core::CacheLayout& layout, const GcPlan& plan) {
   std::map<std::string, std::vector<std::string>> orphans_by_folder;
   for (const auto& entry : plan.orphan_blobs) {
     auto slash = entry.find("/blobs/");
@@ -121,17 +139,22 @@ void execute_gc(index::CacheIndex& idx, const GcPlan& plan) {
   }
   for (const auto& [folder, names] : orphans_by_folder)
     if (auto repo = core::repo_from_folder_name(folder)) delete_unlinked_blobs(layout, *repo, names);
-  std::set<std::string> touched;
-  for (const auto& removal : plan.evictions) {
-    execute_remove(layout, removal);
-    touched.insert(removal.repo.folder_name());
-  }
-  for (const auto& [folder, path] : index::repo_folders(layout.root())) sweep_deleting_leftovers(path);
-  for (const auto& folder : touched)
-    if (auto repo = core::repo_from_folder_name(folder)) idx.refresh_repo(*repo);
-  for (const auto& [folder, names] : orphans_by_folder)
-    if (!touched.count(folder))
-      if (auto repo = core::repo_from_folder_name(folder)) idx.refresh_repo(*repo);
+  for (const auto& removal : plan.evictions) execute_remove(layout, removal);
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(layout.root(), ec))
+    if (entry.is_directory(ec) && core::repo_from_folder_name(entry.path().filename().string()))
+      sweep_deleting_leftovers(entry.path());
+}
+
+std::vector<core::RepoRef> repos_changed_by(const GcPlan& plan) {
+  std::vector<core::RepoRef> out;
+  auto add = [&](const core::RepoRef& repo) {
+    if (std::find(out.begin(), out.end(), repo) == out.end()) out.push_back(repo);
+  };
+  for (const auto& removal : plan.evictions) add(removal.repo);
+  for (const auto& entry : plan.orphan_blobs)
+    if (auto repo = core::repo_from_folder_name(entry.substr(0, entry.find('/')))) add(*repo);
+  return out;
 }
 
 }  // namespace hfcache::maintenance

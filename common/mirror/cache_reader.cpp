@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include <climits>
-#include <cstdlib>
 #include <system_error>
 
+#include "core/entry_place.hpp"
 #include "core/lfs_rules.hpp"
 #include "core/refs.hpp"
 #include "core/revision.hpp"
@@ -22,16 +22,6 @@ namespace hfcache::mirror {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::optional<std::string> real_path(const fs::path& path) {
-  char buf[PATH_MAX];
-  if (::realpath(path.c_str(), buf) == nullptr) return std::nullopt;
-  return std::string(buf);
-}
-
-bool is_under(const std::string& path, const std::optional<std::string>& folder) {
-  return folder && path.size() > folder->size() + 1 && path.starts_with(*folder + "/");
-}
 
 // The link target of `entry` ("" when it is not a link).
 std::string link_target_of(int dirfd, const char* path) {
@@ -76,16 +66,18 @@ std::optional<OpenedFile> open_inside(const core::CacheLayout& layout, const cor
       case Beneath::undecided: break;
     }
   }
-  struct stat st {};
-  if (::lstat(entry.c_str(), &st) != 0) return std::nullopt;
-  auto real = real_path(entry);
-  if (!real) return std::nullopt;  // a dangling link: not cached
-  if (!is_under(*real, real_path(repo_dir)) && !is_under(*real, real_path(layout.root() / "blobs"))) {
-    throw MirrorError(403, "", "refused to serve " + shown + " of " + repo.display() +
-                                   ": it resolves outside the repo folder (run `hfcache repair`)");
+  auto resolved = core::resolve_entry(layout, repo, entry);
+  switch (resolved.place) {
+    case core::EntryPlace::absent:
+    case core::EntryPlace::dangling: return std::nullopt;  // not cached
+    case core::EntryPlace::outside:
+      throw MirrorError(403, "", "refused to serve " + shown + " of " + repo.display() +
+                                     ": it resolves outside the repo folder (run `hfcache repair`)");
+    case core::EntryPlace::inside: break;
   }
+  struct stat st {};
   OpenedFile out;
-  out.fd = util::UniqueFd(::open(real->c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+  out.fd = util::UniqueFd(::open(resolved.real.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
   if (!out.fd || ::fstat(out.fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
   out.size = static_cast<std::uint64_t>(st.st_size);
   if (link_target) *link_target = link_target_of(AT_FDCWD, entry.c_str());

@@ -16,16 +16,13 @@
 // copy into blobs/ before the copy's name is replaced; after an interruption a rerun finishes the job.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/cache_layout.hpp"
-
-namespace hfcache::hub {
-class HubClient;
-}
 
 namespace hfcache::repair {
 
@@ -73,11 +70,16 @@ struct RepoReport {
   std::string finish_command;        // when not complete: the command that would finish the job
 };
 
+// The files of one commit as an upstream lists them (path -> etag and size); handed in by the caller
+// (built from the hub client for --endpoint), so repair itself never talks to a network. May throw:
+// the error is reported in the repo's finish command, and the repair goes on without the listing.
+using ListCommitFiles = std::function<std::map<std::string, KnownFile>(const core::RepoRef& repo, const std::string& commit)>;
+
 struct RepairOptions {
   bool dry_run = false;
   std::optional<bool> symlinks;   // nullopt: probe the file system; false: copies (huggingface_hub's Windows mode)
   const FileCatalog* extra_catalog = nullptr;  // e.g. from an export manifest
-  hub::HubClient* hub = nullptr;  // with --endpoint: ask upstream's listing for placeholders
+  ListCommitFiles list_upstream;  // with --endpoint: ask upstream's listing for placeholders (empty: never)
   // Also hash every blob a correct-looking link points at (verify, `repair --verify`). Without it only
   // the blobs a repair is about to link to, and copies, are hashed: a second run reads no file content.
   bool verify_blobs = false;

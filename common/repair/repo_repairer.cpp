@@ -7,10 +7,10 @@
 #include <variant>
 #include <system_error>
 
+#include "core/errors.hpp"
 #include "core/revision.hpp"
 #include "core/temp_sweep.hpp"
 #include "core/tree_cache.hpp"
-#include "hub/hub_client.hpp"
 #include "repair/file_moves.hpp"
 #include "core/link_target.hpp"
 #include "core/lnk_parser.hpp"
@@ -375,7 +375,7 @@ void RepoRepairer::handle_other(Item& item) {
     }
     // A listing that exists and does not name the file says the commit has no such file.
     bool listing_known = !listing_[item.commit].empty();
-    rep.finish = options_.hub || listing_known ? "remove " + rel(item.abs) + " (commit " + item.commit + " has no such file)"
+    rep.finish = options_.list_upstream || listing_known ? "remove " + rel(item.abs) + " (commit " + item.commit + " has no such file)"
                                                : std::string(endpoint_command);
     add(std::move(rep));
     return;
@@ -474,11 +474,12 @@ void RepoRepairer::load_listing(const std::string& commit, bool ask_upstream) {
     }
     for (const auto& [path, file] : files) known_etags_.insert(file.etag);
   }
-  if (!ask_upstream || !options_.hub || !upstream_asked_.insert(commit).second || !core::is_commit_hash(commit)) return;
+  if (!ask_upstream || !options_.list_upstream || !upstream_asked_.insert(commit).second || !core::is_commit_hash(commit))
+    return;
   try {
-    for (const auto& f : options_.hub->list_files(repo_, commit)) {
-      files.emplace(f.path, KnownFile{f.etag(), f.size});
-      known_etags_.insert(f.etag());
+    for (const auto& [path, file] : options_.list_upstream(repo_, commit)) {
+      files.emplace(path, file);
+      known_etags_.insert(file.etag);
     }
   } catch (const std::exception& e) {
     upstream_error_ = e.what();

@@ -5,6 +5,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <random>
 #include <system_error>
 
@@ -125,6 +126,11 @@ std::uint64_t free_space(const fs::path& path) {
   struct statvfs st {};
   if (::statvfs(path.c_str(), &st) != 0) throw_errno("statvfs " + path.string());
   return static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
+}
+
+std::int64_t unix_seconds(fs::file_time_type time) {
+  auto sys = std::chrono::file_clock::to_sys(time);
+  return std::chrono::duration_cast<std::chrono::seconds>(sys.time_since_epoch()).count();
 }
 
 }  // namespace hfcache::util

@@ -57,4 +57,7 @@ bool supports_symlinks(const fs::path& dir);
 // Free bytes for unprivileged users on the file system holding `path`.
 std::uint64_t free_space(const fs::path& path);
 
+// A file time as unix seconds (what the index stores and the API reports).
+std::int64_t unix_seconds(fs::file_time_type time);
+
 }  // namespace hfcache::util

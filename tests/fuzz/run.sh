@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Fuzz the .lnk parser, the archive importer, and hfcached's request reader and chunked decoder, N seconds
-# in total (default 30), split between the four:
-#   1. build tests/fuzz with clang into build-fuzz/: lnk_parser_fuzz, archive_import_fuzz, request_head_fuzz and
-#      chunked_decoder_fuzz (libFuzzer + ASan + UBSan) and lnk_parser_tests (the doctest suite under the same
+# Fuzz the .lnk parser, the archive importer, the CLI<->daemon contract (common/api), and hfcached's request
+# reader and chunked decoder, N seconds in total (default 30), shared evenly:
+#   1. build tests/fuzz with clang into build-fuzz/: lnk_parser_fuzz, archive_import_fuzz, api_contract_fuzz,
+#      request_head_fuzz and chunked_decoder_fuzz (libFuzzer + ASan + UBSan) and lnk_parser_tests (the doctest suite under the same
 #      sanitizers);
 #   2. run lnk_parser_tests, which also writes the .lnk seed corpus to build-fuzz/seeds; write the archive seeds
 #      (small hub-layout tars, one with ../ names) to build-fuzz/archive-seeds with Python's tarfile, and the
 #      HTTP seeds (requests well framed and every smuggling form of the integration tests; chunked bodies) to
-#      build-fuzz/request-seeds and build-fuzz/chunked-seeds;
+#      build-fuzz/request-seeds and build-fuzz/chunked-seeds, and a few API bodies, answers and an event stream
+#      to build-fuzz/api-seeds;
 #   3. fuzz each from its corpus (build-fuzz/<name>-corpus, build-fuzz/corpus for lnk_parser, kept between runs)
 #      and its seeds; crashing inputs land in build-fuzz/<name>-crashes/ (build-fuzz/crashes/ for lnk_parser).
 # Each fuzzer's result is one line "NAME<TAB>passed|failed" in build-fuzz/results.tsv (scripts/test.sh makes a
@@ -189,15 +190,36 @@ fuzz() {  # fuzz NAME SECONDS CORPUS SEEDS CRASHES MAX_LEN DICT
   printf '%s\tpassed\n' "$name" >>"$results"
 }
 
+# API seeds: a body of each request, a finished job, an error, an event stream.
+rm -rf "$build/api-seeds"
+mkdir -p "$build/api-seeds"
+printf '%s' '{"repo": "hfl/rbt3@v1.0", "type": "model", "include": ["*.json"], "exclude": "onnx/*"}' >"$build/api-seeds/pull.json"
+printf '%s' '{"max_size": "10G", "dry_run": true}' >"$build/api-seeds/gc.json"
+printf '%s' '{"repo": ["datasets/org/squad@main", "hfl/rbt3"], "format": "tgz", "file": "sub/config.json"}' >"$build/api-seeds/query.json"
+printf '%s' '{"id": "p1-ab", "state": "done", "repo": "hfl/rbt3", "commit": "0123456789abcdef0123456789abcdef01234567",
+  "snapshot_path": "/c/s", "files": 2, "not_in_repo": ["x"], "error": null}' >"$build/api-seeds/job.json"
+printf '%s' '{"error": {"code": "in_use", "message": "busy", "hint": "wait"}}' >"$build/api-seeds/error.json"
+printf 'xevent: progress\ndata: {"kind":"bytes","bytes_done":3}\n\n: ping\n\nevent: done\r\ndata: {}\r\n\r\n' >"$build/api-seeds/events.txt"
+cat >"$build/api.dict" <<'DICT'
+repo="\"repo\""
+type="\"type\""
+revision="\"revision\""
+state="\"state\""
+done="\"done\""
+event="event: "
+data="data: "
+DICT
+
 # The archive fuzzer's temp folder (input.tar, the cache) under build-fuzz, where a crash leaves it for a look.
 rm -rf "$build/archive-tmp"
 mkdir -p "$build/archive-tmp"
 
 # The time is shared evenly; -max_total_time=0 would mean no limit, so each fuzzer gets at least a second.
-share=$((seconds / 4))
+share=$((seconds / 5))
 if [ "$seconds" -gt 0 ] && [ "$share" -eq 0 ]; then share=1; fi
 failed=0
 fuzz lnk_parser "$share" "$build/corpus" "$build/seeds" "$build/crashes" 8192 "$build/lnk.dict" || failed=1
+fuzz api_contract "$share" "$build/api-corpus" "$build/api-seeds" "$build/api-crashes" 16384 "$build/api.dict" || failed=1
 TMPDIR="$PWD/$build/archive-tmp" fuzz archive_import "$share" "$build/archive-corpus" "$build/archive-seeds" "$build/archive-crashes" \
   65536 "$build/archive.dict" || failed=1
 fuzz request_head "$share" "$build/request-corpus" "$build/request-seeds" "$build/request-crashes" 16384 "$build/request.dict" \

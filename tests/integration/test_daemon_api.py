@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
+import os
 import signal
 import time
 import urllib.error
@@ -132,6 +133,35 @@ def test_pull_job_streams_progress_and_fills_the_index(sim, hfcached, cache_dir)
                                       "commit": commit}
     status, text, _ = call(d, "GET", f"/v1/path?repo={REPO}", headers={"Accept": "text/plain"})
     assert status == 200 and text == str(cache_dir / FOLDER / "snapshots" / commit) + "\n"
+
+
+def test_path_refuses_a_snapshot_entry_that_leads_out_of_the_cache(sim, hfcached, cache_dir, tmp_path):
+    """Issue 9 point 7: /v1/path applies the rule /resolve/ applies, to the same planted entries."""
+    d = hfcached(endpoint=sim.hub_url)
+    pull(d, REPO)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("top secret")
+    commit = sim.world.repo(REPO).resolve("main")
+    snap = cache_dir / FOLDER / "snapshots" / commit
+    os.symlink("/etc/passwd", snap / "passwd")
+    os.symlink("../../../../secret.txt", snap / "evil-rel.txt")
+    for name in ("passwd", "evil-rel.txt"):
+        status, err, _ = call(d, "GET", f"/v1/path?repo={REPO}&file={name}")
+        assert status == 409 and err["error"]["code"] == "integrity", (name, err)
+        assert "out of the cache" in err["error"]["message"] and "hfcache repair" in err["error"]["hint"], err
+        status, text, _ = call(d, "GET", f"/v1/path?repo={REPO}&file={name}", headers={"Accept": "text/plain"})
+        assert status == 409 and isinstance(text, dict) and "error" in text, text  # never the bare path
+        assert get_resolve(d, f"/{REPO}/resolve/main/{name}") in (403, 404)
+    status, ok, _ = call(d, "GET", f"/v1/path?repo={REPO}&file=config.json")
+    assert status == 200 and ok["path"] == str(snap / "config.json")
+
+
+def get_resolve(daemon, path: str) -> int:
+    try:
+        with urllib.request.urlopen(daemon.url + path, timeout=30) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
 
 
 def test_identical_concurrent_pulls_share_one_job(sim, hfcached):

@@ -305,6 +305,22 @@ def test_path_reads_the_cache_alone(sim, hfcache, cache_dir):
     assert hfcache("path", REPO, "--revision", "v1.0").code == 3
 
 
+def test_path_refuses_a_snapshot_entry_that_leads_out_of_the_cache(sim, hfcache, cache_dir, tmp_path):
+    """Issue 9 point 7: `hfcache path` applies the rule the mirror's /resolve/ applies."""
+    snap = Path(hfcache("pull", REPO, endpoint=sim.hub_url).last_line)
+    (tmp_path / "secret.txt").write_text("top secret")
+    os.symlink("/etc/passwd", snap / "passwd")
+    os.symlink(tmp_path / "secret.txt", snap / "evil-abs.txt")
+    for name in ("passwd", "evil-abs.txt"):
+        r = hfcache("path", REPO, name)
+        assert r.code == 6, (name, r.code, r.stdout, r.stderr)
+        assert r.stdout == "" and "out of the cache" in r.stderr and "hfcache repair" in r.stderr, r.stderr
+    os.symlink("../../blobs/" + "0" * 40, snap / "dangling.txt")
+    r = hfcache("path", REPO, "dangling.txt")
+    assert r.code == 3 and "broken link" in r.stderr, r.stderr
+    assert hfcache("path", REPO, "config.json").last_line == str(snap / "config.json")
+
+
 def test_ls_and_show(sim, hfcache, cache_dir):
     assert hfcache("pull", REPO, endpoint=sim.hub_url).code == 0
     assert hfcache("pull", "datasets/" + fx.DATASET, endpoint=sim.hub_url).code == 0

@@ -3,7 +3,6 @@
 #include <filesystem>
 
 #include "core/errors.hpp"
-#include "index/cache_index.hpp"
 #include "index_test_cache.hpp"
 #include "maintenance/gc.hpp"
 #include "maintenance/remove.hpp"
@@ -16,6 +15,10 @@ namespace {
 
 void set_mtime(const fs::path& p, int seconds_ago) {
   fs::last_write_time(p, fs::file_time_type::clock::now() - std::chrono::seconds(seconds_ago));
+}
+
+std::int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
@@ -115,12 +118,10 @@ TEST_SUITE("maintenance_gc") {
     set_mtime(c.layout.snapshot_dir(b, sha('2')), 3000);
     set_mtime(c.layout.snapshot_dir(d, sha('3')), 2000);
     set_mtime(c.layout.snapshot_dir(d, sha('4')), 1000);
-    index::CacheIndex idx(c.layout, index::CacheIndex::default_path(c.state));
-    idx.rebuild();
-    idx.set_pinned(a, sha('1'), true);
+    maintenance::UsageByRevision usage{{maintenance::usage_key(a, sha('1')), {0, true}}};
     auto in_use = [&](const core::RepoRef& r, const std::string&) { return r == b; };
 
-    auto plan = maintenance::plan_gc(idx, 260, in_use);
+    auto plan = maintenance::plan_gc(c.layout, 260, usage, in_use);
     CHECK(plan.size_before == 350);
     REQUIRE(plan.evictions.size() == 1);
     CHECK(plan.evictions[0].commits == std::vector<std::string>{sha('3')});
@@ -131,13 +132,13 @@ TEST_SUITE("maintenance_gc") {
     REQUIRE(plan.skipped.size() == 2);
     CHECK(plan.skipped[0] == "org/a@" + sha('1') + ": pinned");
     CHECK(plan.skipped[1] == "org/b@" + sha('2') + ": in use");
-    maintenance::execute_gc(idx, plan);
+    maintenance::execute_gc(c.layout, plan);
     CHECK_FALSE(fs::exists(c.layout.snapshot_dir(d, sha('3'))));
     CHECK(fs::exists(c.layout.snapshot_dir(d, sha('4')) / "shared"));
     CHECK(fs::exists(fs::canonical(c.layout.snapshot_dir(d, sha('4')) / "shared")));
-    CHECK(idx.repo(d, false)->revisions.size() == 1);
+    CHECK(maintenance::repos_changed_by(plan) == std::vector<core::RepoRef>{d});
 
-    auto impossible = maintenance::plan_gc(idx, 10, in_use);
+    auto impossible = maintenance::plan_gc(c.layout, 10, usage, in_use);
     CHECK_FALSE(impossible.fits);
     REQUIRE(impossible.evictions.size() == 1);
     CHECK(impossible.evictions[0].whole_repo);
@@ -151,10 +152,8 @@ TEST_SUITE("maintenance_gc") {
     c.add_file(a, sha('2'), "w", std::string(100, '2'));
     set_mtime(c.layout.snapshot_dir(a, sha('1')), 4000);
     set_mtime(c.layout.snapshot_dir(a, sha('2')), 1000);
-    index::CacheIndex idx(c.layout, index::CacheIndex::default_path(c.state));
-    idx.rebuild();
-    idx.touch(a, sha('1'));
-    auto plan = maintenance::plan_gc(idx, 150, {});
+    maintenance::UsageByRevision usage{{maintenance::usage_key(a, sha('1')), {now_seconds(), false}}};
+    auto plan = maintenance::plan_gc(c.layout, 150, usage, {});
     REQUIRE(plan.evictions.size() == 1);
     CHECK(plan.evictions[0].commits == std::vector<std::string>{sha('2')});
   }
@@ -167,13 +166,12 @@ TEST_SUITE("maintenance_gc") {
     write_file(c.layout.incomplete_path(a, "old"), "123");
     write_file(c.layout.incomplete_path(a, "fresh"), "1");
     set_mtime(c.layout.incomplete_path(a, "old"), 25 * 3600);
-    index::CacheIndex idx(c.layout, index::CacheIndex::default_path(c.state));
-    auto plan = maintenance::plan_gc(idx, std::nullopt, {});
+    auto plan = maintenance::plan_gc(c.layout, std::nullopt, {}, {});
     std::sort(plan.orphan_blobs.begin(), plan.orphan_blobs.end());
     CHECK(plan.orphan_blobs == std::vector<std::string>{a.folder_name() + "/blobs/old.incomplete", a.folder_name() + "/blobs/orphan"});
     CHECK(plan.evictions.empty());
     CHECK(plan.size_before - plan.size_after == 8);
-    maintenance::execute_gc(idx, plan);
+    maintenance::execute_gc(c.layout, plan);
     CHECK_FALSE(fs::exists(c.layout.blob_path(a, "orphan")));
     CHECK_FALSE(fs::exists(c.layout.incomplete_path(a, "old")));
     CHECK(fs::exists(c.layout.incomplete_path(a, "fresh")));

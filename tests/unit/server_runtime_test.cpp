@@ -1,4 +1,4 @@
-// Metrics text, pull event queues, pull keys and sd_notify: hfcached's pieces without HTTP.
+// Metrics text, pull event queues and sd_notify: hfcached's pieces without HTTP.
 #include <doctest/doctest.h>
 
 #include <sys/socket.h>
@@ -11,7 +11,6 @@
 
 #include "metrics.hpp"
 #include "pull_event_queue.hpp"
-#include "pull_jobs.hpp"
 #include "repair/report_json.hpp"
 #include "support/temp_dir.hpp"
 #include "systemd_notify.hpp"
@@ -85,25 +84,6 @@ TEST_SUITE("server_pull_event_queue") {
     CHECK(events.size() <= 4097);
     CHECK(events.back().name == "done");
     CHECK(events[events.size() - 2].data == "9999");
-  }
-}
-
-TEST_SUITE("server_pull_jobs") {
-  TEST_CASE("pull keys tell apart everything that changes what is pulled") {
-    PullSpec a{{core::RepoType::model, "hfl/rbt3"}, "main", {}, {}};
-    PullSpec b = a;
-    CHECK(a.key() == b.key());
-    b.revision = "v1.0";
-    CHECK(a.key() != b.key());
-    b = a;
-    b.repo.type = core::RepoType::dataset;
-    CHECK(a.key() != b.key());
-    b = a;
-    b.include = {"*.json"};
-    PullSpec c = a;
-    c.exclude = {"*.json"};
-    CHECK(a.key() != b.key());
-    CHECK(b.key() != c.key());
   }
 }
 

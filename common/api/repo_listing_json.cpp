@@ -1,9 +1,14 @@
-#include "index/index_json.hpp"
+#include "api/repo_listing_json.hpp"
 
-namespace hfcache::index {
-namespace {
+#include <nlohmann/json.hpp>
 
+namespace hfcache::api {
+
+using index::IndexedRepo;
+using index::IndexedRevision;
 using nlohmann::json;
+
+namespace {
 
 json revision_json(const IndexedRevision& r) {
   json out = {{"commit", r.commit}, {"refs", r.refs},   {"files", r.files}, {"size", r.size},
@@ -64,4 +69,16 @@ IndexedRepo repo_from_json(const json& j) {
   return r;
 }
 
-}  // namespace hfcache::index
+json repo_list_json(const std::vector<IndexedRepo>& repos) {
+  json list = json::array();
+  for (const auto& r : repos) list.push_back(repo_summary_json(r));
+  return {{"repos", std::move(list)}};
+}
+
+std::vector<IndexedRepo> repo_list_from_json(const json& j) {
+  std::vector<IndexedRepo> out;
+  for (const auto& r : j.at("repos")) out.push_back(repo_from_json(r));
+  return out;
+}
+
+}  // namespace hfcache::api

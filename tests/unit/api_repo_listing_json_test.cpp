@@ -1,7 +1,9 @@
 // The /v1/repos JSON shapes: what hfcached writes, the CLI reads back unchanged.
 #include <doctest/doctest.h>
 
-#include "index/index_json.hpp"
+#include <nlohmann/json.hpp>
+
+#include "api/repo_listing_json.hpp"
 
 using namespace hfcache;
 
@@ -36,10 +38,10 @@ index::IndexedRepo sample() {
 
 }  // namespace
 
-TEST_SUITE("index_json") {
+TEST_SUITE("api_repo_listing_json") {
   TEST_CASE("the detail shape reads back field for field") {
     auto r = sample();
-    auto back = index::repo_from_json(index::repo_detail_json(r));
+    auto back = api::repo_from_json(api::repo_detail_json(r));
     CHECK(back.repo == r.repo);
     CHECK(back.refs == r.refs);
     CHECK(back.size == r.size);
@@ -62,16 +64,16 @@ TEST_SUITE("index_json") {
   }
 
   TEST_CASE("the summary shape counts revisions") {
-    auto j = index::repo_summary_json(sample());
+    auto j = api::repo_summary_json(sample());
     CHECK(j["revisions"] == 2);
     CHECK(j["type"] == "dataset");
-    auto back = index::repo_from_json(j);
+    auto back = api::repo_from_json(j);
     CHECK(back.revisions.size() == 2);
     CHECK(back.size == 1234);
   }
 
   TEST_CASE("an answer without type or id is an error, not an empty repo") {
-    CHECK_THROWS(index::repo_from_json(nlohmann::json{{"id", "a/b"}}));
-    CHECK_THROWS(index::repo_from_json(nlohmann::json{{"type", "model"}}));
+    CHECK_THROWS(api::repo_from_json(nlohmann::json{{"id", "a/b"}}));
+    CHECK_THROWS(api::repo_from_json(nlohmann::json{{"type", "model"}}));
   }
 }

@@ -1,0 +1,28 @@
+#pragma once
+// Which hfcached a command talks to. The CLI uses a daemon when one answers at --daemon URL,
+// HFCACHE_URL / daemon_url, or the configured listen address, and serves the same cache folder;
+// otherwise (or with --local) it works in-process. Admin calls carry HFCACHE_ADMIN_TOKEN or the
+// token in admin_token_file.
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "config/settings.hpp"
+#include "service/daemon_cache_service.hpp"
+
+namespace hfcache::service {
+
+// The admin token the CLI sends: HFCACHE_ADMIN_TOKEN, else the content of admin_token_file.
+std::string admin_token_for(const config::Settings& settings);
+
+// The daemon at `url` (else HFCACHE_URL / daemon_url, else http://<listen>), unchecked: for `status`.
+std::unique_ptr<DaemonCacheService> daemon_at(const std::optional<std::string>& url, const config::Settings& settings);
+
+// The daemon to use for a command, or nullptr for in-process work. `flag_url` is --daemon URL (then
+// a daemon that does not answer is an OfflineError, exit 5). Without it: HFCACHE_URL / daemon_url,
+// else http://<listen>; used only if it answers /v1/health quickly and serves the same cache folder
+// as `settings.cache_dir` (unless HFCACHE_URL named it and the cache folder was not a flag).
+std::unique_ptr<DaemonCacheService> find_daemon(const config::Settings& settings, const std::optional<std::string>& flag_url,
+                                                bool local_flag);
+
+}  // namespace hfcache::service
