@@ -34,7 +34,9 @@ struct PullCancelled : Error {
 
 // An event's JSON text. File names and error messages come from outside: a replacing dump never
 // throws on bytes that are not UTF-8.
-std::string sse_data(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string sse_data(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 // Bytes events arrive per write; subscribers get at most one per this interval.
 constexpr auto bytes_event_interval = std::chrono::milliseconds(100);
