@@ -83,9 +83,20 @@ def test_hf_hub1_downloads_through_the_mirror_with_empty_files(sim, hfcached, hf
     # Asked again, the files are answered from hf-hub's cache after a conditional HEAD.
     code, out = run_rust1("download", rust_cache, fx.EMPTY_FILES, "main", *fx.EMPTY_PATHS, env=online)
     assert code == 0 and all(Path(p).stat().st_size == 0 for p in out.values()), out
-    # An unknown file is an error naming it.
+    # An unknown file is an error naming it; the 404 carries X-Repo-Commit, so hf-hub remembers the
+    # miss in .no_exist as it does with the hub.
     code, out = run_rust1("download", rust_cache, fx.RBT3, "main", fx.MISSING_FILE, env=online)
     assert code == 1 and fx.MISSING_FILE in out["error"], out
+    commit = sim.world.repo(fx.RBT3).resolve("main")
+    assert (rust_cache / "models--hfl--rbt3" / ".no_exist" / commit / fx.MISSING_FILE).is_file()
+
+    # A renamed repo and a repo id in other letter case: the hub answers 307 with a relative Location,
+    # which hf-hub 1.x follows by hand on its HEAD (redirects off) and reqwest follows on the GET.
+    for asked, real in ((fx.RENAMED_OLD, fx.RENAMED), (fx.RBT3.upper(), fx.RBT3)):
+        names = sorted(sim.world.repo(real).files())
+        code, out = run_rust1("download", tmp_path / "rust-redirects", asked, "main", *names, env=online)
+        assert code == 0, out
+        check(sim, real, out)
 
     snapshot_cache = tmp_path / "rust-snapshots"
     for repo_id, rev in ((fx.EMPTY_FILES, "main"), (fx.RBT3, "v1.0")):
