@@ -133,6 +133,10 @@ fn main() -> ExitCode {
         Some("scan") if args.len() == 2 => scan(&args[1]),
         Some("snapshot") if args.len() == 4 => snapshot(&args[1], &args[2], &args[3]),
         Some("siblings") if args.len() == 2 => siblings(&args[1]),
-        _ => fail("usage: hfhub1-interop cached|download CACHE REPO REVISION FILE... | snapshot CACHE REPO REVISION | scan CACHE | siblings REPO".to_string()),
+        _ => fail(
+            "usage: hfhub1-interop cached|download CACHE REPO REVISION FILE... | snapshot CACHE REPO REVISION \
+             | scan CACHE | siblings REPO"
+                .to_string(),
+        ),
     }
 }
