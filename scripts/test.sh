@@ -7,6 +7,7 @@
 #   (huggingface_hub/transformers and hfcache on one cache),
 #   and unit + integration again under the sanitizers.
 # Then the fuzzers briefly (tests/fuzz/run.sh). Ends with one line "N passed, N failed". Set HFCACHE_SKIP_SANITIZERS=1 to skip the sanitizer pass.
+# Set HFCACHE_HFHUB1=1 to add hf-hub 1.x (tests/interop/rust1, about 9 more minutes of cargo) to the interop suite.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -34,6 +35,12 @@ npm ci --prefix tests/interop/js --no-audit --no-fund --loglevel=error >/dev/nul
 command -v cargo >/dev/null || { echo "cargo not found: install Rust (rustup) for the hf-hub interop tests"; exit 1; }
 cargo build -q --release --manifest-path tests/interop/rust/Cargo.toml --target-dir build/interop-rust \
   || { echo "cannot build tests/interop/rust"; exit 1; }
+# hf-hub 1.0.0 (reqwest, tokio, xet: about 9 minutes) only on request; tests/conftest.py collects
+# tests/interop/test_rust1_interop.py under the same flag.
+if [ "${HFCACHE_HFHUB1:-0}" = 1 ]; then
+  cargo build -q --release --manifest-path tests/interop/rust1/Cargo.toml --target-dir build/interop-rust1 \
+    || { echo "cannot build tests/interop/rust1"; exit 1; }
+fi
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && cmake --build build -j "$(nproc)" || exit 1
 rm -rf "$results" && mkdir -p "$results"

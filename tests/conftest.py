@@ -23,6 +23,10 @@ from hubsim.testing import hub_sim, hub_sim_session, sim, clean_env  # noqa: E40
 REPO_ROOT = TESTS.parent
 BUILD_DIR = Path(os.environ.get("HFCACHE_BUILD_DIR", REPO_ROOT / "build"))
 
+# hf-hub 1.x takes about 9 minutes to build, so its interop module is collected only with
+# HFCACHE_HFHUB1=1 (scripts/test.sh then builds it); without the flag it is not a test at all.
+collect_ignore = [] if os.environ.get("HFCACHE_HFHUB1") == "1" else ["interop/test_rust1_interop.py"]
+
 
 @dataclass
 class Result:

@@ -5,9 +5,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "hub/raw_http_get.hpp"
+#include "hub/url.hpp"
+#include "util/strings.hpp"
 
 namespace hfcache::hub {
 namespace {
@@ -42,9 +46,30 @@ httplib::Headers to_httplib(const HttpHeaders& headers) {
   return out;
 }
 
+// True for the cpp-httplib versions that percent-decode the Location header (before 0.12.2,
+// yhirose/cpp-httplib#1459); later ones hand it over as sent.
+constexpr bool httplib_decodes_location() {
+  constexpr std::string_view version = CPPHTTPLIB_VERSION;
+  int parts[3] = {0, 0, 0};
+  std::size_t part = 0;
+  for (char c : version) {
+    if (c == '.') {
+      if (++part == 3) break;
+    } else if (c >= '0' && c <= '9') {
+      parts[part] = parts[part] * 10 + (c - '0');
+    } else {
+      break;
+    }
+  }
+  return std::make_tuple(parts[0], parts[1], parts[2]) < std::make_tuple(0, 12, 2);
+}
+
 HttpHeaders from_httplib(const httplib::Headers& headers) {
   HttpHeaders out;
-  for (const auto& [name, value] : headers) out.add(name, value);
+  for (const auto& [name, value] : headers) {
+    bool decoded_location = httplib_decodes_location() && util::ascii_lower(name) == "location";
+    out.add(name, decoded_location ? reescape_decoded_location(value) : value);
+  }
   return out;
 }
 

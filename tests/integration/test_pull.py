@@ -181,6 +181,18 @@ def test_renamed_repo_is_cached_under_the_callers_name(sim, hfcache, cache_dir):
     assert any(q["status"] == 307 for q in sim.log())
 
 
+def test_redirect_keeps_escapes_in_the_file_path(sim, hfcache, cache_dir):
+    """A repo id in other letter case is redirected (307, relative Location) for every file: the
+    Location's "%23" of "docs/notes #1.txt" must reach the hub as "%23", not as a '#' that cuts the
+    path (cpp-httplib before 0.12.2 percent-decodes every response header, Location included)."""
+    r = hfcache("pull", fx.RBT3.upper(), endpoint=sim.hub_url)
+    assert r.code == 0, r.stderr
+    repo = sim.world.repo(fx.RBT3)
+    check_snapshot(cache_dir, repo, "main", "models--HFL--RBT3")
+    statuses = [q["status"] for q in sim.log() if q["path"].endswith("/docs/notes%20%231.txt")]
+    assert 307 in statuses and any(200 <= s < 300 for s in statuses), statuses
+
+
 def test_tree_pagination(sim, hfcache, cache_dir):
     r = hfcache("pull", fx.MANY, endpoint=sim.hub_url)
     assert r.code == 0, r.stderr

@@ -13,6 +13,8 @@ TESTS = Path(__file__).resolve().parents[1]
 JS_DIR = TESTS / "interop" / "js"
 # scripts/test.sh builds the hf-hub 0.4 probe here.
 RUST_BIN = TESTS.parent / "build" / "interop-rust" / "release" / "hfhub-interop"
+# ... and, with HFCACHE_HFHUB1=1, the hf-hub 1.x probe here.
+RUST1_BIN = TESTS.parent / "build" / "interop-rust1" / "release" / "hfhub1-interop"
 
 
 def _run(argv, env, timeout):
@@ -38,3 +40,9 @@ def run_rust(*args, env: dict | None = None, timeout: float = 120):
     if not RUST_BIN.exists():
         pytest.fail(f"{RUST_BIN} is not built: scripts/test.sh builds it with cargo", pytrace=False)
     return _run([str(RUST_BIN), *map(str, args)], env, timeout)
+
+
+def run_rust1(*args, env: dict | None = None, timeout: float = 120):
+    if not RUST1_BIN.exists():
+        pytest.fail(f"{RUST1_BIN} is not built: HFCACHE_HFHUB1=1 scripts/test.sh builds it with cargo", pytrace=False)
+    return _run([str(RUST1_BIN), *map(str, args)], env, timeout)
