@@ -61,14 +61,14 @@ TEST_SUITE("mirror_background_refresh") {
 
   TEST_CASE("a failing task does not stop the ones after it; destruction drops what still waits") {
     std::atomic<int> runs = 0;
+    std::promise<void> release;  // outlives the refresh: the blocking task is still waiting when it goes
+    auto gate = release.get_future().share();
     {
       BackgroundRefresh refresh;
       CHECK(refresh.submit("bad", [] { throw std::runtime_error("upstream still down"); }));
       CHECK(refresh.submit("good", [&] { ++runs; }));
       refresh.wait_idle();
       CHECK(runs == 1);
-      std::promise<void> release;
-      auto gate = release.get_future().share();
       CHECK(refresh.submit("blocking", [gate] { gate.wait_for(200ms); }));
       CHECK(refresh.submit("dropped", [&] { ++runs; }));
     }
