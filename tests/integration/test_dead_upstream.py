@@ -202,6 +202,7 @@ def check_uncached_is_504(base, upstream_url, within_s):
     assert elapsed < within_s, f"a file the cache lacks took {elapsed:.1f} s to get its 504"
     message = r.json()["error"]
     assert upstream_named in message, message
+    assert "try again" in message, message  # and what to do
     assert r.headers["x-error-message"]
     assert b"<html" not in r.body.lower()
     return message
