@@ -194,6 +194,12 @@ std::shared_ptr<const RepoListing> MirrorService::remember_listing(const core::R
 
 std::shared_ptr<const RepoListing> MirrorService::listing(const core::RepoRef& repo, const std::string& commit,
                                                           const std::shared_ptr<hub::HubClient>& hub) {
+  return listing(repo, commit, hub, true);
+}
+
+std::shared_ptr<const RepoListing> MirrorService::listing(const core::RepoRef& repo, const std::string& commit,
+                                                          const std::shared_ptr<hub::HubClient>& hub,
+                                                          bool snapshot_may_answer) {
   auto key = key_of(repo, commit);
   auto remembered = [&]() -> std::shared_ptr<const RepoListing> {
     std::lock_guard lock(mutex_);
@@ -211,15 +217,24 @@ std::shared_ptr<const RepoListing> MirrorService::listing(const core::RepoRef& r
   if (auto cached = core::read_tree_cache(layout_, repo, commit)) return remember(std::move(*cached));
   std::error_code ec;
   const bool snapshot_held = std::filesystem::is_directory(layout_.snapshot_dir(repo, commit), ec);
-  if (upstream_for(hub.get(), snapshot_held)) {
+  const bool fallback = snapshot_may_answer && snapshot_held;
+  if (upstream_for(hub.get(), fallback)) {
     auto fetch_lock = listing_lock(key);
-    std::lock_guard fetching(*fetch_lock);
+    // With a fallback, waiting behind another request's fetch is bounded by the same deadline.
+    std::unique_lock fetching(*fetch_lock, std::defer_lock);
+    if (fallback) {
+      if (!fetching.try_lock_for(options_.upstream_request_timeout)) {
+        return std::make_shared<const RepoListing>(listing_from_snapshot(layout_, repo, commit), false);
+      }
+    } else {
+      fetching.lock();
+    }
     if (auto known = remembered()) return known;
     // Whoever held the lock before may have found the upstream slow or gone meanwhile.
-    if (auto* upstream = upstream_for(hub.get(), snapshot_held)) {
+    if (auto* upstream = upstream_for(hub.get(), fallback)) {
       try {
         if (hooks_.upstream_request) hooks_.upstream_request();
-        return remember_listing(repo, commit, to_entries(upstream->list_files(repo, commit, limits_for(snapshot_held))));
+        return remember_listing(repo, commit, to_entries(upstream->list_files(repo, commit, limits_for(fallback))));
       } catch (const hub::DeadlineExceeded& e) {
         upstream_slow(e);
         refresh_later("listing " + key, hub, [this, repo, commit](hub::HubClient& client, const hub::CallLimits& limits) {
@@ -268,7 +283,8 @@ FileAnswer MirrorService::file(const core::RepoRef& repo, const std::string& rev
     return answer;
   }
 
-  auto listing = this->listing(repo, commit, hub);
+  // The file is not in the snapshot: only the full listing can answer, so this one waits for upstream.
+  auto listing = this->listing(repo, commit, hub, false);
   const auto* entry = listing->find(path);
   if (!entry) {
     if (listing->complete()) {
@@ -368,12 +384,12 @@ std::optional<FileAnswer> MirrorService::cached_file(const core::RepoRef& repo, 
   return answer;
 }
 
-std::shared_ptr<std::mutex> MirrorService::listing_lock(const std::string& key) {
+std::shared_ptr<std::timed_mutex> MirrorService::listing_lock(const std::string& key) {
   std::lock_guard lock(mutex_);
   // Dropping the map's entries never destroys a mutex in use: holders keep their shared_ptr.
   if (listing_locks_.size() > 1'000) listing_locks_.clear();
   auto& slot = listing_locks_[key];
-  if (!slot) slot = std::make_shared<std::mutex>();
+  if (!slot) slot = std::make_shared<std::timed_mutex>();
   return slot;
 }
 

@@ -107,6 +107,10 @@ class MirrorService {
   void wait_for_refreshes() { refresh_.wait_idle(); }
 
  private:
+  // `snapshot_may_answer`: the snapshot folder's files are an acceptable (incomplete) answer, so the
+  // upstream gets only the deadline; false when a file missing from the snapshot is looked for.
+  std::shared_ptr<const RepoListing> listing(const core::RepoRef& repo, const std::string& commit,
+                                             const std::shared_ptr<hub::HubClient>& hub, bool snapshot_may_answer);
   hub::HubClient* usable(hub::HubClient* hub) const;  // null while the upstream is known down
   // `hub` unless the upstream is known down, or known slow and the cache holds a fallback.
   hub::HubClient* upstream_for(hub::HubClient* hub, bool has_fallback) const;
@@ -145,8 +149,8 @@ class MirrorService {
   std::map<std::string, std::set<std::string>> tag_names_;  // repo folder -> names upstream listed as tags
   // One upstream listing fetch per repo@commit at a time: concurrent first requests for the same
   // revision share it, while other repos' listings go ahead (a slow one must not hold up the rest).
-  std::shared_ptr<std::mutex> listing_lock(const std::string& key);
-  std::map<std::string, std::shared_ptr<std::mutex>> listing_locks_;  // under mutex_
+  std::shared_ptr<std::timed_mutex> listing_lock(const std::string& key);
+  std::map<std::string, std::shared_ptr<std::timed_mutex>> listing_locks_;  // under mutex_
   FlightRegistry flights_;
   // Last: its thread runs questions that use the members above, so it is joined before they go.
   BackgroundRefresh refresh_;

@@ -290,3 +290,21 @@ def test_chained_daemons(fault, hub_sim, front, hfcached, tmp_path):
         front.forward()
     check_refreshed_after_return(b.url, hub_sim, cache_b)
     assert (cache_a / FOLDER / "refs" / "main").read_text() == commit_of(hub_sim)
+
+
+def test_a_file_the_cache_lacks_waits_for_a_slow_listing(sim, hfcached, cache_dir):
+    """The snapshot folder can stand in for a listing the API asks for, never for a file it lacks: that
+    request waits for the slow tree listing (3 s, past the 2 s deadline) and gets the file."""
+    warm_daemon = hfcached(endpoint=sim.hub_url, config=CONFIG)
+    warm(warm_daemon.url)
+    assert warm_daemon.stop() == 0
+    commit = sim.world.repo(REPO).resolve("main")
+    (cache_dir / FOLDER / "trees" / f"{commit}.json").unlink()  # as a cache huggingface_hub < 1.x filled
+    d = hfcached(endpoint=sim.hub_url, config=CONFIG)
+    sim.add_faults([{"host": "hub", "kind": "hang", "seconds": 3, "path_regex": rf"/api/models/{REPO}/tree",
+                     "times": 1}])
+    started = time.monotonic()
+    r = get(d.url, f"/{REPO}/resolve/{commit}/{UNCACHED}", timeout=30)
+    assert r.status == 200, (r.status, r.body)
+    assert r.body == sim.world.repo(REPO).file_bytes(UNCACHED)
+    assert time.monotonic() - started >= 2.5
