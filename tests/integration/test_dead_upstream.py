@@ -24,7 +24,7 @@ import pytest
 
 from hubsim import fixtures as fx
 from hubsim.testing import run_json_in_venv
-from mirror_http import get, head
+from mirror_http import get, head, request
 
 REPO = fx.RBT3
 FOLDER = "models--hfl--rbt3"
@@ -232,6 +232,10 @@ def test_refused_upstream(hub_sim, hfcached, cache_dir, tmp_path):
     assert info.status == 200 and info.json()["sha"] == commit
     tree = timed("tree API", lambda: get(d.url, f"/api/models/{REPO}/tree/main", timeout=30))
     assert tree.status == 200 and CACHED in [e["path"] for e in tree.json()]
+    paths = timed("paths-info API", lambda: request(
+        d.url, "POST", f"/api/models/{REPO}/paths-info/main", body=f"paths={CACHED}".encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=30))
+    assert paths.status == 200 and [e["path"] for e in paths.json()] == [CACHED]
     check_uncached_is_504(d.url, hub_sim.hub_url, LIMIT_S)
     hub_sim.set_offline(False)
     check_refreshed_after_return(d.url, hub_sim, cache_dir)
@@ -281,6 +285,8 @@ def test_chained_daemons(fault, hub_sim, front, hfcached, tmp_path):
     else:
         front.stall()
     probe_all("get", b.url, hub_sim, commit, tmp_path)
+    info = timed("revision API through both", lambda: get(b.url, f"/api/models/{REPO}/revision/main", timeout=30))
+    assert info.status == 200 and info.json()["sha"] == commit
     # B asks A for the bytes; A has none and its upstream is gone: a 504 that says so comes back.
     message = check_uncached_is_504(b.url, a.url, 20)
     assert "504" in message or "unreachable" in message, message
