@@ -314,3 +314,18 @@ def test_a_file_the_cache_lacks_waits_for_a_slow_listing(sim, hfcached, cache_di
     assert r.status == 200, (r.status, r.body)
     assert r.body == sim.world.repo(REPO).file_bytes(UNCACHED)
     assert time.monotonic() - started >= 2.5
+
+
+@pytest.mark.parametrize("key, value", [("upstream_request_timeout_s", 0), ("upstream_request_timeout_s", "soon"),
+                                        ("mirror_ref_ttl_s", -1)])
+def test_bad_deadline_settings_are_refused_naming_the_key(key, value, tmp_path):
+    import json
+    import subprocess
+    from conftest import binary
+    conf = tmp_path / "hfcached.json"
+    conf.write_text(json.dumps({key: value, "state_dir": str(tmp_path / "state")}))
+    r = subprocess.run([str(binary("hfcached")), "--config", str(conf), "--cache-dir", str(tmp_path / "hub"),
+                        "--listen", "127.0.0.1:1"], capture_output=True, text=True, timeout=30,
+                       env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert r.returncode == 2, r.stderr
+    assert key in r.stderr, r.stderr
