@@ -46,7 +46,7 @@ std::string query_without_cursor(const std::string& target) {
 }  // namespace
 
 void send_repo_info(mirror::MirrorService& service, const mirror::Route& route, const httplib::Request& req,
-                    httplib::Response& res, hub::HubClient* hub) {
+                    httplib::Response& res, const std::shared_ptr<hub::HubClient>& hub) {
   auto resolved = service.resolve(route.repo, revision_of(route), hub);
   auto listing = service.listing(route.repo, resolved.commit, hub);
   auto info = mirror::repo_info_json(route.repo, service.facts(route.repo, resolved.commit), *listing,
@@ -68,7 +68,7 @@ void send_repo_info(mirror::MirrorService& service, const mirror::Route& route, 
 }
 
 void send_tree(mirror::MirrorService& service, const mirror::Route& route, const httplib::Request& req,
-               httplib::Response& res, hub::HubClient* hub) {
+               httplib::Response& res, const std::shared_ptr<hub::HubClient>& hub) {
   auto resolved = service.resolve(route.repo, revision_of(route), hub);
   auto listing = service.listing(route.repo, resolved.commit, hub);
   auto items = listing->children(route.path, truthy_param(req, "recursive"));
@@ -96,7 +96,7 @@ void send_tree(mirror::MirrorService& service, const mirror::Route& route, const
 }
 
 void send_paths_info(mirror::MirrorService& service, const mirror::Route& route, const httplib::Request& req,
-                     httplib::Response& res, hub::HubClient* hub) {
+                     httplib::Response& res, const std::shared_ptr<hub::HubClient>& hub) {
   auto body = mirror::parse_paths_info_body(req.get_header_value("Content-Type"), req.body);
   auto resolved = service.resolve(route.repo, revision_of(route), hub);
   auto listing = service.listing(route.repo, resolved.commit, hub);
@@ -108,7 +108,7 @@ void send_paths_info(mirror::MirrorService& service, const mirror::Route& route,
 }
 
 void send_refs(mirror::MirrorService& service, const mirror::Route& route, const httplib::Request& req,
-               httplib::Response& res, hub::HubClient* hub) {
+               httplib::Response& res, const std::shared_ptr<hub::HubClient>& hub) {
   auto refs = service.refs(route.repo, hub);
   add_common_headers(res);
   send_json(res, mirror::refs_json(refs, truthy_param(req, "include_prs")));

@@ -15,12 +15,12 @@ struct Response;
 namespace hfcache::server {
 
 void send_repo_info(mirror::MirrorService& service, const mirror::Route& route, const httplib::Request& req,
-                    httplib::Response& res, hub::HubClient* hub);
+                    httplib::Response& res, const std::shared_ptr<hub::HubClient>& hub);
 void send_tree(mirror::MirrorService& service, const mirror::Route& route, const httplib::Request& req,
-               httplib::Response& res, hub::HubClient* hub);
+               httplib::Response& res, const std::shared_ptr<hub::HubClient>& hub);
 void send_paths_info(mirror::MirrorService& service, const mirror::Route& route, const httplib::Request& req,
-                     httplib::Response& res, hub::HubClient* hub);
+                     httplib::Response& res, const std::shared_ptr<hub::HubClient>& hub);
 void send_refs(mirror::MirrorService& service, const mirror::Route& route, const httplib::Request& req,
-               httplib::Response& res, hub::HubClient* hub);
+               httplib::Response& res, const std::shared_ptr<hub::HubClient>& hub);
 
 }  // namespace hfcache::server

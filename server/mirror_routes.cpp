@@ -55,10 +55,24 @@ mirror::MirrorHooks hooks_for(DaemonContext& context) {
   return hooks;
 }
 
+// Read once at start: the memo and the deadline belong to the one MirrorService of the process.
+mirror::MirrorOptions options_for(const DaemonContext& context) {
+  mirror::MirrorOptions options;
+  if (auto runtime = context.runtime()) {
+    options.ref_ttl = std::chrono::seconds(runtime->settings.mirror_ref_ttl_s);
+    options.upstream_request_timeout = std::chrono::seconds(runtime->settings.upstream_request_timeout_s);
+    // A background question gets several request deadlines, but ends within the shutdown grace.
+    options.refresh_timeout = std::min(4 * options.upstream_request_timeout,
+                                       std::chrono::milliseconds(std::chrono::seconds(runtime->settings.shutdown_grace_s)));
+    options.refresh_timeout = std::max(options.refresh_timeout, options.upstream_request_timeout);
+  }
+  return options;
+}
+
 class MirrorRoutes {
  public:
   MirrorRoutes(std::function<bool()> serving, DaemonContext& context)
-      : serving_(std::move(serving)), context_(context), service_(context.layout, hooks_for(context)) {}
+      : serving_(std::move(serving)), context_(context), service_(context.layout, hooks_for(context), options_for(context)) {}
 
   std::optional<FastResponse> fast(const RequestHead& head) {
     std::string_view raw_path = head.target;
@@ -148,10 +162,10 @@ class MirrorRoutes {
     std::shared_ptr<hub::HubClient> hub = runtime ? runtime->hub : nullptr;
     switch (route->endpoint) {
       case mirror::Endpoint::resolve: return serve_file(*route, req, res, hub);
-      case mirror::Endpoint::repo_info: return send_repo_info(service_, *route, req, res, hub.get());
-      case mirror::Endpoint::tree: return send_tree(service_, *route, req, res, hub.get());
-      case mirror::Endpoint::paths_info: return send_paths_info(service_, *route, req, res, hub.get());
-      case mirror::Endpoint::refs: return send_refs(service_, *route, req, res, hub.get());
+      case mirror::Endpoint::repo_info: return send_repo_info(service_, *route, req, res, hub);
+      case mirror::Endpoint::tree: return send_tree(service_, *route, req, res, hub);
+      case mirror::Endpoint::paths_info: return send_paths_info(service_, *route, req, res, hub);
+      case mirror::Endpoint::refs: return send_refs(service_, *route, req, res, hub);
     }
   }
 

@@ -133,6 +133,15 @@ const std::vector<Key>& keys() {
        [](Settings& s, const std::string& v) {
          s.http_body_min_rate = parse_int("http_body_min_rate", v, 1, 1 << 30);
        }},
+      {"upstream_request_timeout_s", "int", "",
+       "hfcached: seconds an upstream call of a mirror request may take, retries included, when the cache "
+       "can answer instead (refs, listings it holds); then the cache answers (default 2)",
+       [](Settings& s, const std::string& v) {
+         s.upstream_request_timeout_s = parse_int("upstream_request_timeout_s", v, 1, 600);
+       }},
+      {"mirror_ref_ttl_s", "int", "",
+       "hfcached: seconds a branch or tag -> commit answer from upstream is reused before asking again (default 20)",
+       [](Settings& s, const std::string& v) { s.mirror_ref_ttl_s = parse_int("mirror_ref_ttl_s", v, 0, 86400); }},
   };
   return table;
 }

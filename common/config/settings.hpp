@@ -40,6 +40,11 @@ struct Settings {
   int http_header_timeout_s = 10;
   int http_body_timeout_s = 10;
   int http_body_min_rate = 1024;  // bytes/s
+  // hfcached's mirror: the longest an upstream call may take while the cache could answer instead
+  // (then the cache answers and the upstream is asked again in the background), and how long a
+  // branch -> commit answer from upstream is reused.
+  int upstream_request_timeout_s = 2;
+  int mirror_ref_ttl_s = 20;
   bool disable_symlinks = false;   // copies instead of links, as huggingface_hub on Windows
   bool write_cachedir_tag = true;  // CACHEDIR.TAG as huggingface_hub >= 1.9 writes it
 

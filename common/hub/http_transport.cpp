@@ -73,6 +73,23 @@ HttpHeaders from_httplib(const httplib::Headers& headers) {
   return out;
 }
 
+void set_timeouts(httplib::Client& client, const TransportOptions& options) {
+  client.set_connection_timeout(options.connect_timeout);
+  client.set_read_timeout(options.read_timeout);
+  client.set_write_timeout(options.read_timeout);
+}
+
+// The transport's options with timeouts no longer than the time `limits` leaves (at least 1 ms).
+TransportOptions bounded_by(const TransportOptions& options, const RequestLimits& limits) {
+  if (!limits.deadline) return options;
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*limits.deadline - std::chrono::steady_clock::now());
+  left = std::max(left, std::chrono::milliseconds{1});
+  TransportOptions out = options;
+  out.connect_timeout = std::min(out.connect_timeout, left);
+  out.read_timeout = std::min(out.read_timeout, left);
+  return out;
+}
+
 std::shared_ptr<httplib::Client> make_client(const Url& url, const std::optional<Proxy>& proxy,
                                              const TransportOptions& options) {
   auto client = std::make_shared<httplib::Client>(url.scheme + "://" + url.bracketed_host() + ":" +
@@ -80,9 +97,6 @@ std::shared_ptr<httplib::Client> make_client(const Url& url, const std::optional
   client->set_keep_alive(true);
   client->set_follow_location(false);
   client->set_url_encode(false);  // targets are encoded by us (url.hpp)
-  client->set_connection_timeout(options.connect_timeout);
-  client->set_read_timeout(options.read_timeout);
-  client->set_write_timeout(options.read_timeout);
   if (url.scheme == "https") {
     client->enable_server_certificate_verification(true);
     if (!options.ca_bundle.empty()) client->set_ca_cert_path(options.ca_bundle);
@@ -105,6 +119,7 @@ std::shared_ptr<httplib::Client> client_for(const std::shared_ptr<const int>& ow
   for (auto& entry : cache.entries) {
     if (entry.key == key && entry.owner.lock() == owner) {
       entry.last_used = cache.clock;
+      set_timeouts(*entry.client, options);  // an earlier request may have had shorter ones
       return entry.client;
     }
   }
@@ -114,6 +129,7 @@ std::shared_ptr<httplib::Client> client_for(const std::shared_ptr<const int>& ow
     cache.entries.erase(oldest);
   }
   cache.entries.push_back({owner, key, make_client(url, proxy, options), cache.clock});
+  set_timeouts(*cache.entries.back().client, options);
   return cache.entries.back().client;
 }
 
@@ -177,36 +193,47 @@ HttpTransport::~HttpTransport() {
   });
 }
 
-HttpResult HttpTransport::head(const Url& url, const HttpHeaders& headers) const {
-  auto proxy = select_proxy(options_.proxy, url);
-  auto client_ref = client_for(identity_, url, proxy, options_);
+HttpResult HttpTransport::head(const Url& url, const HttpHeaders& headers, const RequestLimits& limits) const {
+  const auto options = bounded_by(options_, limits);
+  auto proxy = select_proxy(options.proxy, url);
+  auto client_ref = client_for(identity_, url, proxy, options);
   auto& client = *client_ref;
   auto result = client.Head(url.target, to_httplib(headers));
-  if (!result) return {std::nullopt, describe(result.error(), url, proxy, client, options_)};
+  if (!result) return {std::nullopt, describe(result.error(), url, proxy, client, options)};
   spdlog::debug("hub: HEAD {} -> {}", redact_url(url.str()), result->status);
   return {HttpResponse{result->status, from_httplib(result->headers), {}}, std::nullopt};
 }
 
-HttpResult HttpTransport::get(const Url& url, const HttpHeaders& headers) const {
-  auto proxy = select_proxy(options_.proxy, url);
-  auto client_ref = client_for(identity_, url, proxy, options_);
+HttpResult HttpTransport::get(const Url& url, const HttpHeaders& headers, const RequestLimits& limits) const {
+  const auto options = bounded_by(options_, limits);
+  auto proxy = select_proxy(options.proxy, url);
+  auto client_ref = client_for(identity_, url, proxy, options);
   auto& client = *client_ref;
   std::string body;
   bool too_large = false;
+  bool past_deadline = false;  // a body trickling in must not outlast the deadline either
   auto result = client.Get(url.target, to_httplib(headers), [&](const char* data, std::size_t size) {
     if (body.size() + size > options_.max_body_bytes) {
       too_large = true;
       return false;
     }
+    if (limits.deadline && std::chrono::steady_clock::now() >= *limits.deadline) {
+      past_deadline = true;
+      return false;
+    }
     body.append(data, size);
     return true;
   });
+  if (past_deadline) {
+    return {std::nullopt, TransportError{TransportError::Kind::timeout,
+                                         "response from " + url.authority() + " did not arrive in time"}};
+  }
   if (too_large) {
     return {std::nullopt, TransportError{TransportError::Kind::too_large,
                                          "response from " + url.authority() + " is larger than " +
                                              std::to_string(options_.max_body_bytes >> 20) + " MiB"}};
   }
-  if (!result) return {std::nullopt, describe(result.error(), url, proxy, client, options_)};
+  if (!result) return {std::nullopt, describe(result.error(), url, proxy, client, options)};
   spdlog::debug("hub: GET {} -> {} ({} bytes)", redact_url(url.str()), result->status, body.size());
   return {HttpResponse{result->status, from_httplib(result->headers), std::move(body)}, std::nullopt};
 }

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "hub/http_message.hpp"
@@ -23,6 +24,12 @@ struct TransportOptions {
   ProxyConfig proxy;
   // JSON bodies are held in memory; a tree listing page is well under a megabyte.
   std::size_t max_body_bytes = std::size_t{64} << 20;
+};
+
+// What one request may take at most, on top of the transport's own timeouts: a caller with a
+// deadline (hub/call_limits.hpp) hands it down so no single connect or read outlasts it.
+struct RequestLimits {
+  std::optional<std::chrono::steady_clock::time_point> deadline;  // the request gives up by then (Kind::timeout)
 };
 
 // Called once when the status line and headers have arrived; return false to stop.
@@ -47,9 +54,9 @@ class HttpTransport {
 
   const TransportOptions& options() const { return options_; }
 
-  HttpResult head(const Url& url, const HttpHeaders& headers) const;
+  HttpResult head(const Url& url, const HttpHeaders& headers, const RequestLimits& limits = {}) const;
   // GET with the body buffered, at most options().max_body_bytes (TransportError::too_large beyond).
-  HttpResult get(const Url& url, const HttpHeaders& headers) const;
+  HttpResult get(const Url& url, const HttpHeaders& headers, const RequestLimits& limits = {}) const;
   // GET streamed: `on_start` sees the status and headers, `on_body` the bytes as they arrive.
   StreamResult get_stream(const Url& url, const HttpHeaders& headers, const ResponseStartHandler& on_start,
                           const BodyHandler& on_body) const;

@@ -27,28 +27,30 @@ std::string HubClient::resolve_url(const core::RepoRef& repo, const std::string&
          quote_revision(revision) + "/" + quote_path(path);
 }
 
-std::string HubClient::resolve_commit(const core::RepoRef& repo, const std::string& revision) {
+std::string HubClient::resolve_commit(const core::RepoRef& repo, const std::string& revision,
+                                      const CallLimits& limits) {
   auto url = parse_or_throw(impl_->endpoint_text + "/api/" + std::string(core::plural(repo.type)) + "/" + repo.id +
                                 "/revision/" + quote_revision(revision),
                             "revision URL");
   auto context = impl_->context_for(url);
   context.repo = repo;
   context.revision = revision;
-  auto answer = impl_->get_json(url, context);
+  auto answer = impl_->get_json(url, context, limits);
   return parse_revision_sha(answer.response.body, answer.url.str());
 }
 
-RepoRefs HubClient::list_refs(const core::RepoRef& repo) {
+RepoRefs HubClient::list_refs(const core::RepoRef& repo, const CallLimits& limits) {
   auto url = parse_or_throw(
       impl_->endpoint_text + "/api/" + std::string(core::plural(repo.type)) + "/" + repo.id + "/refs?include_prs=1",
       "refs URL");
   auto context = impl_->context_for(url);
   context.repo = repo;
-  auto answer = impl_->get_json(url, context);
+  auto answer = impl_->get_json(url, context, limits);
   return parse_refs(answer.response.body, answer.url.str());
 }
 
-std::vector<RemoteFile> HubClient::list_files(const core::RepoRef& repo, const std::string& commit) {
+std::vector<RemoteFile> HubClient::list_files(const core::RepoRef& repo, const std::string& commit,
+                                              const CallLimits& limits) {
   auto url = parse_or_throw(impl_->endpoint_text + "/api/" + std::string(core::plural(repo.type)) + "/" + repo.id +
                                 "/tree/" + quote_revision(commit) + "?recursive=true&expand=false",
                             "tree URL");
@@ -62,7 +64,7 @@ std::vector<RemoteFile> HubClient::list_files(const core::RepoRef& repo, const s
       throw Error(ExitCode::failure, "the tree listing of " + repo.display() + " does not end (page " +
                                          std::to_string(page) + ")");
     }
-    auto answer = impl_->get_json(url, context);
+    auto answer = impl_->get_json(url, context, limits);
     auto entries = parse_tree_page(answer.response.body, answer.url.str());
     files.insert(files.end(), std::make_move_iterator(entries.begin()), std::make_move_iterator(entries.end()));
     auto link = answer.response.headers.get("Link");
@@ -75,13 +77,13 @@ std::vector<RemoteFile> HubClient::list_files(const core::RepoRef& repo, const s
 }
 
 FileMetadata HubClient::file_metadata(const core::RepoRef& repo, const std::string& revision,
-                                      const std::string& path) {
+                                      const std::string& path, const CallLimits& limits) {
   auto url = parse_or_throw(resolve_url(repo, revision, path), "resolve URL");
   for (int hops = 0;; ++hops) {
-    auto response = impl_->with_retries("HEAD", url, [&] {
+    auto response = impl_->with_retries("HEAD", url, limits, [&](const RequestLimits& request) {
       auto headers = impl_->headers_for(url);
       headers.add("Accept-Encoding", "identity");
-      return impl_->transport.head(url, headers);
+      return impl_->transport.head(url, headers, request);
     });
     auto location = response.headers.get("Location");
     // Relative redirects are renamed repos: follow them. Absolute ones point at the bytes (a CDN).

@@ -14,6 +14,7 @@
 
 #include "core/errors.hpp"
 #include "core/repo_id.hpp"
+#include "hub/call_limits.hpp"
 
 namespace hfcache::hub {
 
@@ -77,17 +78,21 @@ class HubClient {
 
   // GET /api/{type}s/{id}/revision/{rev}: the 40-hex commit `revision` points at.
   // Throws NotFoundError (repo or revision), AuthError, OfflineError, Error.
-  std::string resolve_commit(const core::RepoRef& repo, const std::string& revision);
+  // Every call takes CallLimits (call_limits.hpp): a deadline for the whole call, retries included,
+  // and whether an unreachable host is retried; the default is the client's own timeouts and retries.
+  std::string resolve_commit(const core::RepoRef& repo, const std::string& revision, const CallLimits& limits = {});
 
   // GET /api/{type}s/{id}/refs?include_prs=1: branches, tags, converts and pull requests.
-  RepoRefs list_refs(const core::RepoRef& repo);
+  RepoRefs list_refs(const core::RepoRef& repo, const CallLimits& limits = {});
 
   // GET /api/{type}s/{id}/tree/{commit}?recursive=true&expand=false, following Link rel="next".
-  std::vector<RemoteFile> list_files(const core::RepoRef& repo, const std::string& commit);
+  std::vector<RemoteFile> list_files(const core::RepoRef& repo, const std::string& commit,
+                                     const CallLimits& limits = {});
 
   // HEAD {endpoint}/{prefix}{id}/resolve/{rev}/{path}: no absolute redirects followed, relative
   // ones (renamed repos) followed. Throws EntryNotFoundError for a missing file.
-  FileMetadata file_metadata(const core::RepoRef& repo, const std::string& revision, const std::string& path);
+  FileMetadata file_metadata(const core::RepoRef& repo, const std::string& revision, const std::string& path,
+                             const CallLimits& limits = {});
 
   // The resolve URL of a file: {endpoint}/{prefix}{id}/resolve/{quote(rev, safe="")}/{quote(path)}.
   std::string resolve_url(const core::RepoRef& repo, const std::string& revision, const std::string& path) const;

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "hub/call_limits.hpp"
 #include "hub/hub_client.hpp"
 #include "hub/hub_errors.hpp"
 #include "hub/http_transport.hpp"
@@ -31,9 +32,11 @@ struct HubClient::Impl {
   HubRequestContext context_for(const Url& url) const;
 
   // Run `attempt` until it gives a response that is not worth retrying, sleeping and logging in
-  // between. Returns the last response (possibly a retryable status after the last retry); throws
-  // OfflineError (or Error for TLS setup) when no response came.
-  HttpResponse with_retries(std::string_view method, const Url& url, const std::function<HttpResult()>& attempt) const;
+  // between, within `limits` (each attempt gets the time left). Returns the last response (possibly a
+  // retryable status after the last retry); throws OfflineError (or Error for TLS setup) when no
+  // response came, DeadlineExceeded when the deadline ended the call.
+  HttpResponse with_retries(std::string_view method, const Url& url, const CallLimits& limits,
+                            const std::function<HttpResult(const RequestLimits&)>& attempt) const;
 
   // Sleep `delay` and log why.
   void pause_before_retry(std::string_view method, const Url& url, const std::string& reason, int retries_done,
@@ -44,7 +47,7 @@ struct HubClient::Impl {
     Url url;  // after redirects, to resolve relative Link URLs against
   };
   // GET a JSON document, following redirects; non-2xx answers are thrown via throw_hub_error.
-  JsonAnswer get_json(const Url& url, HubRequestContext context) const;
+  JsonAnswer get_json(const Url& url, HubRequestContext context, const CallLimits& limits) const;
 };
 
 // Throw the error for a request that got no response.

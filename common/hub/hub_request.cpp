@@ -96,33 +96,48 @@ void HubClient::Impl::pause_before_retry(std::string_view method, const Url& url
   std::this_thread::sleep_for(delay);
 }
 
-HttpResponse HubClient::Impl::with_retries(std::string_view method, const Url& url,
-                                           const std::function<HttpResult()>& attempt) const {
+HttpResponse HubClient::Impl::with_retries(std::string_view method, const Url& url, const CallLimits& limits,
+                                           const std::function<HttpResult(const RequestLimits&)>& attempt) const {
+  auto past_deadline = [&](const std::string& why) {
+    return DeadlineExceeded(std::string(method) + " " + redact_url(url.str()) + ": no answer before the deadline" +
+                            (why.empty() ? "" : " (" + why + ")"));
+  };
   for (int retries = 0;; ++retries) {
-    HttpResult result = attempt();
+    if (limits.expired()) throw past_deadline("");
+    HttpResult result = attempt(RequestLimits{limits.deadline});
     if (result.response) {
       const auto& response = *result.response;
       ServerWaitHints hints{response.headers.get("Retry-After").value_or(""),
                             response.headers.get("RateLimit").value_or("")};
-      auto decision = decide_after_status(policy, retries, response.status, hints);
+      // Out of time: the status itself is the answer (a 5xx falls back like an unreachable upstream).
+      auto decision = within_deadline(decide_after_status(policy, retries, response.status, hints), limits);
       if (!decision.retry) return std::move(*result.response);
       pause_before_retry(method, url, "status " + std::to_string(response.status), retries, decision.delay);
       continue;
     }
     const auto& error = *result.error;
-    auto decision = error.retryable() ? decide_after_network_error(policy, retries) : RetryDecision{};
-    if (!decision.retry) throw_transport_error(error);
+    // Refused or unresolved: the caller has a fallback and waiting would not bring the host back.
+    if (ends_call_at_once(error, limits)) throw_transport_error(error);
+    auto wanted = error.retryable() ? decide_after_network_error(policy, retries) : RetryDecision{};
+    auto decision = within_deadline(wanted, limits);
+    if (!decision.retry) {
+      bool out_of_time = wanted.retry || (limits.deadline && *limits.remaining() < min_attempt_time &&
+                                          error.retryable());
+      if (limits.deadline && out_of_time) throw past_deadline(error.message);
+      throw_transport_error(error);
+    }
     pause_before_retry(method, url, error.message, retries, decision.delay);
   }
 }
 
-HubClient::Impl::JsonAnswer HubClient::Impl::get_json(const Url& url, HubRequestContext context) const {
+HubClient::Impl::JsonAnswer HubClient::Impl::get_json(const Url& url, HubRequestContext context,
+                                                      const CallLimits& limits) const {
   Url current = url;
   for (int hops = 0;; ++hops) {
-    auto response = with_retries("GET", current, [&] {
+    auto response = with_retries("GET", current, limits, [&](const RequestLimits& request) {
       auto headers = headers_for(current);
       headers.add("Accept", "application/json");
-      return transport.get(current, headers);
+      return transport.get(current, headers, request);
     });
     if (response.is_success()) return {std::move(response), current};
     auto location = response.headers.get("Location");

@@ -168,8 +168,11 @@ void FlightRegistry::run(const std::shared_ptr<Flight>& flight, const FetchJob& 
       spdlog::error("mirror: fetching {} blob {} failed: {}", job.repo.display(), job.etag, why);
       if (hooks_.upstream_error) hooks_.upstream_error(why);
     }
+    // The typed message carries the hint (what to do); the client sees it as the 5xx's message.
     auto error = to_mirror_error(e);
-    flight->fail(MirrorError(error.status(), error.code(), "fetching from upstream failed: " + why, error.commit()));
+    std::string message = "fetching " + job.what + " from upstream failed: " + error.what();
+    if (error.status() >= 500) message += "; the cache does not hold it: try again once the upstream answers";
+    flight->fail(MirrorError(error.status(), error.code(), message, error.commit()));
   }
   {
     std::lock_guard lock(mutex_);

@@ -49,10 +49,18 @@ MirrorService::MirrorService(core::CacheLayout layout, MirrorHooks hooks, Mirror
 
 MirrorService::~MirrorService() = default;
 
-hub::HubClient* MirrorService::usable(hub::HubClient* hub) const {
+hub::HubClient* MirrorService::usable(hub::HubClient* hub) const { return upstream_for(hub, false); }
+
+hub::HubClient* MirrorService::upstream_for(hub::HubClient* hub, bool has_fallback) const {
   if (!hub) return nullptr;
+  auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
-  return std::chrono::steady_clock::now() < down_until_ ? nullptr : hub;
+  if (now < down_until_ || (has_fallback && now < slow_until_)) return nullptr;
+  return hub;
+}
+
+hub::CallLimits MirrorService::limits_for(bool has_fallback) const {
+  return has_fallback ? hub::CallLimits::within(options_.upstream_request_timeout) : hub::CallLimits::fail_fast();
 }
 
 void MirrorService::upstream_failed(const std::exception& e) {
@@ -60,13 +68,51 @@ void MirrorService::upstream_failed(const std::exception& e) {
   if (hooks_.upstream_error) hooks_.upstream_error(e.what());
   std::lock_guard lock(mutex_);
   down_until_ = std::chrono::steady_clock::now() + options_.upstream_backoff;
+  last_upstream_error_ = e.what();
+}
+
+void MirrorService::upstream_slow(const std::exception& e) {
+  spdlog::warn("mirror: upstream too slow, answering from the cache and asking again in the background: {}",
+               e.what());
+  if (hooks_.upstream_error) hooks_.upstream_error(e.what());
+  std::lock_guard lock(mutex_);
+  slow_until_ = std::chrono::steady_clock::now() + options_.upstream_backoff;
+  last_upstream_error_ = e.what();
+}
+
+void MirrorService::upstream_answered() {
+  std::lock_guard lock(mutex_);
+  down_until_ = slow_until_ = {};
 }
 
 void MirrorService::not_cached(hub::HubClient* hub, const std::string& what) const {
   if (!hub) {
     throw MirrorError(status_offline, "", what + " is not in the cache and the daemon runs offline");
   }
-  throw MirrorError(status_upstream_unreachable, "", what + " is not in the cache and the upstream is unreachable");
+  std::string why;
+  {
+    std::lock_guard lock(mutex_);
+    why = last_upstream_error_;
+  }
+  throw MirrorError(status_upstream_unreachable, "",
+                    what + " is not in the cache and the upstream " + hub->options().endpoint + " is unreachable" +
+                        (why.empty() ? "" : " (" + why + ")") +
+                        "; try again once it answers, or pull the repo ahead of time (hfcache pull)");
+}
+
+void MirrorService::refresh_later(const std::string& key, const std::shared_ptr<hub::HubClient>& hub,
+                                  std::function<void(hub::HubClient&, const hub::CallLimits&)> question) {
+  if (!hub) return;
+  refresh_.submit(key, [this, key, hub, question = std::move(question)] {
+    if (hooks_.upstream_request) hooks_.upstream_request();
+    try {
+      question(*hub, hub::CallLimits::within(options_.refresh_timeout));
+      upstream_answered();
+      spdlog::info("mirror: background refresh of {} done", key);
+    } catch (const std::exception& e) {
+      spdlog::info("mirror: background refresh of {} failed: {}", key, e.what());
+    }
+  });
 }
 
 void MirrorService::remember_ref(const core::RepoRef& repo, const std::string& revision, const std::string& commit) {
@@ -94,32 +140,66 @@ void MirrorService::write_refs_for(const core::RepoRef& repo, const std::string&
   for (const auto& rev : revisions) remember_ref(repo, rev, commit);
 }
 
-ResolvedRevision MirrorService::resolve(const core::RepoRef& repo, const std::string& revision, hub::HubClient* hub) {
+void MirrorService::learned_commit(const core::RepoRef& repo, const std::string& revision, const std::string& commit) {
+  refs_memo_.put(key_of(repo, revision), commit);
+  std::lock_guard lock(mutex_);
+  if (pending_refs_.size() > 10'000) pending_refs_.clear();
+  pending_refs_[key_of(repo, commit)].insert(revision);
+}
+
+ResolvedRevision MirrorService::resolve(const core::RepoRef& repo, const std::string& revision,
+                                        const std::shared_ptr<hub::HubClient>& hub) {
   const std::string rev = revision == "HEAD" ? std::string(core::default_revision) : revision;
   if (core::is_commit_hash(rev)) return {rev, true};
   auto key = key_of(repo, rev);
   if (auto memo = refs_memo_.get(key)) return {*memo, false};
-  if (auto* upstream = usable(hub)) {
+  // refs/ decides how long upstream may take: with an answer at hand, no longer than the deadline.
+  const auto cached = cached_commit(layout_, repo, rev);
+  if (auto* upstream = upstream_for(hub.get(), cached.has_value())) {
     try {
       if (hooks_.upstream_request) hooks_.upstream_request();
-      auto commit = upstream->resolve_commit(repo, rev);
-      refs_memo_.put(key, commit);
-      std::lock_guard lock(mutex_);
-      if (pending_refs_.size() > 10'000) pending_refs_.clear();
-      pending_refs_[key_of(repo, commit)].insert(rev);
+      auto commit = upstream->resolve_commit(repo, rev, limits_for(cached.has_value()));
+      learned_commit(repo, rev, commit);
       return {commit, false};
+    } catch (const hub::DeadlineExceeded& e) {
+      upstream_slow(e);
+      refresh_later("revision " + key, hub, [this, repo, rev](hub::HubClient& client, const hub::CallLimits& limits) {
+        learned_commit(repo, rev, client.resolve_commit(repo, rev, limits));
+      });
     } catch (const OfflineError& e) {
       upstream_failed(e);
     } catch (const std::exception& e) {
       throw to_mirror_error(e);
     }
   }
-  if (auto commit = cached_commit(layout_, repo, rev)) return {*commit, true};
-  not_cached(hub, "revision '" + rev + "' of " + repo.display());
+  if (cached) return {*cached, true};
+  not_cached(hub.get(), "revision '" + rev + "' of " + repo.display());
+}
+
+std::shared_ptr<const RepoListing> MirrorService::remember_listing(const core::RepoRef& repo, const std::string& commit,
+                                                                   std::vector<core::TreeEntry> entries) {
+  auto listing = std::make_shared<const RepoListing>(std::move(entries));
+  {
+    std::lock_guard lock(mutex_);
+    if (listings_.size() >= max_listings) listings_.clear();
+    listings_[key_of(repo, commit)] = listing;
+  }
+  try {
+    core::write_tree_cache(layout_, repo, commit, listing->files());
+  } catch (const std::exception& e) {
+    spdlog::warn("mirror: writing trees/{}.json of {} failed: {}", commit, repo.display(), e.what());
+  }
+  return listing;
 }
 
 std::shared_ptr<const RepoListing> MirrorService::listing(const core::RepoRef& repo, const std::string& commit,
-                                                          hub::HubClient* hub) {
+                                                          const std::shared_ptr<hub::HubClient>& hub) {
+  return listing(repo, commit, hub, true);
+}
+
+std::shared_ptr<const RepoListing> MirrorService::listing(const core::RepoRef& repo, const std::string& commit,
+                                                          const std::shared_ptr<hub::HubClient>& hub,
+                                                          bool snapshot_may_answer) {
   auto key = key_of(repo, commit);
   auto remembered = [&]() -> std::shared_ptr<const RepoListing> {
     std::lock_guard lock(mutex_);
@@ -135,36 +215,45 @@ std::shared_ptr<const RepoListing> MirrorService::listing(const core::RepoRef& r
   };
   if (auto known = remembered()) return known;
   if (auto cached = core::read_tree_cache(layout_, repo, commit)) return remember(std::move(*cached));
-  if (auto* upstream = usable(hub)) {
+  std::error_code ec;
+  const bool snapshot_held = std::filesystem::is_directory(layout_.snapshot_dir(repo, commit), ec);
+  const bool fallback = snapshot_may_answer && snapshot_held;
+  if (upstream_for(hub.get(), fallback)) {
     auto fetch_lock = listing_lock(key);
-    std::lock_guard fetching(*fetch_lock);
-    if (auto known = remembered()) return known;
-    try {
-      if (hooks_.upstream_request) hooks_.upstream_request();
-      auto entries = to_entries(upstream->list_files(repo, commit));
-      auto listing = remember(entries);
-      try {
-        core::write_tree_cache(layout_, repo, commit, listing->files());
-      } catch (const std::exception& e) {
-        spdlog::warn("mirror: writing trees/{}.json of {} failed: {}", commit, repo.display(), e.what());
+    // With a fallback, waiting behind another request's fetch is bounded by the same deadline.
+    std::unique_lock fetching(*fetch_lock, std::defer_lock);
+    if (fallback) {
+      if (!fetching.try_lock_for(options_.upstream_request_timeout)) {
+        return std::make_shared<const RepoListing>(listing_from_snapshot(layout_, repo, commit), false);
       }
-      return listing;
-    } catch (const OfflineError& e) {
-      upstream_failed(e);
-    } catch (const std::exception& e) {
-      throw to_mirror_error(e);
+    } else {
+      fetching.lock();
+    }
+    if (auto known = remembered()) return known;
+    // Whoever held the lock before may have found the upstream slow or gone meanwhile.
+    if (auto* upstream = upstream_for(hub.get(), fallback)) {
+      try {
+        if (hooks_.upstream_request) hooks_.upstream_request();
+        return remember_listing(repo, commit, to_entries(upstream->list_files(repo, commit, limits_for(fallback))));
+      } catch (const hub::DeadlineExceeded& e) {
+        upstream_slow(e);
+        refresh_later("listing " + key, hub, [this, repo, commit](hub::HubClient& client, const hub::CallLimits& limits) {
+          remember_listing(repo, commit, to_entries(client.list_files(repo, commit, limits)));
+        });
+      } catch (const OfflineError& e) {
+        upstream_failed(e);
+      } catch (const std::exception& e) {
+        throw to_mirror_error(e);
+      }
     }
   }
-  std::error_code ec;
-  if (std::filesystem::is_directory(layout_.snapshot_dir(repo, commit), ec)) {
-    return std::make_shared<const RepoListing>(listing_from_snapshot(layout_, repo, commit), false);
-  }
-  not_cached(hub, "the file list of " + repo.display() + " at " + commit);
+  if (snapshot_held) return std::make_shared<const RepoListing>(listing_from_snapshot(layout_, repo, commit), false);
+  not_cached(hub.get(), "the file list of " + repo.display() + " at " + commit);
 }
 
 FileAnswer MirrorService::file(const core::RepoRef& repo, const std::string& revision, const std::string& path,
                                const std::shared_ptr<hub::HubClient>& hub, bool want_body) {
-  auto resolved = resolve(repo, revision, hub.get());
+  auto resolved = resolve(repo, revision, hub);
   const auto& commit = resolved.commit;
   const std::string rev = revision == "HEAD" ? std::string(core::default_revision) : revision;
 
@@ -194,7 +283,8 @@ FileAnswer MirrorService::file(const core::RepoRef& repo, const std::string& rev
     return answer;
   }
 
-  auto listing = this->listing(repo, commit, hub.get());
+  // The file is not in the snapshot: only the full listing can answer, so this one waits for upstream.
+  auto listing = this->listing(repo, commit, hub, false);
   const auto* entry = listing->find(path);
   if (!entry) {
     if (listing->complete()) {
@@ -232,7 +322,7 @@ FileAnswer MirrorService::file(const core::RepoRef& repo, const std::string& rev
     // (gated repos list their files openly) so the client sees GatedRepo now, as from the hub.
     try {
       if (hooks_.upstream_request) hooks_.upstream_request();
-      upstream->file_metadata(repo, commit, path);
+      upstream->file_metadata(repo, commit, path, hub::CallLimits::fail_fast());
     } catch (const OfflineError& e) {
       upstream_failed(e);
       not_cached(hub.get(), "file '" + path + "' of " + repo.display());
@@ -268,7 +358,7 @@ std::optional<FileAnswer> MirrorService::cached_file(const core::RepoRef& repo, 
   } else if (auto memo = refs_memo_.get(key_of(repo, rev))) {
     commit = *memo;
     ref_known_current = false;
-  } else if (!usable(hub)) {
+  } else if (!upstream_for(hub, true)) {
     auto cached = cached_commit(layout_, repo, rev);
     if (!cached) return std::nullopt;
     commit = *cached;
@@ -294,12 +384,12 @@ std::optional<FileAnswer> MirrorService::cached_file(const core::RepoRef& repo, 
   return answer;
 }
 
-std::shared_ptr<std::mutex> MirrorService::listing_lock(const std::string& key) {
+std::shared_ptr<std::timed_mutex> MirrorService::listing_lock(const std::string& key) {
   std::lock_guard lock(mutex_);
   // Dropping the map's entries never destroys a mutex in use: holders keep their shared_ptr.
   if (listing_locks_.size() > 1'000) listing_locks_.clear();
   auto& slot = listing_locks_[key];
-  if (!slot) slot = std::make_shared<std::mutex>();
+  if (!slot) slot = std::make_shared<std::timed_mutex>();
   return slot;
 }
 
@@ -313,17 +403,28 @@ RevisionFacts MirrorService::facts(const core::RepoRef& repo, const std::string&
   return {commit, iso8601(revision_time(layout_, repo, commit))};
 }
 
-hub::RepoRefs MirrorService::refs(const core::RepoRef& repo, hub::HubClient* hub) {
-  if (auto* upstream = usable(hub)) {
+void MirrorService::learned_refs(const core::RepoRef& repo, const hub::RepoRefs& refs) {
+  std::set<std::string> tags;
+  for (const auto& t : refs.tags) tags.insert(t.name);
+  std::lock_guard lock(mutex_);
+  if (tag_names_.size() > 10'000) tag_names_.clear();
+  tag_names_[repo.folder_name()] = std::move(tags);
+}
+
+hub::RepoRefs MirrorService::refs(const core::RepoRef& repo, const std::shared_ptr<hub::HubClient>& hub) {
+  std::error_code ec;
+  const bool repo_held = std::filesystem::is_directory(layout_.repo_dir(repo), ec);
+  if (auto* upstream = upstream_for(hub.get(), repo_held)) {
     try {
       if (hooks_.upstream_request) hooks_.upstream_request();
-      auto answer = upstream->list_refs(repo);
-      std::set<std::string> tags;
-      for (const auto& t : answer.tags) tags.insert(t.name);
-      std::lock_guard lock(mutex_);
-      if (tag_names_.size() > 10'000) tag_names_.clear();
-      tag_names_[repo.folder_name()] = std::move(tags);
+      auto answer = upstream->list_refs(repo, limits_for(repo_held));
+      learned_refs(repo, answer);
       return answer;
+    } catch (const hub::DeadlineExceeded& e) {
+      upstream_slow(e);
+      refresh_later("refs " + repo.folder_name(), hub, [this, repo](hub::HubClient& client, const hub::CallLimits& limits) {
+        learned_refs(repo, client.list_refs(repo, limits));
+      });
     } catch (const OfflineError& e) {
       upstream_failed(e);
     } catch (const std::exception& e) {
@@ -331,10 +432,7 @@ hub::RepoRefs MirrorService::refs(const core::RepoRef& repo, hub::HubClient* hub
     }
   }
   auto refs = cached_refs(layout_, repo);
-  if (refs.empty()) {
-    std::error_code ec;
-    if (!std::filesystem::is_directory(layout_.repo_dir(repo), ec)) not_cached(hub, repo.display());
-  }
+  if (refs.empty() && !repo_held) not_cached(hub.get(), repo.display());
   std::set<std::string> tags;
   {
     std::lock_guard lock(mutex_);
