@@ -3,11 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdlib>
 
 #include "hub/curl_errors.hpp"
 #include "hub/curl_session.hpp"
+#include "hub/response_head.hpp"
 
 namespace hfcache::hub {
 namespace {
@@ -63,9 +63,7 @@ struct Exchange {
   const ResponseStartHandler* on_start = nullptr;
   const BodyHandler* on_body = nullptr;
   StreamResult out;
-  std::vector<std::pair<std::string, std::string>> fields;  // of the head being read
-  int status = 0;          // of the response whose head is being read (a 1xx is skipped)
-  bool head_done = false;
+  ResponseHeadReader head;
   bool handler_stopped = false;
   bool received_any = false;
   Clock::time_point last_byte = Clock::now();
@@ -75,40 +73,18 @@ struct Exchange {
     last_byte = Clock::now();
   }
 
-  // One line of a response head, with its CRLF.
+  // One line of a response head (response_head.hpp); on_start runs when a final head ends.
   bool header_line(std::string_view line) {
     received();
-    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-    if (line.starts_with("HTTP/")) {
-      fields.clear();
-      auto space = line.find(' ');
-      status = 0;
-      if (space != std::string_view::npos) {
-        std::from_chars(line.data() + space + 1, line.data() + line.size(), status);
-      }
-      return true;
+    if (out.started) return true;  // trailer fields of a chunked body come this way too: not ours
+    if (!head.add_line(line)) return true;
+    out.started = true;
+    out.status = head.status();
+    out.headers = head.take_headers();
+    if (!(*on_start)(out.status, out.headers)) {
+      handler_stopped = true;
+      return false;
     }
-    if (line.empty()) {
-      if (status >= 100 && status < 200) return true;  // interim: the real head follows
-      head_done = true;
-      out.started = true;
-      for (auto& [name, value] : fields) out.headers.add(std::move(name), std::move(value));
-      fields.clear();
-      out.status = status;
-      if (!(*on_start)(out.status, out.headers)) {
-        handler_stopped = true;
-        return false;
-      }
-      return true;
-    }
-    if ((line.front() == ' ' || line.front() == '\t') && !fields.empty()) {
-      // An obsolete folded line continues the previous value (RFC 9112 section 5.2).
-      fields.back().second += " " + std::string(trim_ows(line));
-      return true;
-    }
-    auto colon = line.find(':');
-    if (colon == std::string_view::npos) return true;  // curl has already checked the framing
-    fields.emplace_back(std::string(line.substr(0, colon)), std::string(trim_ows(line.substr(colon + 1))));
     return true;
   }
 
