@@ -23,8 +23,10 @@ TransportError describe_failure(const FailedTransfer& failure, const TransportOp
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
+      // curl's detail names what failed (the name, or the host or proxy and port it tried).
       return {Kind::connect, "cannot connect to " + host + via +
-                                 " (name not resolved, connection refused or network unreachable)" + detail};
+                                 (detail.empty() ? " (name not resolved, connection refused or network unreachable)"
+                                                 : detail)};
     case CURLE_OPERATION_TIMEDOUT:
       // Our own read timeout is applied outside curl, so curl's timeout is the connect one.
       return {Kind::timeout,

@@ -10,6 +10,7 @@ real cancellation stops it in time.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import signal
 import threading
@@ -55,7 +56,7 @@ def start_mirror_get(d):
     def run():
         try:
             get(d.url, f"/{REPO}/resolve/main/weights.bin", timeout=60)
-        except OSError:
+        except (OSError, http.client.HTTPException):
             pass  # the daemon cut the response: that is what stopping does
 
     thread = threading.Thread(target=run, daemon=True)
