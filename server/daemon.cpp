@@ -38,7 +38,7 @@ void apply_log_level(const std::string& level) {
 Daemon::Daemon(config::FlagValues flags, std::optional<std::string> config_file, config::Settings settings)
     : flags_(std::move(flags)), config_file_(std::move(config_file)), listen_(parse_listen_address(settings.listen)) {
   apply_log_level(settings.log_level);
-  auto runtime = build_runtime(settings, listen_);
+  auto runtime = build_runtime(settings, listen_, stop_.get_token());
   std::error_code ec;
   fs::create_directories(settings.cache_dir, ec);
   if (ec)
@@ -125,6 +125,9 @@ void Daemon::stop() {
   spdlog::info("stopping: no new connections; in-flight requests may finish; pull jobs stop resumably");
   api_->stopping = true;
   pulls_->cancel_all();
+  // Every upstream transfer and retry wait of the hub client ends now (StopRequested), whatever
+  // trouble the upstream is in, so the drain below is not held up by a stalled or refusing hub.
+  stop_.request_stop();
   http_->set_streaming(false);  // bodies being streamed end; the clients retry or resume
   front_->stop();
   wait_for_drain();
@@ -156,7 +159,7 @@ void Daemon::reload() {
     }
     settings.listen = listen_.text();
     apply_log_level(settings.log_level);
-    context_->set_runtime(build_runtime(settings, listen_));
+    context_->set_runtime(build_runtime(settings, listen_, stop_.get_token()));
     spdlog::info("reloaded the configuration (upstream {}{}, admin token {})", settings.endpoint,
                  settings.offline ? ", offline" : "", settings.admin_token_file ? "set" : "not set");
   } catch (const Error& e) {

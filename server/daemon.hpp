@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
 
 #include "config/settings.hpp"
@@ -58,6 +59,8 @@ class Daemon {
   std::condition_variable drained_;
   bool serving_done_ = false;
   std::atomic<bool> stop_requested_{false};
+  // The daemon-wide stop: handed to the hub client of every Runtime, requested by stop().
+  std::stop_source stop_;
 };
 
 // The spdlog level for a settings value ("info", "debug", ...); throws UsageError on anything else.

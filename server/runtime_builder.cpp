@@ -10,7 +10,8 @@ namespace {
 
 }  // namespace
 
-std::shared_ptr<const Runtime> build_runtime(const config::Settings& settings, const ListenAddress& listen) {
+std::shared_ptr<const Runtime> build_runtime(const config::Settings& settings, const ListenAddress& listen,
+                                             std::stop_token stop) {
   auto runtime = std::make_shared<Runtime>();
   runtime->settings = settings;
   runtime->loopback_only = listen.loopback;
@@ -24,7 +25,7 @@ std::shared_ptr<const Runtime> build_runtime(const config::Settings& settings, c
       throw UsageError("the admin token file " + *settings.admin_token_file + " is empty",
                        "write a long random token into it, for example: openssl rand -hex 32");
   }
-  if (!settings.offline) runtime->hub = std::shared_ptr<hub::HubClient>(hub::make_hub_client(settings));
+  if (!settings.offline) runtime->hub = std::shared_ptr<hub::HubClient>(hub::make_hub_client(settings, std::nullopt, std::move(stop)));
   return runtime;
 }
 

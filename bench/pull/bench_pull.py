@@ -1,8 +1,10 @@
 """bench/pull: hfcache pull against huggingface_hub's snapshot_download, hf_transfer and curl.
 
 One repo (200 small files + one big file, default 1 GiB) served by the hub simulator; each contender
-downloads it into a fresh cache, in the same run, from the same upstream, in two settings: uncapped
-loopback, and every connection capped at 40 MB/s the way a distant CDN caps it. Prints seconds, MB/s,
+downloads it into a fresh cache, in the same run, from the same upstream, in three settings: uncapped
+loopback, every connection capped at 40 MB/s the way a distant CDN caps it, and `proxied`: uncapped
+through a local HTTP proxy (tinyproxy, started by the bench on a free port; every contender gets
+http_proxy, so curl and hfcache go through the same proxy). Prints seconds, MB/s,
 the ratio to curl and to huggingface_hub, the share of the machine's own limit (the same transfers
 to /dev/null, and dd conv=fsync of the same bytes, measured in the same run), and the peak RSS of
 each contender's process tree.
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -63,6 +66,30 @@ def wait_for_idle_cpu(limit_s: float = 60) -> None:
         time.sleep(0.5)
         if busy_cpu_seconds() - before < 0.1 * 0.5 * (os.cpu_count() or 1):
             return
+
+
+def start_proxy(out: Path):
+    """tinyproxy on a free loopback port, in the foreground, quiet; returns (process, proxy URL)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    conf = out / "tinyproxy.conf"
+    conf.parent.mkdir(parents=True, exist_ok=True)
+    # MaxClients above the contenders' 8 connections; no Via header, no log file, no access rules but loopback.
+    conf.write_text(f"Port {port}\nListen 127.0.0.1\nTimeout 600\nMaxClients 64\nAllow 127.0.0.1\n"
+                    f"DisableViaHeader Yes\nLogLevel Critical\n")
+    proc = subprocess.Popen(["tinyproxy", "-d", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.05)
+    proc.kill()
+    raise SystemExit(f"tinyproxy did not start (config {conf})")
 
 
 def run_measured(argv, env, cwd=None) -> tuple[float, int, int]:
@@ -149,7 +176,7 @@ def main():
     ap.add_argument("--small", type=int, default=200)
     ap.add_argument("--cap-mbps", type=float, default=40)
     ap.add_argument("--out", default=str(ROOT / "bench" / "out"))
-    ap.add_argument("--settings", default="uncapped,capped")
+    ap.add_argument("--settings", default="uncapped,capped,proxied")
     ap.add_argument("--repeat", type=int, default=1, help="runs per contender; the table shows the median")
     ap.add_argument("--hfcache", default=str(ROOT / "build" / "client" / "hfcache"), help="the hfcache binary to time")
     ap.add_argument("--baseline", help="another hfcache binary, timed as 'hfcache baseline' in the same run")
@@ -176,6 +203,7 @@ def main():
                 while src.read(1 << 20):
                     pass
     sim = start_simulator(world_dir)
+    proxy = start_proxy(out) if "proxied" in args.settings.split(",") else None
     load_before = os.getloadavg()
     try:
         runs, has_hf_transfer = contenders(args, sim, files, commit)
@@ -188,7 +216,8 @@ def main():
                     shutil.rmtree(cache, ignore_errors=True)
                     cache.mkdir(parents=True)
                     argv, extra = make(cache)
-                    env = clean_env({"HOME": str(out / "home"), **extra})
+                    through = {"http_proxy": proxy[1]} if setting == "proxied" else {}
+                    env = clean_env({"HOME": str(out / "home"), **extra, **through})
                     subprocess.run(["sync"])  # earlier writes are not this contender's to flush
                     wait_for_idle_cpu()
                     # CPU that neither the contender nor the simulator used during the run: another
@@ -205,6 +234,9 @@ def main():
                     shutil.rmtree(cache, ignore_errors=True)
     finally:
         sim.stop()
+        if proxy:
+            proxy[0].terminate()
+            proxy[0].wait()
     # The median run of each contender (a failed run counts as failed).
     results = {}
     for key, runs_of in samples.items():
@@ -213,7 +245,8 @@ def main():
         results[key] = (secs, code, max(r[2] for r in runs_of))
 
     print(f"\nbench/pull: {REPO}: {len(files)} files, {total / 1e6:.1f} MB "
-          f"({args.small} small + {args.big_mb} MiB); cap {args.cap_mbps:g} MB/s per connection in 'capped'")
+          f"({args.small} small + {args.big_mb} MiB); cap {args.cap_mbps:g} MB/s per connection in 'capped'; "
+          f"'proxied' is uncapped through tinyproxy")
     print(f"{'median of ' + str(args.repeat) + ' runs each' if args.repeat > 1 else 'one run each'}; "
           f"load average before the runs {load_before[0]:.2f} (the 'other CPU' of each run is above)")
     if not has_hf_transfer:
@@ -247,7 +280,8 @@ def main():
         if mine and durable and mine[1] == 0 and durable[1] == 0:
             print(f"{setting}: hfcache vs curl+fsync (both with data on disk): {durable[0] / mine[0]:.2f}x")
     print("ratios are speed ratios (higher is faster than the peer); targets: uncapped hfcache >= 0.90x curl+fsync "
-          "(and >= 0.90x curl where the disk is faster than the network), capped >= 0.85 of the limit, RSS < 64 MiB")
+          "(and >= 0.90x curl where the disk is faster than the network), capped >= 0.85 of the limit, "
+          "proxied >= 0.90x curl through the same proxy, RSS < 64 MiB")
 
 
 if __name__ == "__main__":

@@ -1,267 +1,311 @@
 #include "hub/http_transport.hpp"
 
-#include <httplib.h>
-#include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <string_view>
-#include <tuple>
-#include <vector>
+#include <cstdlib>
 
-#include "hub/raw_http_get.hpp"
-#include "hub/url.hpp"
-#include "util/strings.hpp"
+#include "hub/curl_errors.hpp"
+#include "hub/curl_session.hpp"
+#include "hub/response_head.hpp"
 
 namespace hfcache::hub {
 namespace {
 
-// Connections a thread keeps open at once: the endpoint, a CDN or two, and some slack.
-constexpr std::size_t max_cached_clients = 8;
+using Clock = std::chrono::steady_clock;
 
-struct CachedClient {
-  std::weak_ptr<const int> owner;
-  std::string key;
-  // Shared with the request in flight, so evicting an entry never pulls a client from under it.
-  std::shared_ptr<httplib::Client> client;
-  std::uint64_t last_used = 0;
+// curl's receive buffer: large blocks keep a multi-GB download from being a million small writes.
+constexpr long receive_buffer_bytes = 1L << 20;
+// The longest curl_multi_poll wait: a stop request wakes it at once, the read timeout needs a tick.
+constexpr auto max_poll_wait = std::chrono::milliseconds(1000);
+
+struct SlistDeleter {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
+
+bool has_line_break(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
+}
+
+Slist header_list(const HttpHeaders& headers) {
+  curl_slist* list = nullptr;
+  auto append = [&](const std::string& line) {
+    auto* grown = curl_slist_append(list, line.c_str());
+    if (grown == nullptr) {
+      curl_slist_free_all(list);
+      throw std::bad_alloc();
+    }
+    list = grown;
+  };
+  for (const auto& [name, value] : headers.items()) append(value.empty() ? name + ";" : name + ": " + value);
+  append("Expect:");  // no 100-continue round trip before a small POST body
+  return Slist(list);
+}
+
+// The CA store when `ca_bundle` is not set: curl's built-in default, unless SSL_CERT_FILE or
+// SSL_CERT_DIR name another (OpenSSL's own variables, which curl does not read).
+void set_trust(CURL* easy, const TransportOptions& options) {
+  const char* file = options.ca_bundle.empty() ? std::getenv("SSL_CERT_FILE") : options.ca_bundle.c_str();
+  if (file != nullptr && *file != '\0') {
+    curl_easy_setopt(easy, CURLOPT_CAINFO, file);
+    curl_easy_setopt(easy, CURLOPT_PROXY_CAINFO, file);
+  }
+  const char* dir = options.ca_bundle.empty() ? std::getenv("SSL_CERT_DIR") : nullptr;
+  if (dir != nullptr && *dir != '\0') {
+    curl_easy_setopt(easy, CURLOPT_CAPATH, dir);
+    curl_easy_setopt(easy, CURLOPT_PROXY_CAPATH, dir);
+  }
+}
+
+// One request's state, reached from curl's callbacks.
+struct Exchange {
+  const ResponseStartHandler* on_start = nullptr;
+  const BodyHandler* on_body = nullptr;
+  StreamResult out;
+  ResponseHeadReader head;
+  bool handler_stopped = false;
+  bool received_any = false;
+  Clock::time_point last_byte = Clock::now();
+
+  void received() {
+    received_any = true;
+    last_byte = Clock::now();
+  }
+
+  // One line of a response head (response_head.hpp); on_start runs when a final head ends.
+  bool header_line(std::string_view line) {
+    received();
+    if (out.started) return true;  // trailer fields of a chunked body come this way too: not ours
+    if (!head.add_line(line)) return true;
+    out.started = true;
+    out.status = head.status();
+    out.headers = head.take_headers();
+    if (!(*on_start)(out.status, out.headers)) {
+      handler_stopped = true;
+      return false;
+    }
+    return true;
+  }
+
+  bool body(const char* data, std::size_t size) {
+    received();
+    if (!(*on_body)(data, size)) {
+      handler_stopped = true;
+      return false;
+    }
+    return true;
+  }
 };
 
-struct ClientCache {
-  std::vector<CachedClient> entries;
-  std::uint64_t clock = 0;
-};
-
-thread_local ClientCache t_cache;
-
-std::string seconds_text(std::chrono::milliseconds ms) {
-  auto count = ms.count();
-  if (count % 1000 == 0) return std::to_string(count / 1000) + " s";
-  return std::to_string(count) + " ms";
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* exchange = static_cast<Exchange*>(user);
+  std::size_t bytes = size * count;
+  return exchange->header_line({data, bytes}) ? bytes : 0;
 }
 
-httplib::Headers to_httplib(const HttpHeaders& headers) {
-  httplib::Headers out;
-  for (const auto& [name, value] : headers.items()) out.emplace(name, value);
-  return out;
+std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* exchange = static_cast<Exchange*>(user);
+  std::size_t bytes = size * count;
+  return exchange->body(data, bytes) ? bytes : 0;
 }
 
-// True for the cpp-httplib versions that percent-decode the Location header (before 0.12.2,
-// yhirose/cpp-httplib#1459); later ones hand it over as sent.
-constexpr bool httplib_decodes_location() {
-  constexpr std::string_view version = CPPHTTPLIB_VERSION;
-  int parts[3] = {0, 0, 0};
-  std::size_t part = 0;
-  for (char c : version) {
-    if (c == '.') {
-      if (++part == 3) break;
-    } else if (c >= '0' && c <= '9') {
-      parts[part] = parts[part] * 10 + (c - '0');
-    } else {
-      break;
+StreamResult perform(const TransportOptions& options, const std::shared_ptr<const int>& identity,
+                     std::string_view method, const Url& url, const HttpHeaders& headers, const std::string* body,
+                     const ResponseStartHandler& on_start, const BodyHandler& on_body,
+                     const RequestLimits& limits = {}) {
+  StreamResult cancelled_result;
+  cancelled_result.error = TransportError{TransportError::Kind::cancelled, "request to " + url.authority() +
+                                                                               " cancelled: hfcache is stopping"};
+  for (const auto& [name, value] : headers.items()) {
+    if (has_line_break(name) || has_line_break(value)) {
+      StreamResult out;
+      out.error = TransportError{TransportError::Kind::other, "the request header '" + name + "' contains a line break"};
+      return out;
     }
   }
-  return std::make_tuple(parts[0], parts[1], parts[2]) < std::make_tuple(0, 12, 2);
-}
-
-HttpHeaders from_httplib(const httplib::Headers& headers) {
-  HttpHeaders out;
-  for (const auto& [name, value] : headers) {
-    bool decoded_location = httplib_decodes_location() && util::ascii_lower(name) == "location";
-    out.add(name, decoded_location ? reescape_decoded_location(value) : value);
-  }
-  return out;
-}
-
-void set_timeouts(httplib::Client& client, const TransportOptions& options) {
-  client.set_connection_timeout(options.connect_timeout);
-  client.set_read_timeout(options.read_timeout);
-  client.set_write_timeout(options.read_timeout);
-}
-
-// The transport's options with timeouts no longer than the time `limits` leaves (at least 1 ms).
-TransportOptions bounded_by(const TransportOptions& options, const RequestLimits& limits) {
-  if (!limits.deadline) return options;
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*limits.deadline - std::chrono::steady_clock::now());
-  left = std::max(left, std::chrono::milliseconds{1});
-  TransportOptions out = options;
-  out.connect_timeout = std::min(out.connect_timeout, left);
-  out.read_timeout = std::min(out.read_timeout, left);
-  return out;
-}
-
-std::shared_ptr<httplib::Client> make_client(const Url& url, const std::optional<Proxy>& proxy,
-                                             const TransportOptions& options) {
-  auto client = std::make_shared<httplib::Client>(url.scheme + "://" + url.bracketed_host() + ":" +
-                                                  std::to_string(url.port));
-  client->set_keep_alive(true);
-  client->set_follow_location(false);
-  client->set_url_encode(false);  // targets are encoded by us (url.hpp)
-  if (url.scheme == "https") {
-    client->enable_server_certificate_verification(true);
-    if (!options.ca_bundle.empty()) client->set_ca_cert_path(options.ca_bundle);
-  }
-  if (proxy) {
-    client->set_proxy(proxy->host, proxy->port);
-    if (!proxy->username.empty()) client->set_proxy_basic_auth(proxy->username, proxy->password);
-  }
-  return client;
-}
-
-// The calling thread's client for `url`'s origin through `proxy`, created on first use.
-std::shared_ptr<httplib::Client> client_for(const std::shared_ptr<const int>& owner, const Url& url,
-                            const std::optional<Proxy>& proxy, const TransportOptions& options) {
-  auto& cache = t_cache;
-  std::erase_if(cache.entries, [](const CachedClient& entry) { return entry.owner.expired(); });
-  std::string key = url.origin();
-  if (proxy) key += "|" + proxy->display() + "|" + proxy->username + "|" + proxy->password;
-  ++cache.clock;
-  for (auto& entry : cache.entries) {
-    if (entry.key == key && entry.owner.lock() == owner) {
-      entry.last_used = cache.clock;
-      set_timeouts(*entry.client, options);  // an earlier request may have had shorter ones
-      return entry.client;
+  if (options.stop.stop_requested()) return cancelled_result;
+  auto past_deadline_error = [&] {
+    return TransportError{TransportError::Kind::timeout,
+                          "response from " + url.authority() + " did not arrive in time (request deadline)"};
+  };
+  auto connect_timeout = options.connect_timeout;
+  if (limits.deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*limits.deadline - Clock::now());
+    if (left <= std::chrono::milliseconds(0)) {
+      StreamResult out;
+      out.error = past_deadline_error();
+      return out;
     }
+    connect_timeout = std::min(connect_timeout, left);
   }
-  if (cache.entries.size() >= max_cached_clients) {
-    auto oldest = std::min_element(cache.entries.begin(), cache.entries.end(),
-                                   [](const auto& a, const auto& b) { return a.last_used < b.last_used; });
-    cache.entries.erase(oldest);
-  }
-  cache.entries.push_back({owner, key, make_client(url, proxy, options), cache.clock});
-  set_timeouts(*cache.entries.back().client, options);
-  return cache.entries.back().client;
-}
 
-TransportError describe(httplib::Error error, const Url& url, const std::optional<Proxy>& proxy,
-                        const httplib::Client& client, const TransportOptions& options) {
-  using Kind = TransportError::Kind;
-  const std::string host = url.authority();
-  const std::string via = proxy ? " through proxy " + proxy->display() : "";
-  switch (error) {
-    case httplib::Error::Connection:
-      return {Kind::connect, "cannot connect to " + host + via +
-                                 " (name not resolved, connection refused or network unreachable)"};
-    case httplib::Error::ConnectionTimeout:
-      return {Kind::timeout,
-              "timed out connecting to " + host + via + " after " + seconds_text(options.connect_timeout)};
-    case httplib::Error::Read:
-      return {Kind::io, "connection to " + host + via + " lost or timed out while receiving (read timeout " +
-                            seconds_text(options.read_timeout) + ")"};
-    case httplib::Error::Write:
-      return {Kind::io, "connection to " + host + via + " lost while sending the request"};
-    case httplib::Error::SSLConnection:
-      return {Kind::tls, "TLS handshake with " + host + via + " failed"};
-    case httplib::Error::SSLLoadingCerts:
-      return {Kind::tls_setup, "cannot load CA certificates from " +
-                                   (options.ca_bundle.empty() ? std::string("the system store")
-                                                              : "'" + options.ca_bundle + "'") +
-                                   "; set ca_bundle (or SSL_CERT_FILE) to a readable PEM file"};
-    case httplib::Error::SSLServerVerification: {
-      auto code = client.get_openssl_verify_result();
-      if (code == X509_V_OK) {
-        return {Kind::tls_verify, "TLS certificate of " + host +
-                                      " not trusted (it is issued for another host name); check the endpoint URL"};
+  auto session = session_for(identity);
+  CURL* easy = session->easy;
+  curl_easy_reset(easy);
+  Exchange exchange;
+  exchange.on_start = &on_start;
+  exchange.on_body = &on_body;
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  const std::string url_text = url.str();
+  const std::string method_text(method);
+  const std::string& proxy = proxy_setting_for(options.proxy, url);
+  auto header_lines = header_list(headers);
+
+  curl_easy_setopt(easy, CURLOPT_URL, url_text.c_str());
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy, CURLOPT_PATH_AS_IS, 1L);  // targets are encoded by us (url.hpp)
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, header_lines.get());
+  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+  curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, receive_buffer_bytes);
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_timeout.count()));
+  curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+  set_trust(easy, options);
+  // Always set, so curl never falls back to the environment: "" means no proxy, no exceptions.
+  curl_easy_setopt(easy, CURLOPT_PROXY, proxy.c_str());
+  curl_easy_setopt(easy, CURLOPT_NOPROXY, options.proxy.no_proxy.c_str());
+  curl_easy_setopt(easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &exchange);
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_write);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &exchange);
+  if (method == "HEAD") {
+    curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+  } else if (method != "GET") {
+    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method_text.c_str());
+  }
+  if (body != nullptr) {
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body->data());
+  }
+
+  CURLM* multi = session->multi;
+  curl_multi_add_handle(multi, easy);
+  std::optional<CURLcode> done;
+  bool read_timed_out = false;
+  bool stopped = false;
+  bool past_deadline = false;
+  {
+    std::stop_callback wake(options.stop, [multi] { curl_multi_wakeup(multi); });
+    const auto silence_limit = options.read_timeout;
+    for (;;) {
+      int running = 0;
+      if (curl_multi_perform(multi, &running) != CURLM_OK) {
+        done = CURLE_OUT_OF_MEMORY;
+        break;
       }
-      return {Kind::tls_verify, "TLS certificate of " + host + " not trusted (" + X509_verify_cert_error_string(code) +
-                                    "); if a proxy or firewall intercepts TLS, set ca_bundle (or SSL_CERT_FILE) "
-                                    "to its CA certificate"};
+      if (running == 0) {
+        int left = 0;
+        while (CURLMsg* message = curl_multi_info_read(multi, &left)) {
+          if (message->msg == CURLMSG_DONE && message->easy_handle == easy) done = message->data.result;
+        }
+        if (!done) done = CURLE_OK;
+        break;
+      }
+      if (options.stop.stop_requested()) {
+        stopped = true;
+        break;
+      }
+      auto deadline = exchange.last_byte + silence_limit + (exchange.received_any ? std::chrono::milliseconds(0)
+                                                                                   : options.connect_timeout);
+      auto now = Clock::now();
+      if (limits.deadline && now >= *limits.deadline) {
+        past_deadline = true;
+        break;
+      }
+      if (now >= deadline) {
+        read_timed_out = true;
+        break;
+      }
+      if (limits.deadline) deadline = std::min(deadline, *limits.deadline);
+      auto wait = std::min(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now) +
+                               std::chrono::milliseconds(1),
+                           std::chrono::milliseconds(max_poll_wait));
+      curl_multi_poll(multi, nullptr, 0, static_cast<int>(wait.count()), nullptr);
     }
-    case httplib::Error::Canceled:
-      return {Kind::cancelled, "request to " + host + " cancelled"};
-    case httplib::Error::Compression:
-      return {Kind::io, "cannot decompress the response from " + host};
-    default:
-      return {Kind::other, "request to " + host + via + " failed (" + httplib::to_string(error) + ")"};
   }
+  // Removing a handle mid-transfer closes its connection; a finished one goes back to the cache.
+  curl_multi_remove_handle(multi, easy);
+
+  StreamResult out = std::move(exchange.out);
+  const std::string via = proxy.empty() ? "" : " through proxy " + proxy_display(proxy);
+  if (stopped) {
+    out.error = cancelled_result.error;
+  } else if (past_deadline) {
+    out.error = past_deadline_error();
+  } else if (read_timed_out) {
+    out.error = TransportError{TransportError::Kind::io,
+                               "connection to " + url.authority() + via + " lost or timed out while receiving (read timeout " +
+                                   duration_text(options.read_timeout) + ")"};
+  } else if (exchange.handler_stopped) {
+    out.error = TransportError{TransportError::Kind::cancelled, "request to " + url.authority() + " cancelled"};
+  } else if (*done != CURLE_OK) {
+    FailedTransfer failure{*done, easy, error_buffer, url.authority(), proxy.empty() ? "" : proxy_display(proxy)};
+    out.error = describe_failure(failure, options);
+  } else if (!out.started) {
+    out.error = TransportError{TransportError::Kind::io, "no response from " + url.authority() + via};
+  }
+  spdlog::debug("hub: {} {} -> {}", method, redact_url(url_text),
+                out.started ? std::to_string(out.status) : out.error ? out.error->message : "no response");
+  return out;
 }
 
 }  // namespace
 
 HttpTransport::HttpTransport(TransportOptions options)
     : options_(std::move(options)), identity_(std::make_shared<const int>(0)) {
-  // Surface a malformed proxy setting now rather than on the first request.
+  ensure_curl_initialised();
+  // Surface an unusable proxy setting now rather than on the first request.
   for (const auto* value : {&options_.proxy.https_proxy, &options_.proxy.http_proxy, &options_.proxy.all_proxy}) {
-    if (!value->empty()) parse_proxy_url(*value);
+    if (!value->empty()) proxy_display(*value);
   }
 }
 
 HttpTransport::~HttpTransport() {
-  // Close this thread's connections now; other threads drop theirs on their next request.
-  std::erase_if(t_cache.entries, [&](const CachedClient& entry) {
-    return entry.owner.expired() || entry.owner.lock() == identity_;
-  });
+  // Free this thread's handles now; other threads drop theirs on their next request.
+  forget_session(identity_);
 }
 
-HttpResult HttpTransport::head(const Url& url, const HttpHeaders& headers, const RequestLimits& limits) const {
-  const auto options = bounded_by(options_, limits);
-  auto proxy = select_proxy(options.proxy, url);
-  auto client_ref = client_for(identity_, url, proxy, options);
-  auto& client = *client_ref;
-  auto result = client.Head(url.target, to_httplib(headers));
-  if (!result) return {std::nullopt, describe(result.error(), url, proxy, client, options)};
-  spdlog::debug("hub: HEAD {} -> {}", redact_url(url.str()), result->status);
-  return {HttpResponse{result->status, from_httplib(result->headers), {}}, std::nullopt};
+StreamResult HttpTransport::get_stream(const Url& url, const HttpHeaders& headers,
+                                       const ResponseStartHandler& on_start, const BodyHandler& on_body) const {
+  return perform(options_, identity_, "GET", url, headers, nullptr, on_start, on_body);
 }
 
-HttpResult HttpTransport::get(const Url& url, const HttpHeaders& headers, const RequestLimits& limits) const {
-  const auto options = bounded_by(options_, limits);
-  auto proxy = select_proxy(options.proxy, url);
-  auto client_ref = client_for(identity_, url, proxy, options);
-  auto& client = *client_ref;
-  std::string body;
+HttpResult HttpTransport::request(std::string_view method, const Url& url, const HttpHeaders& headers,
+                                  const std::string* body, const RequestLimits& limits) const {
+  std::string received;
   bool too_large = false;
-  bool past_deadline = false;  // a body trickling in must not outlast the deadline either
-  auto result = client.Get(url.target, to_httplib(headers), [&](const char* data, std::size_t size) {
-    if (body.size() + size > options_.max_body_bytes) {
-      too_large = true;
-      return false;
-    }
-    if (limits.deadline && std::chrono::steady_clock::now() >= *limits.deadline) {
-      past_deadline = true;
-      return false;
-    }
-    body.append(data, size);
-    return true;
-  });
-  if (past_deadline) {
-    return {std::nullopt, TransportError{TransportError::Kind::timeout,
-                                         "response from " + url.authority() + " did not arrive in time"}};
-  }
+  auto result = perform(
+      options_, identity_, method, url, headers, body, [](int, const HttpHeaders&) { return true; },
+      [&](const char* data, std::size_t size) {
+        if (received.size() + size > options_.max_body_bytes) {
+          too_large = true;
+          return false;
+        }
+        received.append(data, size);
+        return true;
+      },
+      limits);
   if (too_large) {
     return {std::nullopt, TransportError{TransportError::Kind::too_large,
                                          "response from " + url.authority() + " is larger than " +
                                              std::to_string(options_.max_body_bytes >> 20) + " MiB"}};
   }
-  if (!result) return {std::nullopt, describe(result.error(), url, proxy, client, options)};
-  spdlog::debug("hub: GET {} -> {} ({} bytes)", redact_url(url.str()), result->status, body.size());
-  return {HttpResponse{result->status, from_httplib(result->headers), std::move(body)}, std::nullopt};
+  if (result.error) return {std::nullopt, std::move(result.error)};
+  return {HttpResponse{result.status, std::move(result.headers), std::move(received)}, std::nullopt};
 }
 
-StreamResult HttpTransport::get_stream(const Url& url, const HttpHeaders& headers,
-                                       const ResponseStartHandler& on_start, const BodyHandler& on_body) const {
-  auto proxy = select_proxy(options_.proxy, url);
-  auto client_ref = client_for(identity_, url, proxy, options_);
-  auto& client = *client_ref;
-  StreamResult out;
-  auto result = client.Get(
-      url.target, to_httplib(headers),
-      [&](const httplib::Response& response) {
-        out.started = true;
-        out.status = response.status;
-        out.headers = from_httplib(response.headers);
-        return on_start(out.status, out.headers);
-      },
-      [&](const char* data, std::size_t size) { return on_body(data, size); });
-  if (!result) out.error = describe(result.error(), url, proxy, client, options_);
-  spdlog::debug("hub: GET {} -> {}", redact_url(url.str()), out.started ? std::to_string(out.status) : "no response");
-  return out;
+HttpResult HttpTransport::head(const Url& url, const HttpHeaders& headers, const RequestLimits& limits) const {
+  return request("HEAD", url, headers, nullptr, limits);
 }
 
-StreamResult HttpTransport::get_stream_large(const Url& url, const HttpHeaders& headers,
-                                             const ResponseStartHandler& on_start, const BodyHandler& on_body) const {
-  if (select_proxy(options_.proxy, url)) return get_stream(url, headers, on_start, on_body);
-  return raw_http_get(url, headers, options_, on_start, on_body);
+HttpResult HttpTransport::get(const Url& url, const HttpHeaders& headers, const RequestLimits& limits) const {
+  return request("GET", url, headers, nullptr, limits);
 }
 
 }  // namespace hfcache::hub

@@ -1,18 +1,23 @@
 #pragma once
-// The one place that speaks HTTP (through cpp-httplib, which stays out of headers). Owns the TLS
-// and proxy policy: HTTPS is always verified (system CA store, or `ca_bundle`), proxies come from
-// ProxyConfig, redirects are never followed (callers decide). Each thread keeps its own keep-alive
-// connections per origin and proxy, so one transport may be used from many threads at once.
+// The one HTTP client of the project (the hub client and the CLI's calls to hfcached), on libcurl,
+// which stays out of headers. Owns the TLS and proxy policy: HTTPS is always verified (system CA
+// store, or `ca_bundle`), proxies come from ProxyConfig and follow curl's rules, redirects are
+// never followed (callers decide), HTTP/2 is used where a TLS server offers it, bodies arrive in
+// blocks of up to 1 MiB. Each thread keeps its own curl handles, and with them keep-alive
+// connections and TLS sessions, so one transport may be used from many threads at once. A stop
+// request on `stop` ends every transfer at once (TransportError::cancelled).
 // Failures without a response come back as TransportError; nothing here throws for HTTP statuses.
 #include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
+#include <string_view>
 
 #include "hub/http_message.hpp"
-#include "hub/proxy.hpp"
+#include "hub/transport_proxy.hpp"
 #include "hub/url.hpp"
 
 namespace hfcache::hub {
@@ -20,14 +25,17 @@ namespace hfcache::hub {
 struct TransportOptions {
   std::string ca_bundle;  // PEM file; empty = the system CA store (OpenSSL default paths, SSL_CERT_FILE)
   std::chrono::milliseconds connect_timeout{10'000};
-  std::chrono::milliseconds read_timeout{30'000};  // also the write timeout
-  ProxyConfig proxy;
+  // Longest silence once connected (no byte received); before the first byte, connect_timeout
+  // more. Checked by the transport itself, so it may be below a second.
+  std::chrono::milliseconds read_timeout{30'000};
+  ProxyConfig proxy;  // all empty = direct connections, whatever the environment says
+  std::stop_token stop;
   // JSON bodies are held in memory; a tree listing page is well under a megabyte.
   std::size_t max_body_bytes = std::size_t{64} << 20;
 };
 
 // What one request may take at most, on top of the transport's own timeouts: a caller with a
-// deadline (hub/call_limits.hpp) hands it down so no single connect or read outlasts it.
+// deadline (hub/call_limits.hpp) hands it down so no connect, read or trickling body outlasts it.
 struct RequestLimits {
   std::optional<std::chrono::steady_clock::time_point> deadline;  // the request gives up by then (Kind::timeout)
 };
@@ -46,7 +54,7 @@ struct StreamResult {
 
 class HttpTransport {
  public:
-  // Throws UsageError when a proxy setting cannot be parsed.
+  // Throws UsageError when a proxy setting cannot be used.
   explicit HttpTransport(TransportOptions options);
   ~HttpTransport();
   HttpTransport(const HttpTransport&) = delete;
@@ -60,16 +68,14 @@ class HttpTransport {
   // GET streamed: `on_start` sees the status and headers, `on_body` the bytes as they arrive.
   StreamResult get_stream(const Url& url, const HttpHeaders& headers, const ResponseStartHandler& on_start,
                           const BodyHandler& on_body) const;
-  // get_stream for a large body: on a connection of its own, read in large blocks
-  // (raw_http_get.hpp) instead of through cpp-httplib; through cpp-httplib all the same when a
-  // proxy applies to `url`. Same results and errors as get_stream.
-  StreamResult get_stream_large(const Url& url, const HttpHeaders& headers, const ResponseStartHandler& on_start,
-                                const BodyHandler& on_body) const;
+  // `method` GET, HEAD, POST, PUT or DELETE with `body` (sent when given), buffered like get().
+  HttpResult request(std::string_view method, const Url& url, const HttpHeaders& headers,
+                     const std::string* body = nullptr, const RequestLimits& limits = {}) const;
 
  private:
   TransportOptions options_;
-  // Identifies this transport in the per-thread connection caches; they drop entries whose owner
-  // has expired.
+  // Identifies this transport in the per-thread handle caches (curl_session.hpp); they drop
+  // entries whose owner has expired.
   std::shared_ptr<const int> identity_;
 };
 

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,12 @@ struct HubOptions {
   // Longest wait a Retry-After or RateLimit header may impose (it is waited plus 1 s, then capped).
   std::chrono::milliseconds max_server_wait{60'000};
   std::string user_agent = "hfcache/0.1";
-  // Proxy settings; empty = read HTTPS_PROXY/https_proxy, HTTP_PROXY/http_proxy, NO_PROXY/no_proxy.
+  // Proxy settings; empty = read HTTPS_PROXY/https_proxy, HTTP_PROXY/http_proxy, NO_PROXY/no_proxy
+  // (and ALL_PROXY/all_proxy when neither of the first two is given).
   std::optional<std::string> https_proxy, http_proxy, no_proxy;
+  // The daemon's stop: a request ends every transfer and retry wait of this client at once
+  // (StopRequested is thrown). Default: never stops.
+  std::stop_token stop;
 };
 
 // One file of a revision, from the tree listing.
@@ -118,6 +123,11 @@ struct TransferError : OfflineError {
 };
 
 // Thrown by HubClient::download when the sink returned false; nothing is retried.
+// The client's stop token was requested (the daemon is shutting down): the call gave up at once.
+struct StopRequested : Error {
+  StopRequested() : Error(ExitCode::failure, "cancelled: hfcached is stopping") {}
+};
+
 struct DownloadCancelled : Error {
   DownloadCancelled() : Error(ExitCode::failure, "download cancelled") {}
 };

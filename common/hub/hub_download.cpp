@@ -11,10 +11,6 @@ namespace {
 // Error and redirect bodies are kept for the message only; past this they are cut off.
 constexpr std::size_t max_error_body = 64 * 1024;
 
-// Ranges at least this long are fetched on a connection of their own, read in large blocks
-// (HttpTransport::get_stream_large); shorter ones reuse the keep-alive connections.
-constexpr std::uint64_t large_transfer = std::uint64_t{8} << 20;
-
 // The first byte position of a `Content-Range: bytes a-b/total` value.
 std::optional<std::uint64_t> content_range_start(std::string_view value) {
   if (!value.starts_with("bytes ")) return std::nullopt;
@@ -48,8 +44,6 @@ std::uint64_t HubClient::download(const std::string& url_text, std::uint64_t off
   Url url = parse_or_throw(url_text, "download URL");
   std::string range;
   if (offset > 0 || end) range = "bytes=" + std::to_string(offset) + "-" + (end ? std::to_string(*end - 1) : "");
-
-  const bool large = end && *end - offset >= large_transfer;
 
   int redirects = 0;
   for (int retries = 0;;) {
@@ -101,8 +95,7 @@ std::uint64_t HubClient::download(const std::string& url_text, std::uint64_t off
       return true;
     };
 
-    auto result = large ? impl_->transport.get_stream_large(url, headers, on_start, on_body)
-                        : impl_->transport.get_stream(url, headers, on_start, on_body);
+    auto result = impl_->transport.get_stream(url, headers, on_start, on_body);
     if (state.sink_cancelled) throw DownloadCancelled();
     if (!state.bad_range.empty()) {
       throw Error(ExitCode::failure,

@@ -10,7 +10,7 @@
 namespace hfcache::hub {
 
 std::unique_ptr<HubClient> make_hub_client(const config::Settings& settings,
-                                                const std::optional<std::string>& explicit_token) {
+                                           const std::optional<std::string>& explicit_token, std::stop_token stop) {
   HubOptions options;
   if (explicit_token) options.token = load_token(explicit_token);
   options.endpoint = settings.endpoint;
@@ -35,6 +35,7 @@ std::unique_ptr<HubClient> make_hub_client(const config::Settings& settings,
   options.connect_timeout = std::chrono::seconds(settings.connect_timeout_s);
   options.read_timeout = std::chrono::seconds(settings.read_timeout_s);
   options.max_retries = settings.max_retries;
+  options.stop = std::move(stop);
   return std::make_unique<HubClient>(options);
 }
 

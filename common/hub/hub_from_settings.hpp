@@ -4,6 +4,7 @@
 // CA bundle, timeouts and retries.
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 
 #include "config/settings.hpp"
@@ -11,8 +12,10 @@
 
 namespace hfcache::hub {
 
-// `explicit_token` is a --token flag: it wins over every other source.
+// `explicit_token` is a --token flag: it wins over every other source. `stop` (the daemon's) ends
+// the client's transfers and retry waits when requested.
 std::unique_ptr<HubClient> make_hub_client(const config::Settings& settings,
-                                                const std::optional<std::string>& explicit_token = std::nullopt);
+                                           const std::optional<std::string>& explicit_token = std::nullopt,
+                                           std::stop_token stop = {});
 
 }  // namespace hfcache::hub

@@ -2,10 +2,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <thread>
 
 #include "core/errors.hpp"
 #include "hub/hub_client_impl.hpp"
+#include "util/stop_wait.hpp"
 
 namespace hfcache::hub {
 namespace {
@@ -20,6 +20,7 @@ TransportOptions transport_options(const HubOptions& options) {
   if (options.https_proxy) out.proxy.https_proxy = *options.https_proxy;
   if (options.http_proxy) out.proxy.http_proxy = *options.http_proxy;
   if (options.no_proxy) out.proxy.no_proxy = *options.no_proxy;
+  out.stop = options.stop;
   return out;
 }
 
@@ -45,8 +46,9 @@ void throw_transport_error(const TransportError& error) {
       throw Error(ExitCode::failure, error.message, "check the ca_bundle setting");
     case TransportError::Kind::tls_verify:
       throw OfflineError(error.message, "set ca_bundle (or SSL_CERT_FILE) to the CA that signs this certificate");
-    case TransportError::Kind::too_large:
     case TransportError::Kind::cancelled:
+      throw StopRequested();
+    case TransportError::Kind::too_large:
     case TransportError::Kind::other:
       throw Error(ExitCode::failure, error.message);
     default:
@@ -93,7 +95,7 @@ void HubClient::Impl::pause_before_retry(std::string_view method, const Url& url
                                          int retries_done, std::chrono::milliseconds delay) const {
   spdlog::info("hub: {} {}: {}; retrying in {} ms (retry {}/{})", method, redact_url(url.str()), reason,
                delay.count(), retries_done + 1, policy.max_retries);
-  std::this_thread::sleep_for(delay);
+  if (util::wait_or_stop(options.stop, delay)) throw StopRequested();
 }
 
 HttpResponse HubClient::Impl::with_retries(std::string_view method, const Url& url, const CallLimits& limits,

@@ -214,21 +214,6 @@ std::string percent_decode(std::string_view text) {
   return out;
 }
 
-std::string reescape_decoded_location(std::string_view decoded) {
-  std::string out;
-  out.reserve(decoded.size() + 8);
-  for (char c : decoded) {
-    if (c == '%') {
-      out += "%25";
-    } else if (c == '#') {
-      out += "%23";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 bool is_relative_location(std::string_view location) {
   location = trim_ows(location);
   return !location.starts_with("//") && !has_scheme(location);

@@ -43,13 +43,6 @@ std::string percent_decode(std::string_view text);
 // query of the Location kept). Non-ASCII and blanks in the Location are percent-encoded.
 std::optional<Url> resolve_location(const Url& base, std::string_view location);
 
-// cpp-httplib before 0.12.2 hands back every response header percent-decoded, Location included
-// (yhirose/cpp-httplib#1459): "%23" arrives as '#' and would cut the path as a fragment, "%25" as a
-// '%' that would start a new escape. Puts those two back: no '%' left in a decoded value was an
-// escape, and hub and CDN Locations carry no fragment. Other decoded delimiters (a "%3F" in a
-// path, "%26" or "%2B" in a query) cannot be told from real ones and stay as they are.
-std::string reescape_decoded_location(std::string_view decoded);
-
 // True if a Location has no scheme and no host ("/canonical/repo/resolve/main/x").
 bool is_relative_location(std::string_view location);
 

@@ -17,6 +17,7 @@
 #include "core/range_journal.hpp"
 #include "pull/disk_writer.hpp"
 #include "hub/hub_client.hpp"
+#include "util/stop_wait.hpp"
 #include "util/file_lock.hpp"
 
 namespace hfcache::pull {
@@ -353,7 +354,8 @@ class Run {
                            "check the network and run the command again; it resumes where it stopped");
       }
       progress_.file_retry(f.path, why + "; resuming at byte " + std::to_string(pos));
-      std::this_thread::sleep_for(options_.resume_delay);
+      // The daemon's stop ends the pause at once.
+      if (util::wait_or_stop(hub_.options().stop, options_.resume_delay)) throw hub::StopRequested();
       if (stalls > 1) {  // a signed CDN URL may have expired: go through the resolve URL again
         std::lock_guard lock(job.mutex);
         job.url = f.url;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Fuzz the .lnk parser, the archive importer, the CLI<->daemon contract (common/api), and hfcached's request
-# reader and chunked decoder, N seconds in total (default 30), shared evenly:
+# Fuzz the .lnk parser, the archive importer, the CLI<->daemon contract (common/api), hfcached's request
+# reader and chunked decoder, and the upstream transport's response-head reader, N seconds in total
+# (default 30), shared evenly:
 #   1. build tests/fuzz with clang into build-fuzz/: lnk_parser_fuzz, archive_import_fuzz, api_contract_fuzz,
-#      request_head_fuzz and chunked_decoder_fuzz (libFuzzer + ASan + UBSan) and lnk_parser_tests (the doctest suite under the same
+#      request_head_fuzz, chunked_decoder_fuzz and response_head_fuzz (libFuzzer + ASan + UBSan) and lnk_parser_tests (the doctest suite under the same
 #      sanitizers);
 #   2. run lnk_parser_tests, which also writes the .lnk seed corpus to build-fuzz/seeds; write the archive seeds
 #      (small hub-layout tars, one with ../ names) to build-fuzz/archive-seeds with Python's tarfile, and the
@@ -210,12 +211,26 @@ event="event: "
 data="data: "
 DICT
 
+# Response-head seeds: heads as an upstream (or a proxy) sends them, interim ones, folds, trailers.
+rm -rf "$build/response-seeds"
+mkdir -p "$build/response-seeds"
+printf 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\nX-Repo-Commit: abc\r\n\r\n' >"$build/response-seeds/ok.txt"
+printf 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 302 Found\r\nLocation: /x\r\nX: a\r\n  b\r\n\r\n' >"$build/response-seeds/interim.txt"
+printf 'HTTP/2 206\r\ncontent-range: bytes 0-9/100\r\n\r\nX-Trailer: yes\r\n\r\n' >"$build/response-seeds/h2.txt"
+printf 'HTTP/1.0 999\nno colon\n: empty\nName : v\n\t\n\n' >"$build/response-seeds/odd.txt"
+cat >"$build/response.dict" <<'DICT'
+http="HTTP/1.1 "
+crlf="\x0d\x0a"
+fold="\x0d\x0a "
+interim="100 Continue"
+DICT
+
 # The archive fuzzer's temp folder (input.tar, the cache) under build-fuzz, where a crash leaves it for a look.
 rm -rf "$build/archive-tmp"
 mkdir -p "$build/archive-tmp"
 
 # The time is shared evenly; -max_total_time=0 would mean no limit, so each fuzzer gets at least a second.
-share=$((seconds / 5))
+share=$((seconds / 6))
 if [ "$seconds" -gt 0 ] && [ "$share" -eq 0 ]; then share=1; fi
 failed=0
 fuzz lnk_parser "$share" "$build/corpus" "$build/seeds" "$build/crashes" 8192 "$build/lnk.dict" || failed=1
@@ -226,4 +241,6 @@ fuzz request_head "$share" "$build/request-corpus" "$build/request-seeds" "$buil
   || failed=1
 fuzz chunked_decoder "$share" "$build/chunked-corpus" "$build/chunked-seeds" "$build/chunked-crashes" 8192 "$build/chunked.dict" \
   || failed=1
+fuzz response_head "$share" "$build/response-corpus" "$build/response-seeds" "$build/response-crashes" 8192 \
+  "$build/response.dict" || failed=1
 exit "$failed"

@@ -78,7 +78,7 @@ TEST_SUITE("hub_tls") {
       client.resolve_commit({core::RepoType::model, "org/m"}, "main");
       FAIL("expected OfflineError");
     } catch (const OfflineError& e) {
-      CHECK(std::string(e.what()).find("another host name") != std::string::npos);
+      CHECK_MESSAGE(std::string(e.what()).find("another host name") != std::string::npos, std::string(e.what()));
     }
   }
 
@@ -114,7 +114,7 @@ TEST_SUITE("hub_proxy") {
     options.http_proxy = "http://user:p%40ss@" + proxy.base().substr(7);
     HubClient client(options);
     CHECK(client.resolve_commit({core::RepoType::model, "org/m"}, "main") == commit);
-    CHECK(seen.get("target") == "http://hub.invalid:80/api/models/org/m/revision/main");
+    CHECK(seen.get("target") == "http://hub.invalid/api/models/org/m/revision/main");
     CHECK(seen.get("proxy_auth") == "Basic dXNlcjpwQHNz");  // user:p@ss
     CHECK(seen.get("auth") == "Bearer " + token);
   }

@@ -1,5 +1,5 @@
-// The direct GET for large bodies (hub/raw_http_get.hpp), alone and as HubClient::download uses it
-// for ranges of 8 MiB and more: framing, redirects and token scope, errors, timeouts, TLS, proxies.
+// The libcurl transport (hub/http_transport.hpp), alone and as HubClient::download uses it for large
+// ranges: framing, redirects and token scope, errors, timeouts, TLS, proxies, cancellation.
 #include <doctest/doctest.h>
 
 #include <httplib.h>
@@ -18,12 +18,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <mutex>
+#include <set>
+#include <stop_token>
 #include <string>
 #include <thread>
 
 #include "core/errors.hpp"
 #include "hub/hub_client.hpp"
-#include "hub/raw_http_get.hpp"
+#include "hub/http_transport.hpp"
 #include "hub/url.hpp"
 #include "support/loopback_server.hpp"
 #include "support/test_certificate.hpp"
@@ -144,19 +147,23 @@ TransportOptions fast_transport() {
   return options;
 }
 
-// raw_http_get with a collecting body handler; the status and headers are in the result.
+// The largest block curl hands over at once (CURLOPT_BUFFERSIZE).
+constexpr std::size_t receive_block = std::size_t{1} << 20;
+
+// get_stream with a collecting body handler; the status and headers are in the result.
 StreamResult raw_get(const std::string& url, Collected& out, const TransportOptions& options = fast_transport()) {
   auto parsed = parse_url(url);
   REQUIRE(parsed);
   auto sink = out.sink();
-  return raw_http_get(*parsed, {{"User-Agent", "test"}}, options, [](int, const HttpHeaders&) { return true; },
-                      [&](const char* data, std::size_t size) { return sink(data, size); });
+  HttpTransport transport(options);
+  return transport.get_stream(*parsed, {{"User-Agent", "test"}}, [](int, const HttpHeaders&) { return true; },
+                              [&](const char* data, std::size_t size) { return sink(data, size); });
 }
 
 }  // namespace
 
-TEST_SUITE("hub_raw_http_get") {
-  TEST_CASE("Content-Length body, delivered in large blocks; the request is well formed") {
+TEST_SUITE("hub_http_transport") {
+  TEST_CASE("Content-Length body, delivered in large blocks; the request is well formed; connections reused") {
     const auto data = big_bytes();
     TestServer cdn;
     Recorder seen;
@@ -175,10 +182,30 @@ TEST_SUITE("hub_raw_http_get") {
     CHECK(result.headers.value_or("Content-Length") == std::to_string(data.size()));
     CHECK(out.bytes == data);
     CHECK(out.largest > 4096);
-    CHECK(out.largest <= raw_read_block);
-    CHECK(seen.get("connection") == "close");
+    CHECK(out.largest <= receive_block);
     CHECK(seen.get("host") == cdn.base().substr(7));
     CHECK(seen.get("agent") == "test");
+
+    // Keep-alive: more requests on the same transport and thread reuse the connection.
+    std::mutex ports_mutex;
+    std::set<int> client_ports;
+    TestServer counted;
+    counted.server.set_keep_alive_timeout(5);
+    counted.server.Get("/small", [&](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard lock(ports_mutex);
+      client_ports.insert(req.remote_port);
+      res.set_content("ok", "text/plain");
+    });
+    counted.start();
+    HttpTransport transport(fast_transport());
+    auto url = parse_url(counted.base() + "/small");
+    for (int i = 0; i < 3; ++i) {
+      auto small = transport.get(*url, {});
+      REQUIRE(small.response);
+      CHECK(small.response->body == "ok");
+    }
+    std::lock_guard lock(ports_mutex);
+    CHECK(client_ports.size() == 1);
   }
 
   TEST_CASE("chunked body") {
@@ -258,11 +285,12 @@ TEST_SUITE("hub_raw_http_get") {
     });
     auto parsed = parse_url(plenty.base() + "/x");
     std::size_t got = 0;
-    result = raw_http_get(*parsed, {}, fast_transport(), [](int, const HttpHeaders&) { return true; },
-                          [&](const char*, std::size_t size) {
-                            got += size;
-                            return false;
-                          });
+    HttpTransport transport(fast_transport());
+    result = transport.get_stream(*parsed, {}, [](int, const HttpHeaders&) { return true; },
+                                  [&](const char*, std::size_t size) {
+                                    got += size;
+                                    return false;
+                                  });
     REQUIRE(result.error);
     CHECK(result.error->kind == TransportError::Kind::cancelled);
     CHECK(got > 0);
@@ -309,15 +337,85 @@ TEST_SUITE("hub_raw_http_get") {
 
   TEST_CASE("header values with line breaks are refused before connecting") {
     auto url = parse_url("http://127.0.0.1:9/x");
-    auto result = raw_http_get(*url, {{"X-Evil", "a\r\nInjected: 1"}}, fast_transport(),
-                               [](int, const HttpHeaders&) { return true; },
-                               [](const char*, std::size_t) { return true; });
+    HttpTransport transport(fast_transport());
+    auto result = transport.get_stream(*url, {{"X-Evil", "a\r\nInjected: 1"}},
+                                       [](int, const HttpHeaders&) { return true; },
+                                       [](const char*, std::size_t) { return true; });
     REQUIRE(result.error);
     CHECK(result.error->kind == TransportError::Kind::other);
   }
+
+  TEST_CASE("POST and DELETE send the method and body; HEAD has no body") {
+    TestServer daemon;
+    Recorder seen;
+    daemon.server.Post("/v1/x", [&](const httplib::Request& req, httplib::Response& res) {
+      seen.set("post", req.body + "|" + req.get_header_value("Content-Type") + "|" + req.get_header_value("Expect"));
+      res.status = 202;
+      res.set_content(R"({"ok":true})", "application/json");
+    });
+    daemon.server.Delete("/v1/x", [&](const httplib::Request&, httplib::Response& res) { res.status = 204; });
+    daemon.server.Get("/v1/x", [&](const httplib::Request&, httplib::Response& res) { res.set_content("abc", "text/plain"); });
+    daemon.start();
+    HttpTransport transport(fast_transport());
+    auto url = parse_url(daemon.base() + "/v1/x");
+    const std::string body = R"({"repo":"org/m"})";
+    auto posted = transport.request("POST", *url, {{"Content-Type", "application/json"}}, &body);
+    REQUIRE(posted.response);
+    CHECK(posted.response->status == 202);
+    CHECK(posted.response->body == R"({"ok":true})");
+    CHECK(seen.get("post") == body + "|application/json|");
+    auto deleted = transport.request("DELETE", *url, {});
+    REQUIRE(deleted.response);
+    CHECK(deleted.response->status == 204);
+    auto head = transport.head(*url, {});
+    REQUIRE(head.response);
+    CHECK(head.response->headers.value_or("Content-Length") == "3");
+    CHECK(head.response->body.empty());
+  }
+
+  TEST_CASE("a stop request ends a stalled or trickling transfer at once, and any later one before it starts") {
+    std::atomic<bool> release = false;
+    RawServer stalls([&](int fd, const std::string&) {
+      RawServer::send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nabc");
+      while (!release) std::this_thread::sleep_for(10ms);
+    });
+    RawServer trickles([&](int fd, const std::string&) {
+      RawServer::send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
+      for (int i = 0; i < 1000 && !release; ++i) {
+        RawServer::send_all(fd, "x");
+        std::this_thread::sleep_for(100ms);
+      }
+    });
+    for (const auto* server : {&stalls, &trickles}) {
+      std::stop_source stop;
+      auto options = fast_transport();
+      options.read_timeout = 30s;
+      options.stop = stop.get_token();
+      HttpTransport transport(options);
+      auto url = parse_url(server->base() + "/x");
+      std::thread stopper([&] {
+        std::this_thread::sleep_for(300ms);
+        stop.request_stop();
+      });
+      auto start = std::chrono::steady_clock::now();
+      auto result = transport.get_stream(*url, {}, [](int, const HttpHeaders&) { return true; },
+                                         [](const char*, std::size_t) { return true; });
+      auto took = std::chrono::steady_clock::now() - start;
+      stopper.join();
+      REQUIRE(result.error);
+      CHECK(result.error->kind == TransportError::Kind::cancelled);
+      CHECK(result.error->message.find("stopping") != std::string::npos);
+      CHECK(took >= 250ms);
+      CHECK(took < 800ms);
+      auto later = transport.get(*url, {});
+      REQUIRE(later.error);
+      CHECK(later.error->kind == TransportError::Kind::cancelled);
+    }
+    release = true;
+  }
 }
 
-TEST_SUITE("hub_raw_download") {
+TEST_SUITE("hub_large_download") {
   TEST_CASE("a large range: follows the redirect, the token goes to the hub only, bytes in large blocks") {
     const auto data = big_bytes();
     TestServer hub;
@@ -332,7 +430,6 @@ TEST_SUITE("hub_raw_download") {
       seen.set("cdn_auth", req.has_header("Authorization") ? "present" : "absent");
       seen.set("range", req.get_header_value("Range"));
       seen.set("encoding", req.get_header_value("Accept-Encoding"));
-      seen.set("connection", req.get_header_value("Connection"));
       res.set_content(data, "application/octet-stream");  // httplib answers the Range with a 206
     });
     hub.start();
@@ -348,7 +445,6 @@ TEST_SUITE("hub_raw_download") {
     CHECK(seen.get("cdn_auth") == "absent");
     CHECK(seen.get("range") == "bytes=1000-" + std::to_string(data.size() - 1));
     CHECK(seen.get("encoding") == "identity");
-    CHECK(seen.get("connection") == "close");
   }
 
   TEST_CASE("a 200 to a large range: the first bytes are skipped and the end respected") {
@@ -454,7 +550,7 @@ TEST_SUITE("hub_raw_download") {
     Collected out;
     CHECK(trusting.download(cdn.base() + "/blob", 0, data.size(), out.sink()) == data.size());
     CHECK(out.bytes == data);
-    CHECK(out.largest > 16384);  // TLS records gathered into larger blocks
+    CHECK(out.largest >= 16384);  // whole TLS records (16 KiB), not cpp-httplib's 4 KiB reads
 
     // By name: "localhost" is in the certificate.
     auto by_name = cdn.base();
@@ -490,7 +586,7 @@ TEST_SUITE("hub_raw_download") {
     }
   }
 
-  TEST_CASE("through a proxy, a large range goes the cpp-httplib way, with the proxy's credentials") {
+  TEST_CASE("through a proxy, a large range streams in large blocks, with the proxy's credentials") {
     const auto data = big_bytes();
     TestServer<> proxy("127.0.0.1");
     Recorder seen;
@@ -506,7 +602,30 @@ TEST_SUITE("hub_raw_download") {
     Collected out;
     CHECK(client.download("http://cdn.invalid/blob", 0, data.size(), out.sink()) == data.size());
     CHECK(out.bytes == data);
-    CHECK(seen.get("target") == "http://cdn.invalid:80/blob");
+    CHECK(out.largest >= 16384);
+    CHECK(seen.get("target") == "http://cdn.invalid/blob");
     CHECK(seen.get("proxy_auth") == "Basic dXNlcjpwQHNz");
+  }
+}
+
+TEST_SUITE("hub_stop") {
+  TEST_CASE("a stop request ends the retry back-off at once: StopRequested, not OfflineError after the retries") {
+    std::stop_source stop;
+    auto options = fast_options("http://127.0.0.1:" + std::to_string(closed_port()));
+    options.base_backoff = 10s;
+    options.max_backoff = 10s;
+    options.stop = stop.get_token();
+    HubClient client(options);
+    std::thread stopper([&] {
+      std::this_thread::sleep_for(300ms);
+      stop.request_stop();
+    });
+    auto start = std::chrono::steady_clock::now();
+    CHECK_THROWS_AS(client.resolve_commit({core::RepoType::model, "org/m"}, "main"), StopRequested);
+    Collected out;
+    CHECK_THROWS_AS(client.download(options.endpoint + "/x", 0, big, out.sink()), StopRequested);
+    auto took = std::chrono::steady_clock::now() - start;
+    stopper.join();
+    CHECK(took < 2s);
   }
 }
