@@ -22,6 +22,7 @@ struct GcPlan {
   std::vector<RemovePlan> evictions;     // in eviction order (least recently used first)
   std::vector<std::string> orphan_blobs; // "<repo folder>/blobs/<etag>"
   std::vector<std::string> skipped;      // "repo@commit: pinned" / ": in use" kept despite the quota
+  std::vector<core::RepoRef> empty_repos; // folders with no revision and no ref (a killed rm or gc): removed
   bool fits = true;                      // false when pinned/in-use revisions alone exceed the quota
 };
 
