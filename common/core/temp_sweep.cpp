@@ -184,6 +184,7 @@ std::size_t sweep_leftovers(const CacheLayout& layout, const RepoRef& repo, Swee
         fs::remove(entry.path(), ec))
       ++removed;
   }
+  if (!fs::is_directory(fs::symlink_status(layout.repo_dir(repo), ec))) return removed;  // nothing to sweep, no lock made
   auto idle = try_lock_repo_idle(layout, repo);  // held while sweeping: no hfcache writer starts meanwhile
   for (const auto& l : find_leftovers(layout, repo, false)) {
     bool go = false;

@@ -85,7 +85,7 @@ class Runner:
         import json
         report = json.loads(r.stdout)
         assert report["ok"], (what, report)
-        leftovers = [(x["folder"], l) for x in report["repos"] for l in x["leftovers"]]
+        leftovers = [(x["folder"], l) for x in report["repos"] for l in x.get("leftovers", [])]
         assert leftovers == [], (what, leftovers)
         assert temp_files(cache) == [], what
         code = ("from huggingface_hub import scan_cache_dir\n"
