@@ -41,6 +41,7 @@ std::optional<LeftoverKind> temp_kind(std::string_view sub, std::string_view nam
   if (!is_atomic_write_leftover(name, in_trees)) return std::nullopt;
   if (sub == "snapshots") return LeftoverKind::own_temp;  // huggingface_hub writes entries in place
   if (in_trees) return name.starts_with("tmp") && name.find('.') == 11 ? LeftoverKind::hub_temp : LeftoverKind::own_temp;
+  if (sub != "refs") return std::nullopt;  // .no_exist/ markers are named after repo paths
   // refs/: huggingface_hub >= 1.18 writes <name>.<8hex>.tmp, hfcache <name>.hfcache-<8hex>.tmp.
   auto stem = name.substr(0, name.size() - 4);
   auto dot = stem.rfind('.');
@@ -150,6 +151,8 @@ std::vector<Leftover> find_leftovers(const CacheLayout& layout, const RepoRef& r
       continue;
     }
     auto kind = it.depth() >= 1 ? temp_kind(sub, name) : std::nullopt;
+    // A repo may hold a file named like a temp file: the commit's listing says so.
+    if (kind && sub == "snapshots" && listed_in_commit(layout, repo, snapshots, path)) kind.reset();
     if (kind) {
       out.push_back({path, *kind, older_than_a_day(path)});
       continue;

@@ -94,7 +94,10 @@ TEST_SUITE("temp_sweep") {
     r.file(r.dir / "blobs" / std::string(40, 'c'));  // nothing links to it
     r.file(r.snap / "sub" / "Thumbs.db");
     r.file(r.snap / "desktop.ini");  // named by the listing below: a repo file
-    write_tree_cache(r.layout, r.repo, r.commit, {{"desktop.ini", 1, std::string(40, 'd'), std::nullopt}});
+    fs::create_symlink("../../blobs/" + etag, r.snap / "run.0123abcd.tmp");  // so is this one
+    r.file(r.dir / ".no_exist" / r.commit / "gone.0123abcd.tmp", "");  // a marker, named after a repo path
+    write_tree_cache(r.layout, r.repo, r.commit, {{"desktop.ini", 1, std::string(40, 'd'), std::nullopt},
+                                                 {"run.0123abcd.tmp", 1, std::string(40, 'd'), std::nullopt}});
     fs::create_directories(r.dir / ".hfcache-deleting-x-0123abcd" / "deep");
     r.file(r.dir / ".hfcache-deleting-x-0123abcd" / "deep" / "f");
     auto found = kinds(r, true);
