@@ -15,7 +15,8 @@ namespace {
 
 constexpr const char* usage =
     "usage: hfcache gc [--max-size SIZE] [--dry-run] [--json] [--cache-dir DIR] [--local | --daemon URL]\n"
-    "  Deletes blobs no snapshot links to and .incomplete downloads older than a day. With --max-size, also\n"
+    "  Deletes blobs no snapshot links to, downloads' temp files older than a day, what killed commands\n"
+    "  left, Thumbs.db/desktop.ini/.DS_Store litter, and empty repo folders. With --max-size, also\n"
     "  evicts least recently used revisions (last served, pulled or pinned) until the cache fits; pinned\n"
     "  revisions (`hfcache pin`) and revisions in use by hfcached are kept, and blobs shared with a kept\n"
     "  revision stay. SIZE: bytes, or K/M/G/T = KiB/MiB/GiB/TiB (powers of 1024, as du -h counts),\n"

@@ -44,16 +44,24 @@ int cmd_verify(const ArgList& argv) {
   if (args.has("json")) {
     std::cout << repair::verify_result_json(report).dump(2) << "\n";
   } else {
-    std::size_t ok = 0, bad = 0;
+    std::size_t ok = 0, bad = 0, left = 0;
     for (const auto& r : report.repos) {
       ok += r.entries_ok;
       bad += r.entries.size();
+      left += r.leftovers.size();
+      for (const auto& l : r.leftovers)
+        std::printf("leftover %-17s %s/%s: `%s` removes it\n", l.kind.c_str(), r.repo.folder_name().c_str(),
+                    l.path.c_str(), l.clear.c_str());
       for (const auto& e : r.entries)
         std::printf("%s %-17s %s/%s: %s\n", e.fixed ? "damaged" : "DAMAGED", std::string(repair::to_string(e.found)).c_str(),
                     r.repo.folder_name().c_str(), e.path.c_str(), e.fixed ? ("repair would: " + e.action).c_str()
                                                                           : e.action.c_str());
     }
     std::printf("%zu repo(s): %zu entr%s correct, %zu damaged\n", report.repos.size(), ok, ok == 1 ? "y" : "ies", bad);
+    // Leftovers are not damage (huggingface_hub reads the cache as it is): named, exit 0.
+    if (left > 0)
+      std::printf("%zu leftover(s) of interrupted commands or file managers; to clear them run: %s\n", left,
+                  repair::leftovers_clear_command(report).c_str());
   }
   if (!damaged) return 0;
   std::fprintf(stderr, "hfcache: error: the cache %s is damaged; to fix it run: %s\n", settings.cache_dir.c_str(), fix.c_str());

@@ -32,6 +32,11 @@ void print_repair_report(const repair::RepairReport& report, bool dry_run) {
     if (!r.complete)
       std::printf("  %s is not fully repaired; to finish: %s\n", r.repo.display().c_str(), r.finish_command.c_str());
   }
+  // What repair leaves to others (orphan blobs, a day-old download's temp file: gc's), named once.
+  for (const auto& r : report.repos)
+    for (const auto& l : r.leftovers)
+      std::printf("leftover %-15s %s/%s: `%s` removes it\n", l.kind.c_str(), r.repo.folder_name().c_str(),
+                  l.path.c_str(), l.clear.c_str());
   if (!report.changed && left == 0) {
     std::printf("nothing to repair: %zu repo(s), %zu entr%s correct\n", report.repos.size(), ok, ok == 1 ? "y" : "ies");
     return;

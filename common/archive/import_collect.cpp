@@ -14,6 +14,7 @@
 #include "core/blob_store.hpp"
 #include "core/errors.hpp"
 #include "core/revision.hpp"
+#include "core/temp_sweep.hpp"
 #include "util/fs.hpp"
 #include "util/hash.hpp"
 
@@ -24,20 +25,38 @@ Staging::~Staging() {
   if (committed_) return;
   std::error_code ec;
   for (const auto& f : files_) fs::remove(f, ec);
+  for (const auto& f : created_lock_files_) fs::remove(f, ec);
+  held_.clear();
   for (auto it = created_dirs_.rbegin(); it != created_dirs_.rend(); ++it) fs::remove(*it, ec);  // only if empty
 }
 
-void Staging::ensure_blobs_dir(const core::RepoRef& repo) {
-  auto blobs = layout_.blobs_dir(repo);
+void Staging::create_dirs(const fs::path& dir) {
   std::error_code ec;
-  if (fs::is_directory(blobs, ec)) return;
+  if (fs::is_directory(dir, ec)) return;
   std::vector<fs::path> missing;
-  for (auto p = blobs; !p.empty() && !fs::exists(fs::symlink_status(p, ec)); p = p.parent_path()) {
+  for (auto p = dir; !p.empty() && !fs::exists(fs::symlink_status(p, ec)); p = p.parent_path()) {
     missing.push_back(p);
     if (p == p.parent_path()) break;
   }
-  fs::create_directories(blobs);
+  fs::create_directories(dir);
   created_dirs_.insert(created_dirs_.end(), missing.rbegin(), missing.rend());
+}
+
+void Staging::hold(const core::RepoRef& repo) {
+  if (!held_.emplace(repo.folder_name(), std::nullopt).second) return;
+  // First finish what a killed import (or another command) left in this repo folder, then keep
+  // other commands away from the files staged here (core/write_lock.hpp).
+  std::error_code ec;
+  if (fs::is_directory(layout_.repo_dir(repo), ec)) core::sweep_leftovers(layout_, repo);
+  auto lock = layout_.write_lock_path(repo);
+  create_dirs(lock.parent_path());
+  if (!fs::exists(fs::symlink_status(lock, ec))) created_lock_files_.push_back(lock);
+  held_[repo.folder_name()].emplace(layout_, repo);
+}
+
+void Staging::ensure_blobs_dir(const core::RepoRef& repo) {
+  hold(repo);
+  create_dirs(layout_.blobs_dir(repo));
 }
 
 void Staging::remove(const fs::path& file) {
@@ -54,6 +73,11 @@ void Staging::commit() {
 }
 
 namespace {
+
+std::string space_message(const std::string& member) {
+  return (errno == EDQUOT ? "your disk quota on the cache's file system is used up" : "the cache's file system is full") +
+         std::string(" (while writing ") + member + ")";
+}
 
 // One copy buffer for the whole import: memory stays flat whatever the member sizes.
 constexpr std::size_t buffer_size = 1 << 20;
@@ -86,6 +110,7 @@ class Collector {
     auto& input = out_.repos[place->repo.folder_name()];
     input.repo = place->repo;
     const auto& in_repo = place->in_repo;
+    if (is_leftover(input.repo, in_repo, m)) return;
     if (m.kind == Member::Kind::symlink) return symlink(input, in_repo, name, m.link_target);
     if (m.kind == Member::Kind::hardlink) return hardlink(input, in_repo, name, m.link_target);
     // A regular file.
@@ -97,6 +122,25 @@ class Collector {
     if (top == "snapshots") return snapshot_file(input, in_repo, name, m);
     if (top == "trees") return tree(input, rest, name, m);
     // .no_exist markers, stray files: not imported.
+  }
+
+  // What a killed command or a file manager left in the source cache (core/temp_sweep.hpp): not
+  // part of any revision, so not imported. A litter-named file the manifest lists is a repo file.
+  bool is_leftover(const core::RepoRef& repo, const std::string& in_repo, const Member& m) const {
+    auto slash = in_repo.rfind('/');
+    auto file = in_repo.substr(slash == std::string::npos ? 0 : slash + 1);
+    auto top = in_repo.substr(0, in_repo.find('/'));
+    if (top == "refs" || top == "snapshots" || top == "trees")
+      if (core::is_atomic_write_leftover(file, top == "trees")) return true;
+    if (m.kind != Member::Kind::file || !core::is_os_litter_name(file)) return false;
+    if (top != "snapshots" || !out_.manifest) return true;
+    for (const auto& r : out_.manifest->repos) {
+      if (!(r.repo == repo)) continue;
+      for (const auto& [commit, files] : r.revisions)
+        for (const auto& f : files)
+          if (in_repo == "snapshots/" + commit + "/" + f.path) return false;
+    }
+    return true;
   }
 
   void outside_repo(const Member& m, const std::string& name, bool first) {
@@ -166,7 +210,7 @@ class Collector {
     if (!core::is_etag(etag)) return;  // .incomplete leftovers, lock files, ...
     input.blob_members.insert(etag);
     if (m.size && core::blob_present(layout_, input.repo, etag, *m.size)) return;  // never written again
-    const auto& c = stage(input, m, name, etag);
+    const auto& c = stage(input, m, name);
     input.member_sha256["blobs/" + etag] = c.sha256;
     bool ok = etag.size() == 64 ? c.sha256 == etag : c.sha1.empty() || c.sha1 == etag;
     if (!ok)
@@ -222,7 +266,7 @@ class Collector {
       }
       return;
     }
-    const auto& c = stage(input, m, name, {});
+    const auto& c = stage(input, m, name);
     input.member_sha256[full_in_repo] = c.sha256;
     input.snapshots[commit][path] = SnapshotEntry{{}, c.sha256, false};
   }
@@ -239,14 +283,14 @@ class Collector {
   }
 
   // Stream a file member into a temp file in the repo's blobs/, hashing it on the way.
-  const Content& stage(RepoInput& input, const Member& m, const std::string& name, const std::string& etag_hint) {
+  const Content& stage(RepoInput& input, const Member& m, const std::string& name) {
     if (m.size) guard_.announce(*m.size, name);
     util::UniqueFd fd;
     fs::path tmp;
     if (!dry_run_) {
       staging_.ensure_blobs_dir(input.repo);
-      tmp = layout_.blobs_dir(input.repo) /
-            ((etag_hint.empty() ? "import-" + util::random_hex(16) : etag_hint) + "." + util::random_hex(8) + ".incomplete");
+      // hfcache's own staging name (core/temp_sweep.hpp): never mistaken for a download's temp file.
+      tmp = layout_.blobs_dir(input.repo) / core::own_blob_temp_name();
       fd = util::UniqueFd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
       if (!fd) throw std::system_error(errno, std::generic_category(), "create " + tmp.string());
       staging_.track(tmp);
@@ -269,7 +313,7 @@ class Collector {
         ssize_t w = ::write(fd.get(), buffer_.data() + done, n - done);
         if (w < 0 && errno == EINTR) continue;
         if (w < 0) {
-          if (errno == ENOSPC) refuse("the cache's file system is full (while writing " + name + ")");
+          if (errno == ENOSPC || errno == EDQUOT) refuse_for_space(space_message(name));
           throw std::system_error(errno, std::generic_category(), "write " + tmp.string());
         }
         done += static_cast<std::size_t>(w);
@@ -279,16 +323,12 @@ class Collector {
     c.sha256 = sha256.hex_digest();
     if (sha1) c.sha1 = sha1->hex_digest();
     if (fd) {
-      if (::fsync(fd.get()) != 0) throw std::system_error(errno, std::generic_category(), "fsync " + tmp.string());
+      if (::fsync(fd.get()) != 0) {
+        if (errno == ENOSPC || errno == EDQUOT) refuse_for_space(space_message(name));
+        throw std::system_error(errno, std::generic_category(), "fsync " + tmp.string());
+      }
       fd = util::UniqueFd();
       if (c.sha1.empty()) c.sha1 = util::hash_file(tmp.string()).git_sha1;
-      if (etag_hint.empty()) {  // name it by its content now that it is known
-        auto named = layout_.blobs_dir(input.repo) / (c.sha256 + "." + util::random_hex(8) + ".incomplete");
-        fs::rename(tmp, named);
-        staging_.forget(tmp);
-        staging_.track(named);
-        tmp = named;
-      }
       c.staged = tmp;
     }
     auto existing = input.contents.find(c.sha256);

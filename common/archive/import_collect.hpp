@@ -16,6 +16,7 @@
 #include "archive/import_source.hpp"
 #include "archive/manifest.hpp"
 #include "core/cache_layout.hpp"
+#include "core/write_lock.hpp"
 
 namespace hfcache::archive {
 
@@ -29,6 +30,8 @@ class Staging {
 
   // Create blobs/ of `repo` (and the repo folder), remembering what did not exist.
   void ensure_blobs_dir(const core::RepoRef& repo);
+  // Sweep the repo folder's leftovers (once), then hold its write lock until the import ends.
+  void hold(const core::RepoRef& repo);
   void track(const std::filesystem::path& file) { files_.insert(file); }
   void forget(const std::filesystem::path& file) { files_.erase(file); }
   void remove(const std::filesystem::path& file);
@@ -36,9 +39,13 @@ class Staging {
   void commit();
 
  private:
+  void create_dirs(const std::filesystem::path& dir);
+
   const core::CacheLayout& layout_;
   std::set<std::filesystem::path> files_;
   std::vector<std::filesystem::path> created_dirs_;
+  std::vector<std::filesystem::path> created_lock_files_;
+  std::map<std::string, std::optional<core::RepoWriteLock>> held_;  // by repo folder
   bool committed_ = false;
 };
 

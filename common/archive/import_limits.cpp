@@ -51,7 +51,7 @@ std::uint64_t ExpansionGuard::free_now() {
 void ExpansionGuard::reserve(std::uint64_t bytes, const std::string& what) {
   auto free = free_now();
   if (bytes + limits_.free_margin > free)
-    refuse(what + " needs " + mib(bytes) + " but the cache's file system has " + mib(free) + " free (keeping " +
+    refuse_for_space(what + " needs " + mib(bytes) + " but the cache's file system has " + mib(free) + " free (keeping " +
            mib(limits_.free_margin) + " spare)");
   if (limits_.max_bytes && bytes > *limits_.max_bytes)
     refuse(what + " needs " + mib(bytes) + ", more than HFCACHE_IMPORT_MAX_BYTES allows");
@@ -63,7 +63,7 @@ void ExpansionGuard::announce(std::uint64_t size, const std::string& member) {
     refuse("the archive announces more than HFCACHE_IMPORT_MAX_BYTES (" + mib(*limits_.max_bytes) + ") at " + member);
   auto free = free_now();
   if (size + limits_.free_margin > free)
-    refuse(member + " (" + mib(size) + ") would not fit: the cache's file system has " + mib(free) + " free");
+    refuse_for_space(member + " (" + mib(size) + ") would not fit: the cache's file system has " + mib(free) + " free");
 }
 
 void ExpansionGuard::produced(std::uint64_t n, std::uint64_t consumed, bool is_archive, const std::string& member) {
@@ -76,7 +76,7 @@ void ExpansionGuard::produced(std::uint64_t n, std::uint64_t consumed, bool is_a
            " from " + std::to_string(consumed) + " bytes at " + member + "): a decompression bomb?");
   if (limits_.free_space_override || since_probe_ >= probe_interval) {
     since_probe_ = 0;
-    if (free_now() < limits_.free_margin) refuse("the cache's file system is full (while writing " + member + ")");
+    if (free_now() < limits_.free_margin) refuse_for_space("the cache's file system is full (while writing " + member + ")");
   }
 }
 

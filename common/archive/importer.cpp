@@ -8,6 +8,7 @@
 #include "core/blob_store.hpp"
 #include "core/refs.hpp"
 #include "core/snapshot.hpp"
+#include "core/temp_sweep.hpp"
 #include "util/file_lock.hpp"
 #include "util/fs.hpp"
 
@@ -56,8 +57,7 @@ void commit_repo(const core::CacheLayout& layout, const PlannedRepo& p, const Im
     util::FileLock lock(layout.lock_path(p.repo, etag));  // huggingface_hub's blob lock, as pull takes it
     if (core::blob_present(layout, p.repo, etag, b.size)) continue;  // a concurrent writer was first
     if (auto first = moved.find(b.staged); first != moved.end()) {
-      auto tmp = final_path;
-      tmp += "." + util::random_hex(8) + ".incomplete";
+      auto tmp = layout.blobs_dir(p.repo) / core::own_blob_temp_name();
       fs::copy_file(first->second, tmp);
       fs::rename(tmp, final_path);
     } else {
@@ -122,6 +122,8 @@ ImportReport import_into_cache(const core::CacheLayout& layout, const fs::path& 
   }
   if (options.dry_run) return report;
   bool tag_cache = options.write_cachedir_tag && layout.cachedir_tag_expected();  // before any repo folder is made
+  // Every repo it writes, staged into or not, first loses what a killed import left there.
+  for (const auto& p : plan.repos) staging.hold(p.repo);
   for (std::size_t i = 0; i < plan.repos.size(); ++i)
     commit_repo(layout, plan.repos[i], options, staging, report.repos[i], report.changed);
   staging.commit();

@@ -38,6 +38,12 @@ void refuse(const std::string& what) {
   throw UsageError(what, "the archive or folder is damaged or unsafe; nothing was imported and the cache is unchanged");
 }
 
+void refuse_for_space(const std::string& what) {
+  throw Error(ExitCode::failure, what,
+              "free space on the cache's file system (`hfcache gc --max-size SIZE`, or remove what you do not need) "
+              "or import into a cache with more room; nothing was imported and the cache is unchanged");
+}
+
 std::string normalize_member_name(std::string_view raw) {
   if (raw.empty()) refuse("an archive member has an empty name");
   if (raw.size() > 8192) refuse("an archive member name is longer than 8192 bytes");

@@ -14,6 +14,9 @@ namespace hfcache::archive {
 
 // Throw UsageError (exit 2) for input that is malformed or hostile; nothing has been imported.
 [[noreturn]] void refuse(const std::string& what);
+// Throw an Error of exit 1 for an import the cache's file system has no room for (ENOSPC, EDQUOT
+// or the free-space checks): a disk problem, not bad input; nothing has been imported.
+[[noreturn]] void refuse_for_space(const std::string& what);
 
 // '\' -> '/', leading "./" and trailing '/' dropped, empty parts collapsed. Refuses absolute names,
 // drive letters (C:), UNC names, ".." parts, NUL and control characters.

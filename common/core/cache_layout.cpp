@@ -82,6 +82,9 @@ fs::path CacheLayout::tree_cache_path(const RepoRef& repo, std::string_view comm
 fs::path CacheLayout::lock_path(const RepoRef& repo, std::string_view etag) const {
   return root_ / ".locks" / repo.folder_name() / (std::string(etag) + ".lock");
 }
+fs::path CacheLayout::write_lock_path(const RepoRef& repo) const {
+  return root_ / ".locks" / repo.folder_name() / ".hfcache-write.lock";
+}
 
 bool CacheLayout::cachedir_tag_expected() const {
   std::error_code ec;

@@ -36,6 +36,8 @@ class CacheLayout {
   fs::path tree_cache_path(const RepoRef& repo, std::string_view commit) const;
   // <cache>/.locks/<repo folder>/<etag>.lock, the lock huggingface_hub takes around a blob download.
   fs::path lock_path(const RepoRef& repo, std::string_view etag) const;
+  // <cache>/.locks/<repo folder>/.hfcache-write.lock: hfcache's own writers (core/write_lock.hpp).
+  fs::path write_lock_path(const RepoRef& repo) const;
 
   // Whether CACHEDIR.TAG belongs in this cache: huggingface_hub >= 1.9 writes it into any cache it
   // downloads into, but before 1.9 scan_cache_dir reports it as a corrupted repo. So only where a

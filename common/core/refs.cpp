@@ -1,6 +1,8 @@
 #include "core/refs.hpp"
 
 #include "core/revision.hpp"
+#include "core/temp_sweep.hpp"
+#include "core/write_lock.hpp"
 #include "util/fs.hpp"
 
 namespace hfcache::core {
@@ -22,7 +24,8 @@ void write_ref(const CacheLayout& layout, const RepoRef& repo, std::string_view 
   auto path = layout.ref_path(repo, revision);
   if (auto current = util::read_small_file(path, 4096); current && *current == commit) return;
   fs::create_directories(path.parent_path());
-  util::atomic_write_file(path, commit);
+  RepoWriteLock writing(layout, repo);
+  util::atomic_write_file(path, commit, own_temp_tag);  // a name huggingface_hub's temp refs never have
 }
 
 }  // namespace hfcache::core

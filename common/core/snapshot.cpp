@@ -6,6 +6,7 @@
 
 #include <system_error>
 
+#include "core/write_lock.hpp"
 #include "util/fs.hpp"
 
 namespace hfcache::core {
@@ -14,6 +15,7 @@ LinkOutcome link_snapshot_file(const CacheLayout& layout, const RepoRef& repo, s
                                std::string_view path, std::string_view etag, bool symlinks, bool blob_is_new) {
   auto link = layout.snapshot_file(repo, commit, path);
   fs::create_directories(link.parent_path());
+  RepoWriteLock writing(layout, repo);  // its temp link or copy is ours until renamed
   if (symlinks) {
     auto target = snapshot_link_target(path, etag);
     std::error_code ec;

@@ -5,6 +5,7 @@
 
 #include "core/errors.hpp"
 #include "core/revision.hpp"
+#include "core/write_lock.hpp"
 #include "util/fs.hpp"
 #include "util/utf8.hpp"
 
@@ -82,6 +83,7 @@ void write_tree_cache(const CacheLayout& layout, const RepoRef& repo, std::strin
                       const std::vector<TreeEntry>& entries) {
   auto path = layout.tree_cache_path(repo, commit);
   fs::create_directories(path.parent_path());
+  RepoWriteLock writing(layout, repo);
   util::atomic_write_file(path, render_tree_cache(entries));
 }
 

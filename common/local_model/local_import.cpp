@@ -177,7 +177,7 @@ LocalImportResult import_local_folder(const core::CacheLayout& layout, const Loc
   auto repo_dir = layout.repo_dir(request.repo);
   bool tag_cache = request.write_cachedir_tag && layout.cachedir_tag_expected();  // before the repo folder exists
   fs::create_directories(repo_dir);
-  core::sweep_stale_temp_files(layout, request.repo);
+  core::sweep_leftovers(layout, request.repo);
   if (tag_cache) layout.ensure_cachedir_tag();
   bool symlinks = !request.disable_symlinks && util::supports_symlinks(repo_dir);
 

@@ -5,6 +5,8 @@
 #include <set>
 
 #include "core/cache_scan.hpp"
+#include "core/revision.hpp"
+#include "core/temp_sweep.hpp"
 #include "util/file_lock.hpp"
 #include "util/fs.hpp"
 
@@ -16,10 +18,12 @@ namespace {
 
 constexpr std::size_t kLocksAtOnce = 256;  // bounded file descriptors while holding blob locks
 constexpr std::string_view kIncomplete = ".incomplete";
-constexpr std::string_view kDeletingPrefix = ".hfcache-deleting-";
 
+// The etag whose lock guards this blobs/ name: "<etag>", "<etag>.incomplete", "<etag>.<8hex>.incomplete",
+// hf-hub's "<etag>.part" and "<etag>.lock".
 std::string etag_of(const std::string& name) {
-  if (name.size() > kIncomplete.size() && name.ends_with(kIncomplete)) return name.substr(0, name.size() - kIncomplete.size());
+  auto dot = name.find('.');
+  if (dot != std::string::npos && core::is_etag(std::string_view(name).substr(0, dot))) return name.substr(0, dot);
   return name;
 }
 
@@ -69,7 +73,7 @@ std::uint64_t delete_unlinked_blobs(const core::CacheLayout& layout, const core:
 void remove_folder_atomically(const fs::path& dir, const fs::path& parent_dir) {
   std::error_code ec;
   if (!fs::exists(fs::symlink_status(dir, ec))) return;
-  auto aside = parent_dir / (std::string(kDeletingPrefix) + dir.filename().string() + "-" + util::random_hex(8));
+  auto aside = parent_dir / (std::string(core::deleting_prefix) + dir.filename().string() + "-" + util::random_hex(8));
   fs::rename(dir, aside, ec);
   if (ec) {  // another file system or no permission on the parent: plain removal
     fs::remove_all(dir, ec);
@@ -78,15 +82,6 @@ void remove_folder_atomically(const fs::path& dir, const fs::path& parent_dir) {
   }
   fs::remove_all(aside, ec);
   if (ec) throw fs::filesystem_error("cannot delete", aside, ec);
-}
-
-void sweep_deleting_leftovers(const fs::path& dir) {
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (!entry.path().filename().string().starts_with(kDeletingPrefix)) continue;
-    std::error_code rm;
-    fs::remove_all(entry.path(), rm);
-  }
 }
 
 }  // namespace hfcache::maintenance

@@ -17,8 +17,7 @@ std::uint64_t delete_unlinked_blobs(const core::CacheLayout& layout, const core:
 // Remove `dir` at once for readers: renamed aside inside `parent_dir` first, so a crash or a
 // concurrent scan sees it either whole or gone, never half-deleted. Missing = nothing to do.
 void remove_folder_atomically(const std::filesystem::path& dir, const std::filesystem::path& parent_dir);
-
-// Leftovers of remove_folder_atomically interrupted by a crash (".hfcache-deleting-*" in `dir`).
-void sweep_deleting_leftovers(const std::filesystem::path& dir);
+// Leftovers of remove_folder_atomically interrupted by a crash (".hfcache-deleting-*"): finished by
+// the next rm (remove.hpp) or swept by any command that finds the repo idle (core/temp_sweep.hpp).
 
 }  // namespace hfcache::maintenance

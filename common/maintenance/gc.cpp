@@ -5,6 +5,8 @@
 #include <set>
 
 #include "core/cache_scan.hpp"
+#include "core/temp_sweep.hpp"
+#include "util/file_lock.hpp"
 #include "maintenance/blob_delete.hpp"
 #include "util/fs.hpp"
 
@@ -24,7 +26,8 @@ struct Candidate {
   bool pinned;
 };
 
-// blobs/ entries no snapshot links to, and .incomplete downloads untouched for a day.
+// blobs/ entries no snapshot links to, and downloads' temp files untouched for a day (for hf-hub's
+// blobs/<etag>.lock: and not held). hfcache's own staged files are the sweep's (core/temp_sweep.hpp).
 void find_orphans(const core::CacheLayout& layout, const core::CachedRepo& repo, GcPlan& plan, std::uint64_t& bytes) {
   std::set<std::string> linked;
   for (const auto& rev : repo.revisions)
@@ -36,8 +39,10 @@ void find_orphans(const core::CacheLayout& layout, const core::CachedRepo& repo,
   for (const auto& entry : fs::directory_iterator(layout.blobs_dir(repo.repo), ec)) {
     if (!entry.is_regular_file(ec) || entry.is_symlink(ec)) continue;
     auto name = entry.path().filename().string();
-    bool incomplete = name.ends_with(".incomplete");
-    if (incomplete ? entry.last_write_time(ec) > cutoff : linked.count(name) > 0) continue;
+    if (core::is_own_blob_temp(name)) continue;
+    bool temp = core::is_download_temp(name) || name.ends_with(".incomplete");
+    if (temp ? entry.last_write_time(ec) > cutoff : linked.count(name) > 0) continue;
+    if (name.ends_with(".lock") && !util::FileLock::try_lock_probe(entry.path())) continue;
     plan.orphan_blobs.push_back(folder + "/blobs/" + name);
     bytes += entry.file_size(ec);
   }
@@ -67,6 +72,20 @@ std::vector<Candidate> eviction_order(const std::vector<core::CachedRepo>& repos
   return order;
 }
 
+// The repo folder, if it still holds no snapshot, no ref and no blob (its orphans went above; a
+// download that has begun meanwhile has a file in blobs/ by now, so it stays).
+void remove_if_empty(const core::CacheLayout& layout, const core::RepoRef& repo) {
+  auto dir = layout.repo_dir(repo);
+  std::error_code ec;
+  for (const char* sub : {"snapshots", "blobs"})
+    if (fs::directory_iterator(dir / sub, ec) != fs::directory_iterator()) return;
+  for (auto it = fs::recursive_directory_iterator(dir / "refs", ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec))
+    if (!it->is_directory(ec)) return;
+  fs::remove_all(dir, ec);
+  fs::remove_all(layout.root() / ".locks" / repo.folder_name(), ec);
+}
+
 }  // namespace
 
 std::string usage_key(const core::RepoRef& repo, std::string_view commit) {
@@ -81,6 +100,8 @@ GcPlan plan_gc(const core::CacheLayout& layout, std::optional<std::uint64_t> max
   for (const auto& r : repos) {
     plan.size_before += r.size;
     find_orphans(layout, r, plan, orphan_bytes);
+    // A folder a killed rm or gc left with nothing in it (scan_cache_dir warns about it).
+    if (r.revisions.empty() && r.refs.empty()) plan.empty_repos.push_back(r.repo);
   }
   plan.size_before += orphan_bytes;
   plan.size_after = plan.size_before - orphan_bytes;
@@ -131,6 +152,13 @@ GcPlan plan_gc(const core::CacheLayout& layout, std::optional<std::uint64_t> max
 }
 
 void execute_gc(const core::CacheLayout& layout, const GcPlan& plan) {
+  // First what killed commands and file managers left (aside folders among them: their blobs are
+  // orphans already, in the plan).
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(layout.root(), ec))
+    if (entry.is_directory(ec) && !entry.is_symlink(ec))
+      if (auto repo = core::repo_from_folder_name(entry.path().filename().string()))
+        core::sweep_leftovers(layout, *repo, {.litter = true});
   std::map<std::string, std::vector<std::string>> orphans_by_folder;
   for (const auto& entry : plan.orphan_blobs) {
     auto slash = entry.find("/blobs/");
@@ -140,10 +168,7 @@ void execute_gc(const core::CacheLayout& layout, const GcPlan& plan) {
   for (const auto& [folder, names] : orphans_by_folder)
     if (auto repo = core::repo_from_folder_name(folder)) delete_unlinked_blobs(layout, *repo, names);
   for (const auto& removal : plan.evictions) execute_remove(layout, removal);
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(layout.root(), ec))
-    if (entry.is_directory(ec) && core::repo_from_folder_name(entry.path().filename().string()))
-      sweep_deleting_leftovers(entry.path());
+  for (const auto& repo : plan.empty_repos) remove_if_empty(layout, repo);
 }
 
 std::vector<core::RepoRef> repos_changed_by(const GcPlan& plan) {
@@ -154,6 +179,7 @@ std::vector<core::RepoRef> repos_changed_by(const GcPlan& plan) {
   for (const auto& removal : plan.evictions) add(removal.repo);
   for (const auto& entry : plan.orphan_blobs)
     if (auto repo = core::repo_from_folder_name(entry.substr(0, entry.find('/')))) add(*repo);
+  for (const auto& repo : plan.empty_repos) add(repo);
   return out;
 }
 

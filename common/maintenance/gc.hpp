@@ -1,8 +1,9 @@
 #pragma once
 // gc with a size quota: evict least recently used revisions until the cache fits, never a pinned
 // one and never one in use (being served or pulled; the daemon says which). Blobs shared with a
-// kept revision stay. Orphan blobs (linked by no snapshot) and stale .incomplete files older than a
-// day go first. What is cached is read from the folder; what the folder cannot say (when a revision
+// kept revision stay. Orphan blobs (linked by no snapshot), downloads' temp files older than a day,
+// the leftovers of core/temp_sweep.hpp (litter included) and repo folders left with no snapshot and
+// no ref go first. What is cached is read from the folder; what the folder cannot say (when a revision
 // was last used, whether it is pinned, whether it is in use) is handed in by the caller, who keeps
 // it (the index, the daemon's usage tracker) and refreshes its index after execute_gc.
 #include <cstdint>
@@ -22,6 +23,7 @@ struct GcPlan {
   std::vector<RemovePlan> evictions;     // in eviction order (least recently used first)
   std::vector<std::string> orphan_blobs; // "<repo folder>/blobs/<etag>"
   std::vector<std::string> skipped;      // "repo@commit: pinned" / ": in use" kept despite the quota
+  std::vector<core::RepoRef> empty_repos; // folders with no revision and no ref (a killed rm or gc): removed
   bool fits = true;                      // false when pinned/in-use revisions alone exceed the quota
 };
 

@@ -6,6 +6,10 @@
 
 #include "core/cache_scan.hpp"
 #include "core/errors.hpp"
+#include "core/link_target.hpp"
+#include "core/revision.hpp"
+#include "core/temp_sweep.hpp"
+#include "core/write_lock.hpp"
 #include "maintenance/blob_delete.hpp"
 
 namespace hfcache::maintenance {
@@ -48,9 +52,16 @@ RemovePlan plan_remove(const core::CacheLayout& layout, const core::RepoRef& rep
                         "run `hfcache ls` to see what is cached");
   RemovePlan plan;
   plan.repo = repo;
+  plan.interrupted = interrupted_removals(layout, repo);
   std::set<std::string> doomed;
   if (revision) {
-    doomed.insert(resolve_commit(*scanned, *revision));
+    try {
+      doomed.insert(resolve_commit(*scanned, *revision));
+    } catch (const NotFoundError&) {
+      if (plan.interrupted.empty()) throw;
+      plan.whole_repo = scanned->revisions.empty() && scanned->refs.empty();
+      return plan;  // a killed rm of this revision: finish what it left
+    }
   } else {
     for (const auto& rev : scanned->revisions) doomed.insert(rev.commit);
   }
@@ -89,23 +100,67 @@ RemovePlan plan_remove(const core::CacheLayout& layout, const core::RepoRef& rep
 void execute_remove(const core::CacheLayout& layout, const RemovePlan& plan) {
   auto dir = layout.repo_dir(plan.repo);
   std::error_code ec;
-  for (const auto& name : plan.refs) fs::remove(layout.ref_path(plan.repo, name), ec);
-  prune_empty_dirs(dir / "refs");
-  for (const auto& commit : plan.commits) {
-    remove_folder_atomically(layout.snapshot_dir(plan.repo, commit), dir);
-    fs::remove(layout.tree_cache_path(plan.repo, commit), ec);
-    fs::remove_all(dir / ".no_exist" / commit, ec);
+  if (!plan.interrupted.empty()) finish_interrupted_removals(layout, plan.repo, plan.interrupted);
+  {
+    // While a snapshot is moved aside and deleted, other commands' sweeps leave the aside folder alone.
+    core::RepoWriteLock writing(layout, plan.repo);
+    for (const auto& name : plan.refs) fs::remove(layout.ref_path(plan.repo, name), ec);
+    prune_empty_dirs(dir / "refs");
+    for (const auto& commit : plan.commits) {
+      remove_folder_atomically(layout.snapshot_dir(plan.repo, commit), dir);
+      fs::remove(layout.tree_cache_path(plan.repo, commit), ec);
+      fs::remove_all(dir / ".no_exist" / commit, ec);
+    }
   }
   delete_unlinked_blobs(layout, plan.repo, plan.blobs);
   if (!plan.whole_repo) return;
   bool snapshots_left = false;
   for (const auto& entry : fs::directory_iterator(dir / "snapshots", ec)) snapshots_left |= entry.is_directory(ec);
   if (snapshots_left) return;  // a download created a revision meanwhile: keep the folder
+  // Blobs a snapshot once linked and an earlier killed run left (and the planned ones, if a
+  // concurrent reader kept them a moment): under their locks, only what nothing links to goes.
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(layout.blobs_dir(plan.repo), ec))
+    if (core::is_etag(entry.path().filename().string())) names.push_back(entry.path().filename().string());
+  delete_unlinked_blobs(layout, plan.repo, names);
   // Only empty folders, trees/ and .no_exist/ remain: no rename needed (an aside folder in the
   // cache root would show up in a concurrent scan_cache_dir() as a corrupted repo).
   fs::remove_all(dir, ec);
   if (ec) throw fs::filesystem_error("cannot delete", dir, ec);
   fs::remove_all(layout.root() / ".locks" / plan.repo.folder_name(), ec);
+}
+
+std::vector<fs::path> interrupted_removals(const core::CacheLayout& layout, const core::RepoRef& repo) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(layout.repo_dir(repo), ec))
+    if (entry.path().filename().string().starts_with(core::deleting_prefix) && entry.is_directory(ec) &&
+        !entry.is_symlink(ec))
+      out.push_back(entry.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool finish_interrupted_removals(const core::CacheLayout& layout, const core::RepoRef& repo,
+                                 const std::vector<fs::path>& folders) {
+  auto idle = core::try_lock_repo_idle(layout, repo);
+  if (!idle) return false;  // an rm at work right now: its folder is not a leftover
+  std::set<std::string> etags;
+  for (const auto& folder : folders) {
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(folder, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+      if (!it->is_symlink(ec)) continue;
+      auto in_snapshot = it->path().lexically_relative(folder).generic_string();
+      auto info = core::analyse_link_target(fs::read_symlink(it->path(), ec).string(), in_snapshot);
+      if (info.etag) etags.insert(*info.etag);
+    }
+    fs::remove_all(folder, ec);
+    if (ec) throw fs::filesystem_error("cannot delete", folder, ec);
+  }
+  idle.reset();  // the blob locks come next; a writer may go on meanwhile
+  delete_unlinked_blobs(layout, repo, {etags.begin(), etags.end()});
+  return true;
 }
 
 }  // namespace hfcache::maintenance

@@ -19,12 +19,23 @@ struct RemovePlan {
   std::vector<std::string> blobs;         // etags no longer used by any kept revision
   std::uint64_t bytes_freed = 0;
   bool whole_repo = false;                // nothing left: the repo folder goes
+  // Folders a killed rm or gc moved aside (.hfcache-deleting-*): finished first, with the blobs
+  // they alone linked to. A re-run of a killed `rm REPO@REV` whose revision is gone finishes these.
+  std::vector<std::filesystem::path> interrupted;
 };
 
 // `revision`: a commit, branch, tag or refs/pr/N, resolved through refs/; nullopt = every revision.
-// Throws NotFoundError naming the repo or revision when the cache does not hold it.
+// Throws NotFoundError naming the repo or revision when the cache does not hold it (and no
+// interrupted removal is left to finish).
 RemovePlan plan_remove(const core::CacheLayout& layout, const core::RepoRef& repo,
                        const std::optional<std::string>& revision);
 void execute_remove(const core::CacheLayout& layout, const RemovePlan& plan);
+
+// The .hfcache-deleting-* folders of a repo folder, sorted.
+std::vector<std::filesystem::path> interrupted_removals(const core::CacheLayout& layout, const core::RepoRef& repo);
+// Remove them and the blobs only they linked to, if no hfcache writer is at work in the repo
+// (core/write_lock.hpp); returns false (nothing done) otherwise.
+bool finish_interrupted_removals(const core::CacheLayout& layout, const core::RepoRef& repo,
+                                 const std::vector<std::filesystem::path>& folders);
 
 }  // namespace hfcache::maintenance

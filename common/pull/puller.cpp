@@ -126,7 +126,7 @@ PullResult Puller::pull(const PullRequest& request, const ProgressFn& progress) 
     core::write_tree_cache(layout_, request.repo, commit, listing);
   }
 
-  core::sweep_stale_temp_files(layout_, request.repo);
+  core::sweep_leftovers(layout_, request.repo);
   core::write_ref(layout_, request.repo, request.revision, commit);
 
   PullResult result;

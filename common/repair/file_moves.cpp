@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <system_error>
 
+#include "core/temp_sweep.hpp"
 #include "util/fs.hpp"
 #include "util/hash.hpp"
 
@@ -20,10 +21,8 @@ void fsync_file(const fs::path& path) {
   if (!fd || ::fsync(fd.get()) != 0) throw_errno("fsync " + path.string());
 }
 
-// Copy src to a fresh temp file beside `dst`; returns its path (the caller renames or removes it).
-fs::path copy_to_temp(const fs::path& src, const fs::path& dst, std::string_view suffix) {
-  fs::path tmp = dst;
-  tmp += "." + util::random_hex(8) + std::string(suffix);
+// Copy src to the fresh temp file `tmp`; returns it (the caller renames or removes it).
+fs::path copy_to_temp(const fs::path& src, const fs::path& tmp) {
   try {
     fs::copy_file(src, tmp, fs::copy_options::none);
     fsync_file(tmp);
@@ -52,7 +51,8 @@ void store_as_blob(const fs::path& copy, const fs::path& blob, std::string_view 
     return;
   }
   if (errno == EEXIST) return;  // a blob of that name appeared meanwhile: the caller re-checks it
-  auto tmp = copy_to_temp(copy, blob, ".incomplete");
+  // hfcache's own staging name (core/temp_sweep.hpp): never taken for a download's resumable file.
+  auto tmp = copy_to_temp(copy, blob.parent_path() / core::own_blob_temp_name());
   try {
     auto h = util::hash_file(tmp.string());
     if (h.sha256 != etag && h.git_sha1 != etag)
@@ -68,7 +68,9 @@ void store_as_blob(const fs::path& copy, const fs::path& blob, std::string_view 
 
 void write_copy_atomically(const fs::path& src, const fs::path& dst) {
   fs::create_directories(dst.parent_path());
-  auto tmp = copy_to_temp(src, dst, ".tmp");
+  auto tmp = dst;
+  tmp += "." + util::random_hex(8) + ".tmp";
+  copy_to_temp(src, tmp);
   if (::rename(tmp.c_str(), dst.c_str()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());

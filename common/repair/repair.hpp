@@ -61,9 +61,18 @@ struct EntryReport {
   std::string finish;          // when not fixed: the command that would finish the job ("" if none)
 };
 
+// Something a killed command or another tool left in the repo folder (core/temp_sweep.hpp): not
+// damage, but not part of the cache either.
+struct LeftoverReport {
+  std::string path;   // relative to the repo folder ("." for the folder itself)
+  std::string kind;   // core::to_string(LeftoverKind): own_temp, deleting_folder, hub_temp, ...
+  std::string clear;  // the command that removes it
+};
+
 struct RepoReport {
   core::RepoRef repo;
   std::vector<EntryReport> entries;  // every entry that was not already ok
+  std::vector<LeftoverReport> leftovers;  // still there after the run
   std::size_t entries_ok = 0;        // entries found correct
   std::uint64_t bytes_freed = 0;
   bool complete = true;              // every entry is (or would be) correct

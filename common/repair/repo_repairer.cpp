@@ -10,6 +10,7 @@
 #include "core/errors.hpp"
 #include "core/revision.hpp"
 #include "core/temp_sweep.hpp"
+#include "core/write_lock.hpp"
 #include "core/tree_cache.hpp"
 #include "repair/file_moves.hpp"
 #include "core/link_target.hpp"
@@ -56,8 +57,14 @@ RepoRepairer::RepoRepairer(const core::CacheLayout& layout, core::RepoRef repo, 
 RepoReport RepoRepairer::run() {
   std::error_code ec;
   if (!fs::is_directory(fs::symlink_status(dir_, ec))) return report_;
-  // Leftovers of interrupted writes (ours included) older than a day: no writer can still own them.
-  if (!options_.dry_run) core::sweep_stale_temp_files(layout_, repo_);
+  // Leftovers of killed runs and of file managers (core/temp_sweep.hpp); then, while this repair
+  // writes, other hfcache commands leave its temp files alone.
+  std::optional<core::RepoWriteLock> writing;
+  if (!options_.dry_run) {
+    core::sweep_leftovers(layout_, repo_, {.litter = true});
+    writing.emplace(layout_, repo_);
+  }
+  report_leftovers();
   repair_refs();
   for (const auto& p : sorted_entries(dir_ / "blobs", false)) initial_blobs_.insert(p.filename().string());
   for (const auto& p : sorted_entries(dir_ / "snapshots", false)) load_listing(p.filename().string(), false);
@@ -74,7 +81,35 @@ RepoReport RepoRepairer::run() {
     if (!e.fixed && !e.finish.empty() && std::find(finishes.begin(), finishes.end(), e.finish) == finishes.end())
       finishes.push_back(e.finish);
   for (const auto& f : finishes) report_.finish_command += (report_.finish_command.empty() ? "" : " && ") + f;
+  if (!options_.dry_run) {  // what is still there once the repair is done (orphans it linked are not)
+    writing.reset();
+    report_.leftovers.clear();
+    report_leftovers();
+  }
   return report_;
+}
+
+void RepoRepairer::report_leftovers() {
+  // A young temp file may be a live writer's: only what a sweep could remove now counts, and what gc
+  // clears after a day. OS litter is litter at any age; orphan blobs are harmless but take space.
+  // Probed without creating the lock file: verify writes nothing.
+  bool idle = util::FileLock::try_lock_probe(layout_.write_lock_path(repo_));
+  for (const auto& l : core::find_leftovers(layout_, repo_, true)) {
+    leftover_paths_.insert(l.path);
+    bool report = false;
+    switch (l.kind) {
+      case core::LeftoverKind::own_temp:
+      case core::LeftoverKind::deleting_folder: report = idle || l.stale; break;
+      case core::LeftoverKind::hub_temp:
+      case core::LeftoverKind::download_temp: report = l.stale; break;
+      case core::LeftoverKind::os_litter:
+      case core::LeftoverKind::orphan_blob:
+      case core::LeftoverKind::empty_repo: report = true; break;
+    }
+    if (report)
+      report_.leftovers.push_back({l.path == dir_ ? "." : rel(l.path), std::string(core::to_string(l.kind)),
+                                   std::string(core::clear_command(l.kind))});
+  }
 }
 
 // refs/<name>: exactly 40 hex, no newline; whitespace around it is rewritten away.
@@ -83,7 +118,8 @@ void RepoRepairer::repair_refs() {
   std::error_code ec;
   if (!fs::is_directory(fs::symlink_status(refs, ec))) return;
   for (const auto& p : sorted_entries(refs, true)) {
-    if (core::is_atomic_write_leftover(p.filename().string(), false) || !fs::is_regular_file(fs::symlink_status(p, ec)))
+    if (is_leftover(p) || core::is_atomic_write_leftover(p.filename().string(), false) ||
+        !fs::is_regular_file(fs::symlink_status(p, ec)))
       continue;
     auto content = util::read_small_file(p, 4096);
     if (!content) continue;
@@ -97,7 +133,7 @@ void RepoRepairer::repair_refs() {
     if (core::is_commit_hash(commit)) {
       rep.action = "rewritten as the bare commit " + std::string(commit) + " (it held whitespace or CRLF)";
       rep.fixed = true;
-      if (!options_.dry_run) util::atomic_write_file(p, commit);
+      if (!options_.dry_run) util::atomic_write_file(p, commit, core::own_temp_tag);
     } else {
       rep.found = Form::unknown;
       rep.action = "left as it is: it holds no commit hash";
@@ -172,7 +208,7 @@ std::optional<fs::path> RepoRepairer::split_windows_name(const fs::path& abs, co
 
 void RepoRepairer::classify(const fs::path& abs, const std::string& commit, const std::string& path) {
   auto name = abs.filename().string();
-  if (core::is_atomic_write_leftover(name, false)) return;  // an interrupted replace; the entry itself is intact
+  if (core::is_atomic_write_leftover(name, false) || is_leftover(abs)) return;  // an interrupted replace, litter
   struct stat st {};
   if (::lstat(abs.c_str(), &st) != 0) return;
   Item item;

@@ -39,6 +39,10 @@ class RepoRepairer {
   enum class BlobState { absent, valid, corrupt };
 
   void repair_refs();
+  // What killed runs and file managers left (core/temp_sweep.hpp) that is still there: reported, and
+  // never taken for a damaged entry.
+  void report_leftovers();
+  bool is_leftover(const std::filesystem::path& p) const { return leftover_paths_.contains(p); }
   void scan();
   std::optional<std::filesystem::path> split_windows_name(const std::filesystem::path& abs, const std::filesystem::path& commit_dir,
                                                           std::string& path);
@@ -77,6 +81,7 @@ class RepoRepairer {
   std::map<std::string, ContentHashes> corrupt_content_;
   std::set<std::string> planned_blobs_;    // stored by this run (or, dry run, would be)
   std::set<std::string> initial_blobs_;    // present before the run
+  std::set<std::filesystem::path> leftover_paths_;
   std::map<std::string, const Item*> copy_by_hash_;  // content hash -> a copy holding those bytes
   bool copies_hashed_ = false;
   std::string upstream_error_;

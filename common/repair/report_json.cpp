@@ -1,5 +1,7 @@
 #include "repair/report_json.hpp"
 
+#include <algorithm>
+
 namespace hfcache::repair {
 
 using nlohmann::json;
@@ -11,8 +13,11 @@ json repair_report_json(const RepairReport& report) {
     for (const auto& e : r.entries)
       entries.push_back({{"path", e.path}, {"found", to_string(e.found)}, {"action", e.action},
                          {"fixed", e.fixed}, {"bytes_freed", e.bytes_freed}, {"finish", e.finish}});
+    json leftovers = json::array();
+    for (const auto& l : r.leftovers) leftovers.push_back({{"path", l.path}, {"kind", l.kind}, {"clear", l.clear}});
     repos.push_back({{"repo", r.repo.id}, {"type", core::to_string(r.repo.type)}, {"folder", r.repo.folder_name()},
-                     {"entries_ok", r.entries_ok}, {"entries", entries}, {"bytes_freed", r.bytes_freed},
+                     {"entries_ok", r.entries_ok}, {"entries", entries}, {"leftovers", leftovers},
+                     {"bytes_freed", r.bytes_freed},
                      {"complete", r.complete}, {"finish_command", r.finish_command}});
   }
   return {{"repos", repos}, {"bytes_freed", report.bytes_freed}, {"changed", report.changed},
@@ -41,6 +46,17 @@ std::string verify_fix_command(const RepairReport& report) {
   return fix;
 }
 
+std::string leftovers_clear_command(const RepairReport& report) {
+  std::vector<std::string> commands;
+  for (const auto& r : report.repos)
+    for (const auto& l : r.leftovers)
+      if (std::find(commands.begin(), commands.end(), l.clear) == commands.end()) commands.push_back(l.clear);
+  std::sort(commands.rbegin(), commands.rend());  // "hfcache repair" before "hfcache gc"
+  std::string out;
+  for (const auto& c : commands) out += (out.empty() ? "" : " && ") + c;
+  return out;
+}
+
 json verify_result_json(const RepairReport& report) {
   auto out = repair_report_json(report);
   out.erase("changed");
@@ -48,6 +64,7 @@ json verify_result_json(const RepairReport& report) {
   bool damaged = report_damaged(report);
   out["ok"] = !damaged;
   out["fix_command"] = damaged ? verify_fix_command(report) : "";
+  out["leftovers_command"] = leftovers_clear_command(report);
   return out;
 }
 
@@ -78,6 +95,9 @@ RepairReport repair_report_from_json(const json& in) {
       entry.finish = e.value("finish", "");
       repo.entries.push_back(std::move(entry));
     }
+    for (const auto& l : r.value("leftovers", json::array()))  // absent from older daemons
+      repo.leftovers.push_back({l.at("path").get<std::string>(), l.at("kind").get<std::string>(),
+                                l.value("clear", "")});
     report.repos.push_back(std::move(repo));
   }
   report.bytes_freed = in.value("bytes_freed", std::uint64_t{0});

@@ -22,6 +22,8 @@ nlohmann::json verify_result_json(const RepairReport& report);
 bool report_damaged(const RepairReport& report);
 // "hfcache repair" (or "hfcache repair --verify" for corrupt blobs) plus each repo's finish command.
 std::string verify_fix_command(const RepairReport& report);
+// The commands that clear every leftover reported ("" when none): "hfcache repair && hfcache gc".
+std::string leftovers_clear_command(const RepairReport& report);
 
 // Inverse of repair_report_json (unknown forms read as Form::unknown). Throws
 // nlohmann::json::exception on a malformed object.

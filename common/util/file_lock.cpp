@@ -30,17 +30,18 @@ bool still_linked(int fd, const std::filesystem::path& path) {
 
 }  // namespace
 
-FileLock::FileLock(const std::filesystem::path& path, const std::function<void()>& on_wait) {
+FileLock::FileLock(const std::filesystem::path& path, const std::function<void()>& on_wait, Mode mode) {
   std::filesystem::create_directories(path.parent_path());
+  const int kind = mode == Mode::shared ? LOCK_SH : LOCK_EX;
   bool told = false;
   while (true) {
     UniqueFd fd = open_lock_file(path);
-    int rc = ::flock(fd.get(), LOCK_EX | LOCK_NB);
+    int rc = ::flock(fd.get(), kind | LOCK_NB);
     if (rc != 0 && errno == EWOULDBLOCK) {
       if (on_wait && !told) on_wait();
       told = true;
       do {
-        rc = ::flock(fd.get(), LOCK_EX);
+        rc = ::flock(fd.get(), kind);
       } while (rc != 0 && errno == EINTR);
     }
     if (rc != 0) {
@@ -66,6 +67,20 @@ bool FileLock::try_lock_probe(const std::filesystem::path& path) {
   if (!fd) return true;
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) return true;
   return false;
+}
+
+std::optional<FileLock> FileLock::try_exclusive(const std::filesystem::path& path) {
+  std::filesystem::create_directories(path.parent_path());
+  UniqueFd fd = open_lock_file(path);
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    // A file system that cannot lock cannot tell either: nobody is known to hold it.
+    if (errno != ENOLCK && errno != ENOSYS && errno != EOPNOTSUPP) return std::nullopt;
+  } else if (!still_linked(fd.get(), path)) {
+    return std::nullopt;  // replaced meanwhile: someone is using the new file
+  }
+  FileLock lock;
+  lock.fd_ = std::move(fd);
+  return lock;
 }
 
 }  // namespace hfcache::util

@@ -6,6 +6,7 @@
 // comparing inodes after locking, and the lock is taken again on the new file.
 #include <filesystem>
 #include <functional>
+#include <optional>
 
 #include "util/fs.hpp"
 
@@ -13,17 +14,23 @@ namespace hfcache::util {
 
 class FileLock {
  public:
+  enum class Mode { exclusive, shared };
+
   // Blocks until the lock is held. Creates parent folders. Throws std::system_error. When another
   // process holds the lock, `on_wait` is called once before blocking (to tell the user why).
-  explicit FileLock(const std::filesystem::path& path, const std::function<void()>& on_wait = {});
+  explicit FileLock(const std::filesystem::path& path, const std::function<void()>& on_wait = {},
+                    Mode mode = Mode::exclusive);
   ~FileLock();
   FileLock(FileLock&&) = default;
   FileLock& operator=(FileLock&&) = default;
 
-  // Try without blocking; nullopt-like empty lock when held elsewhere.
+  // True when nobody holds the lock right now (or there is no lock file); creates nothing, waits for nothing.
   static bool try_lock_probe(const std::filesystem::path& path);
+  // The exclusive lock if nobody holds the file (shared or exclusive) right now, without waiting.
+  static std::optional<FileLock> try_exclusive(const std::filesystem::path& path);
 
  private:
+  FileLock() = default;
   UniqueFd fd_;
 };
 

@@ -56,9 +56,9 @@ void fsync_dir(const fs::path& dir) {
   if (::fsync(fd.get()) != 0 && errno != EINVAL && errno != EROFS) throw_errno("fsync " + dir.string());
 }
 
-void atomic_write_file(const fs::path& path, std::string_view content) {
+void atomic_write_file(const fs::path& path, std::string_view content, std::string_view temp_tag) {
   fs::path tmp = path;
-  tmp += "." + random_hex(8) + ".tmp";
+  tmp += "." + std::string(temp_tag) + random_hex(8) + ".tmp";
   {
     UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666));
     if (!fd) throw_errno("create " + tmp.string());

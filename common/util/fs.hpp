@@ -37,7 +37,8 @@ class UniqueFd {
 std::string random_hex(std::size_t n);
 
 // Atomically replace `path` with `content` (temp + fsync + rename + fsync dir). Throws std::system_error.
-void atomic_write_file(const fs::path& path, std::string_view content);
+// The temp file is `<path>.<temp_tag><8 hex>.tmp`.
+void atomic_write_file(const fs::path& path, std::string_view content, std::string_view temp_tag = {});
 
 // fsync a directory so a rename in it is durable.
 void fsync_dir(const fs::path& dir);

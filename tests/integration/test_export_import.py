@@ -469,8 +469,10 @@ def test_an_import_that_would_fill_the_disk_is_refused(hfcache, src, tmp_path, s
         what = src / FOLDER
     dst = tmp_path / "dst"
     dst.mkdir()
-    r = assert_refused(hfcache, dst, tmp_path, what, 2, env={"HFCACHE_TEST_FREE_SPACE": "4096"})
+    # A disk problem, not bad input: exit 1 and a hint about space (issue 9, point 9).
+    r = assert_refused(hfcache, dst, tmp_path, what, 1, env={"HFCACHE_TEST_FREE_SPACE": "4096"})
     assert "free" in r.stderr or "full" in r.stderr
+    assert "free space on the cache's file system" in r.stderr and "damaged or unsafe" not in r.stderr
     # With room, the same import goes through.
     r = hfcache("import", what, cache=dst, env={"HFCACHE_TEST_FREE_SPACE": str(1 << 30)})
     assert r.code == 0, r.stderr

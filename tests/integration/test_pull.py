@@ -57,7 +57,8 @@ def test_pull_writes_huggingface_hub_layout(sim, hfcache, cache_dir):
     blobs = sorted(p.name for p in (cache_dir / FOLDER / "blobs").iterdir())
     assert blobs == sorted({expected_etag(e) for e in repo.files("main").values()})
     locks = cache_dir / ".locks" / FOLDER
-    assert {p.name for p in locks.iterdir()} == {b + ".lock" for b in blobs}
+    # Each blob's lock, as huggingface_hub names it, and hfcache's own repo write lock (core/write_lock.hpp).
+    assert {p.name for p in locks.iterdir()} == {b + ".lock" for b in blobs} | {".hfcache-write.lock"}
     assert oct(locks.joinpath(blobs[0] + ".lock").stat().st_mode & 0o777) in ("0o664", "0o644")
     # Only what huggingface_hub itself writes is in the cache folder.
     assert sorted(p.name for p in cache_dir.iterdir()) == [".locks", "CACHEDIR.TAG", FOLDER]

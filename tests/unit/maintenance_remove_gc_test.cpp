@@ -6,6 +6,9 @@
 #include "index_test_cache.hpp"
 #include "maintenance/gc.hpp"
 #include "maintenance/remove.hpp"
+#include "core/temp_sweep.hpp"
+#include "core/write_lock.hpp"
+#include "util/file_lock.hpp"
 
 using namespace hfcache;
 using namespace hfcache::test_support;
@@ -177,5 +180,92 @@ TEST_SUITE("maintenance_gc") {
     CHECK(fs::exists(c.layout.incomplete_path(a, "fresh")));
     CHECK(fs::exists(c.layout.snapshot_file(a, sha('1'), "w")));
     CHECK(fs::exists(fs::canonical(c.layout.snapshot_file(a, sha('1'), "w"))));
+  }
+
+  TEST_CASE("hf-hub's blobs/<etag>.lock goes only when a day old and not held; hfcache's staged blobs are the sweep's") {
+    TestCache c;
+    auto a = TestCache::model("org/a");
+    c.add_file(a, sha('1'), "w", "linked");
+    auto etag = std::string(64, 'e');
+    auto young_lock = c.layout.blobs_dir(a) / (etag + ".lock");
+    auto old_lock = c.layout.blobs_dir(a) / (std::string(64, 'f') + ".lock");
+    auto held_lock = c.layout.blobs_dir(a) / (std::string(40, '9') + ".lock");
+    auto staged = c.layout.blobs_dir(a) / core::own_blob_temp_name();
+    for (const auto& p : {young_lock, old_lock, held_lock, staged}) write_file(p, "");
+    set_mtime(old_lock, 25 * 3600);
+    set_mtime(held_lock, 25 * 3600);
+    util::FileLock holder(held_lock);  // a live hf-hub download
+    core::RepoWriteLock importing(c.layout, a);  // a live import owns `staged`
+    auto plan = maintenance::plan_gc(c.layout, std::nullopt, {}, {});
+    CHECK(plan.orphan_blobs == std::vector<std::string>{a.folder_name() + "/blobs/" + std::string(64, 'f') + ".lock"});
+    maintenance::execute_gc(c.layout, plan);
+    CHECK_FALSE(fs::exists(old_lock));
+    CHECK(fs::exists(young_lock));
+    CHECK(fs::exists(held_lock));
+    CHECK(fs::exists(staged));
+  }
+
+  TEST_CASE("gc removes a repo folder a killed rm or gc left empty, and a litter-only one, but not a starting download") {
+    TestCache c;
+    auto empty = TestCache::model("org/empty");
+    auto starting = TestCache::model("org/starting");
+    auto kept = TestCache::model("org/kept");
+    fs::create_directories(c.layout.repo_dir(empty) / "refs");
+    write_file(c.layout.blob_path(empty, sha('3')), "orphan");
+    write_file(c.layout.repo_dir(empty) / ".DS_Store", "");
+    write_file(c.layout.incomplete_path(starting, std::string(64, 'a')), "12");
+    c.add_file(kept, sha('1'), "w", "linked");
+    auto plan = maintenance::plan_gc(c.layout, std::nullopt, {}, {});
+    maintenance::execute_gc(c.layout, plan);
+    CHECK_FALSE(fs::exists(c.layout.repo_dir(empty)));
+    CHECK(fs::exists(c.layout.incomplete_path(starting, std::string(64, 'a'))));
+    CHECK(fs::exists(c.layout.snapshot_file(kept, sha('1'), "w")));
+  }
+}
+
+TEST_SUITE("maintenance_remove_after_kill") {
+  TEST_CASE("rm of a revision a killed rm had moved aside finishes the job instead of answering not found") {
+    TestCache c;
+    auto a = TestCache::model("org/a");
+    auto gone = c.add_file(a, sha('1'), "only-in-1", "doomed bytes");
+    auto shared = c.add_file(a, sha('1'), "shared", "kept bytes");
+    c.add_file(a, sha('2'), "shared", "kept bytes");
+    c.set_ref(a, "main", sha('2'));
+    // What a kill leaves after the ref went and the snapshot was moved aside.
+    auto aside = c.layout.repo_dir(a) / (".hfcache-deleting-" + sha('1') + "-0123abcd");
+    fs::rename(c.layout.snapshot_dir(a, sha('1')), aside);
+    auto plan = maintenance::plan_remove(c.layout, a, sha('1'));
+    CHECK(plan.commits.empty());
+    CHECK(plan.interrupted == std::vector<fs::path>{aside});
+    maintenance::execute_remove(c.layout, plan);
+    CHECK_FALSE(fs::exists(aside));
+    CHECK_FALSE(fs::exists(c.layout.blob_path(a, gone)));
+    CHECK(fs::exists(c.layout.blob_path(a, shared)));
+    CHECK(fs::exists(c.layout.snapshot_file(a, sha('2'), "shared")));
+    CHECK_THROWS_AS(maintenance::plan_remove(c.layout, a, sha('1')), NotFoundError);  // nothing left to finish
+  }
+
+  TEST_CASE("rm of a repo a killed rm left without snapshots removes the folder, aside folders and orphans included") {
+    TestCache c;
+    auto a = TestCache::model("org/a");
+    auto blob = c.add_file(a, sha('1'), "w", "bytes");
+    auto aside = c.layout.repo_dir(a) / (".hfcache-deleting-" + sha('1') + "-0123abcd");
+    fs::rename(c.layout.snapshot_dir(a, sha('1')), aside);
+    auto plan = maintenance::plan_remove(c.layout, a, std::nullopt);
+    CHECK(plan.whole_repo);
+    maintenance::execute_remove(c.layout, plan);
+    CHECK_FALSE(fs::exists(c.layout.repo_dir(a)));
+    (void)blob;
+  }
+
+  TEST_CASE("an aside folder of an rm at work is not finished by another") {
+    TestCache c;
+    auto a = TestCache::model("org/a");
+    c.add_file(a, sha('1'), "w", "bytes");
+    auto aside = c.layout.repo_dir(a) / (".hfcache-deleting-" + sha('1') + "-0123abcd");
+    fs::rename(c.layout.snapshot_dir(a, sha('1')), aside);
+    core::RepoWriteLock other_rm(c.layout, a);
+    CHECK_FALSE(maintenance::finish_interrupted_removals(c.layout, a, {aside}));
+    CHECK(fs::exists(aside));
   }
 }
