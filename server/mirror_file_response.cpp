@@ -7,9 +7,10 @@
 
 #include <vector>
 
+#include "http/etag_match.hpp"
 #include "hub/file_metadata.hpp"
-#include "hub/http_message.hpp"
-#include "mirror/byte_range.hpp"
+#include "http/http_message.hpp"
+#include "http/byte_range.hpp"
 #include "mirror/mirror_error.hpp"
 #include "mirror_response.hpp"
 
@@ -48,23 +49,8 @@ std::size_t next_bytes(StreamState& s, std::uint64_t pos, std::size_t want, http
   return s.flight->read(pos, s.buffer.data(), want);
 }
 
-std::string strip_etag(std::string_view v) {
-  return hub::normalize_etag(hub::trim_ows(v));  // W/ and the quotes, as clients normalise the ETag we send
-}
-
 }  // namespace
 
-bool etag_matches(const std::string& if_none_match, const std::string& etag) {
-  std::string_view rest = if_none_match;
-  while (!rest.empty()) {
-    auto comma = rest.find(',');
-    auto token = strip_etag(rest.substr(0, comma));
-    if (token == "*" || token == etag) return true;
-    if (comma == std::string_view::npos) break;
-    rest.remove_prefix(comma + 1);
-  }
-  return false;
-}
 
 FilePlan plan_file_response(const mirror::FileAnswer& file, const std::string* range, const std::string* if_none_match) {
   FilePlan plan;
@@ -76,19 +62,19 @@ FilePlan plan_file_response(const mirror::FileAnswer& file, const std::string* r
   plan.headers.emplace_back("Accept-Ranges", "bytes");
   plan.headers.emplace_back("X-Cache", file.cache_hit ? "hit" : "miss");
 
-  if (if_none_match && etag_matches(*if_none_match, file.etag)) {
+  if (if_none_match && http::etag_matches(*if_none_match, file.etag)) {
     plan.status = 304;
     return plan;
   }
-  mirror::ResolvedRange resolved_range{0, file.size};
-  if (auto asked = range ? mirror::parse_range_header(*range) : std::nullopt; asked && file.size == 0) {
+  http::ResolvedRange resolved_range{0, file.size};
+  if (auto asked = range ? http::parse_range_header(*range) : std::nullopt; asked && file.size == 0) {
     // No byte of a zero-length file can be selected, and RFC 9110 section 14.2 lets a server ignore
     // Range: 200 with the empty body, where a 416 made @huggingface/hub and hf-hub 0.4 abort the whole
     // download. Both read the total size from Content-Range after their `bytes=0-0` probe whatever
     // the status; the field has no meaning on a 200 (section 14.4), so other clients ignore it.
     plan.headers.emplace_back("Content-Range", "bytes */0");
   } else if (asked) {
-    auto resolved = mirror::resolve_range(*asked, file.size);
+    auto resolved = http::resolve_range(*asked, file.size);
     if (!resolved) {
       plan.status = 416;
       plan.headers.emplace_back("Content-Range", "bytes */" + std::to_string(file.size));
@@ -96,7 +82,7 @@ FilePlan plan_file_response(const mirror::FileAnswer& file, const std::string* r
     }
     resolved_range = *resolved;
     plan.status = 206;
-    plan.headers.emplace_back("Content-Range", mirror::content_range(resolved_range, file.size));
+    plan.headers.emplace_back("Content-Range", http::content_range(resolved_range, file.size));
   }
   plan.start = resolved_range.start;
   plan.length = resolved_range.length;
@@ -129,7 +115,7 @@ void send_file(const httplib::Request& req, httplib::Response& res, const mirror
   for (const auto& [name, value] : plan.headers) res.set_header(name, value);
   res.status = plan.status;
   if (!plan.has_body()) return;
-  mirror::ResolvedRange range{plan.start, plan.length};
+  http::ResolvedRange range{plan.start, plan.length};
 
   auto state = std::make_shared<StreamState>();
   state->fd = file.fd;

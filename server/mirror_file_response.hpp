@@ -49,7 +49,4 @@ std::string file_response_head(const FilePlan& plan);
 void send_file(const httplib::Request& req, httplib::Response& res, const mirror::FileAnswer& file,
                FileStreamContext context);
 
-// True if an If-None-Match value names `etag` (quoted or not, weak or not, or "*").
-bool etag_matches(const std::string& if_none_match, const std::string& etag);
-
 }  // namespace hfcache::server

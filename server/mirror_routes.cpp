@@ -12,7 +12,7 @@
 #include "daemon_context.hpp"
 #include "index/cache_index.hpp"
 #include "mirror/mirror_error.hpp"
-#include "mirror/byte_range.hpp"
+#include "http/byte_range.hpp"
 #include "mirror/mirror_service.hpp"
 #include "mirror/route.hpp"
 #include "mirror_api.hpp"
@@ -37,7 +37,7 @@ bool httplib_single_range(std::string_view value) {
   if (dash == std::string_view::npos || value.find('-', dash + 1) != std::string_view::npos) return false;
   if (value.size() == 1) return false;  // "bytes=-"
   return std::all_of(value.begin(), value.end(), [](char c) { return c == '-' || (c >= '0' && c <= '9'); }) &&
-         mirror::parse_range_header(std::string("bytes=") + std::string(value)).has_value();
+         http::parse_range_header(std::string("bytes=") + std::string(value)).has_value();
 }
 
 mirror::MirrorHooks hooks_for(DaemonContext& context) {

@@ -25,15 +25,15 @@ std::optional<std::chrono::milliseconds> CallLimits::remaining(Clock::time_point
 
 bool CallLimits::expired(Clock::time_point now) const { return deadline && now >= *deadline; }
 
-RetryDecision within_deadline(const RetryDecision& decision, const CallLimits& limits, CallLimits::Clock::time_point now) {
+http::RetryDecision within_deadline(const http::RetryDecision& decision, const CallLimits& limits, CallLimits::Clock::time_point now) {
   if (!decision.retry) return decision;
   auto left = limits.remaining(now);
   if (left && decision.delay + min_attempt_time > *left) return {};
   return decision;
 }
 
-bool ends_call_at_once(const TransportError& error, const CallLimits& limits) {
-  return !limits.retry_unreachable && error.kind == TransportError::Kind::connect;
+bool ends_call_at_once(const http::TransportError& error, const CallLimits& limits) {
+  return !limits.retry_unreachable && error.kind == http::TransportError::Kind::connect;
 }
 
 }  // namespace hfcache::hub

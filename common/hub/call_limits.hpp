@@ -8,8 +8,8 @@
 #include <string>
 
 #include "core/errors.hpp"
-#include "hub/http_message.hpp"
-#include "hub/retry_policy.hpp"
+#include "http/http_message.hpp"
+#include "http/retry_policy.hpp"
 
 namespace hfcache::hub {
 
@@ -32,12 +32,12 @@ struct CallLimits {
 inline constexpr std::chrono::milliseconds min_attempt_time{100};
 
 // `decision` kept when its wait and one more attempt fit before the deadline; no retry otherwise.
-RetryDecision within_deadline(const RetryDecision& decision, const CallLimits& limits,
+http::RetryDecision within_deadline(const http::RetryDecision& decision, const CallLimits& limits,
                               CallLimits::Clock::time_point now = CallLimits::Clock::now());
 
 // A transport error that ends the call without any retry: the host cannot be reached at all
 // (refused, unreachable, name not resolved) and the caller asked not to wait for it.
-bool ends_call_at_once(const TransportError& error, const CallLimits& limits);
+bool ends_call_at_once(const http::TransportError& error, const CallLimits& limits);
 
 // Thrown when a call's deadline passed before an answer came; the upstream may still be alive, only
 // slow, so callers that fell back to the cache may ask again in the background.

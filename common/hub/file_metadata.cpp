@@ -1,5 +1,7 @@
 #include "hub/file_metadata.hpp"
 
+#include "http/etag_match.hpp"
+
 #include <charconv>
 
 #include "core/errors.hpp"
@@ -12,9 +14,9 @@ constexpr std::string_view not_a_hub_hint =
     "check HF_ENDPOINT / the endpoint setting and any proxy; a captive portal or filtering proxy may be "
     "answering instead of the hub";
 
-[[noreturn]] void not_like_hub(const Url& requested, const std::string& what) {
+[[noreturn]] void not_like_hub(const http::Url& requested, const std::string& what) {
   throw OfflineError("the endpoint does not answer like the Hugging Face Hub (a proxy or captive portal?): " + what +
-                         " for " + redact_url(requested.str()),
+                         " for " + http::redact_url(requested.str()),
                      std::string(not_a_hub_hint));
 }
 
@@ -29,14 +31,7 @@ bool is_safe_blob_name(std::string_view name) {
 
 }  // namespace
 
-std::string normalize_etag(std::string_view etag) {
-  while (!etag.empty() && (etag.front() == 'W' || etag.front() == '/')) etag.remove_prefix(1);
-  while (!etag.empty() && etag.front() == '"') etag.remove_prefix(1);
-  while (!etag.empty() && etag.back() == '"') etag.remove_suffix(1);
-  return std::string(etag);
-}
-
-FileMetadata metadata_from_head(const HttpResponse& response, const Url& requested) {
+FileMetadata metadata_from_head(const http::HttpResponse& response, const http::Url& requested) {
   FileMetadata meta;
   meta.commit = response.headers.value_or("X-Repo-Commit");
   if (meta.commit.empty()) not_like_hub(requested, "no X-Repo-Commit header");
@@ -44,7 +39,7 @@ FileMetadata metadata_from_head(const HttpResponse& response, const Url& request
 
   auto etag = response.headers.get("X-Linked-Etag");
   if (!etag) etag = response.headers.get("ETag");
-  meta.etag = etag ? normalize_etag(*etag) : std::string{};
+  meta.etag = etag ? http::normalize_etag(*etag) : std::string{};
   if (meta.etag.empty()) not_like_hub(requested, "no ETag or X-Linked-Etag header");
   if (!is_safe_blob_name(meta.etag)) not_like_hub(requested, "the ETag is not usable as a file name");
 
@@ -58,7 +53,7 @@ FileMetadata metadata_from_head(const HttpResponse& response, const Url& request
   meta.location = requested.str();
   if (response.is_redirect()) {
     if (auto location = response.headers.get("Location")) {
-      auto resolved = resolve_location(requested, *location);
+      auto resolved = http::resolve_location(requested, *location);
       if (!resolved) not_like_hub(requested, "the Location header is not an http(s) URL");
       meta.location = resolved->str();
     }

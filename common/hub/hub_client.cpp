@@ -5,7 +5,7 @@
 #include "hub/file_metadata.hpp"
 #include "hub/hub_client_impl.hpp"
 #include "hub/hub_json.hpp"
-#include "hub/link_header.hpp"
+#include "http/link_header.hpp"
 
 namespace hfcache::hub {
 namespace {
@@ -24,13 +24,13 @@ const HubOptions& HubClient::options() const { return impl_->options; }
 std::string HubClient::resolve_url(const core::RepoRef& repo, const std::string& revision,
                                    const std::string& path) const {
   return impl_->endpoint_text + "/" + std::string(repo.url_prefix()) + repo.id + "/resolve/" +
-         quote_revision(revision) + "/" + quote_path(path);
+         http::quote_revision(revision) + "/" + http::quote_path(path);
 }
 
 std::string HubClient::resolve_commit(const core::RepoRef& repo, const std::string& revision,
                                       const CallLimits& limits) {
   auto url = parse_or_throw(impl_->endpoint_text + "/api/" + std::string(core::plural(repo.type)) + "/" + repo.id +
-                                "/revision/" + quote_revision(revision),
+                                "/revision/" + http::quote_revision(revision),
                             "revision URL");
   auto context = impl_->context_for(url);
   context.repo = repo;
@@ -52,7 +52,7 @@ RepoRefs HubClient::list_refs(const core::RepoRef& repo, const CallLimits& limit
 std::vector<RemoteFile> HubClient::list_files(const core::RepoRef& repo, const std::string& commit,
                                               const CallLimits& limits) {
   auto url = parse_or_throw(impl_->endpoint_text + "/api/" + std::string(core::plural(repo.type)) + "/" + repo.id +
-                                "/tree/" + quote_revision(commit) + "?recursive=true&expand=false",
+                                "/tree/" + http::quote_revision(commit) + "?recursive=true&expand=false",
                             "tree URL");
   auto context = impl_->context_for(url);
   context.repo = repo;
@@ -68,9 +68,9 @@ std::vector<RemoteFile> HubClient::list_files(const core::RepoRef& repo, const s
     auto entries = parse_tree_page(answer.response.body, answer.url.str());
     files.insert(files.end(), std::make_move_iterator(entries.begin()), std::make_move_iterator(entries.end()));
     auto link = answer.response.headers.get("Link");
-    auto next = link ? find_link(*link, "next") : std::nullopt;
+    auto next = link ? http::find_link(*link, "next") : std::nullopt;
     if (!next) return files;
-    auto next_url = resolve_location(answer.url, *next);
+    auto next_url = http::resolve_location(answer.url, *next);
     if (!next_url) throw Error(ExitCode::failure, "the tree listing of " + repo.display() + " links to a non-http(s) URL");
     url = *next_url;
   }
@@ -80,18 +80,18 @@ FileMetadata HubClient::file_metadata(const core::RepoRef& repo, const std::stri
                                       const std::string& path, const CallLimits& limits) {
   auto url = parse_or_throw(resolve_url(repo, revision, path), "resolve URL");
   for (int hops = 0;; ++hops) {
-    auto response = impl_->with_retries("HEAD", url, limits, [&](const RequestLimits& request) {
+    auto response = impl_->with_retries("HEAD", url, limits, [&](const http::RequestLimits& request) {
       auto headers = impl_->headers_for(url);
       headers.add("Accept-Encoding", "identity");
       return impl_->transport.head(url, headers, request);
     });
     auto location = response.headers.get("Location");
     // Relative redirects are renamed repos: follow them. Absolute ones point at the bytes (a CDN).
-    if (response.is_redirect() && location && is_relative_location(*location)) {
+    if (response.is_redirect() && location && http::is_relative_location(*location)) {
       if (hops >= max_redirects) {
         throw Error(ExitCode::failure, "too many redirects for " + repo.display() + " file " + path);
       }
-      url = replace_path(url, *location);
+      url = http::replace_path(url, *location);
       continue;
     }
     if (!response.is_success() && !response.is_redirect()) {

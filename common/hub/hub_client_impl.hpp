@@ -8,9 +8,9 @@
 #include "hub/call_limits.hpp"
 #include "hub/hub_client.hpp"
 #include "hub/hub_errors.hpp"
-#include "hub/http_transport.hpp"
-#include "hub/retry_policy.hpp"
-#include "hub/url.hpp"
+#include "http/http_transport.hpp"
+#include "http/retry_policy.hpp"
+#include "http/url.hpp"
 
 namespace hfcache::hub {
 
@@ -22,38 +22,38 @@ struct HubClient::Impl {
 
   HubOptions options;
   std::string endpoint_text;  // options.endpoint without trailing slashes
-  Url endpoint;
-  RetryPolicy policy;
-  HttpTransport transport;
+  http::Url endpoint;
+  http::RetryPolicy policy;
+  http::HttpTransport transport;
 
-  bool sends_token_to(const Url& url) const;
+  bool sends_token_to(const http::Url& url) const;
   // User-Agent, and Authorization when `url` has the endpoint's origin.
-  HttpHeaders headers_for(const Url& url) const;
-  HubRequestContext context_for(const Url& url) const;
+  http::HttpHeaders headers_for(const http::Url& url) const;
+  HubRequestContext context_for(const http::Url& url) const;
 
   // Run `attempt` until it gives a response that is not worth retrying, sleeping and logging in
   // between, within `limits` (each attempt gets the time left). Returns the last response (possibly a
   // retryable status after the last retry); throws OfflineError (or Error for TLS setup) when no
   // response came, DeadlineExceeded when the deadline ended the call.
-  HttpResponse with_retries(std::string_view method, const Url& url, const CallLimits& limits,
-                            const std::function<HttpResult(const RequestLimits&)>& attempt) const;
+  http::HttpResponse with_retries(std::string_view method, const http::Url& url, const CallLimits& limits,
+                            const std::function<http::HttpResult(const http::RequestLimits&)>& attempt) const;
 
   // Sleep `delay` and log why.
-  void pause_before_retry(std::string_view method, const Url& url, const std::string& reason, int retries_done,
+  void pause_before_retry(std::string_view method, const http::Url& url, const std::string& reason, int retries_done,
                           std::chrono::milliseconds delay) const;
 
   struct JsonAnswer {
-    HttpResponse response;
-    Url url;  // after redirects, to resolve relative Link URLs against
+    http::HttpResponse response;
+    http::Url url;  // after redirects, to resolve relative Link URLs against
   };
   // GET a JSON document, following redirects; non-2xx answers are thrown via throw_hub_error.
-  JsonAnswer get_json(const Url& url, HubRequestContext context, const CallLimits& limits) const;
+  JsonAnswer get_json(const http::Url& url, HubRequestContext context, const CallLimits& limits) const;
 };
 
 // Throw the error for a request that got no response.
-[[noreturn]] void throw_transport_error(const TransportError& error);
+[[noreturn]] void throw_transport_error(const http::TransportError& error);
 
 // Parse a URL we built or were given; UsageError naming it otherwise.
-Url parse_or_throw(std::string_view text, std::string_view what);
+http::Url parse_or_throw(std::string_view text, std::string_view what);
 
 }  // namespace hfcache::hub

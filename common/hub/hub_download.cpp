@@ -41,7 +41,7 @@ std::uint64_t HubClient::download(const std::string& url_text, std::uint64_t off
     throw UsageError("invalid byte range " + std::to_string(offset) + "-" + std::to_string(*end));
   }
   if (end && *end == offset) return 0;
-  Url url = parse_or_throw(url_text, "download URL");
+  http::Url url = parse_or_throw(url_text, "download URL");
   std::string range;
   if (offset > 0 || end) range = "bytes=" + std::to_string(offset) + "-" + (end ? std::to_string(*end - 1) : "");
 
@@ -53,7 +53,7 @@ std::uint64_t HubClient::download(const std::string& url_text, std::uint64_t off
     headers.add("Accept-Encoding", "identity");
     if (!range.empty()) headers.add("Range", range);
 
-    auto on_start = [&](int status, const HttpHeaders& response_headers) {
+    auto on_start = [&](int status, const http::HttpHeaders& response_headers) {
       if (status < 200 || status >= 300) return true;  // keep the body for the message
       state.body_mode = true;
       if (status == 206 && !range.empty()) {
@@ -105,7 +105,7 @@ std::uint64_t HubClient::download(const std::string& url_text, std::uint64_t off
 
     if (!result.started) {
       const auto& error = *result.error;
-      auto decision = error.retryable() ? decide_after_network_error(impl_->policy, retries) : RetryDecision{};
+      auto decision = error.retryable() ? http::decide_after_network_error(impl_->policy, retries) : http::RetryDecision{};
       if (!decision.retry) throw_transport_error(error);
       impl_->pause_before_retry("GET", url, error.message, retries++, decision.delay);
       continue;
@@ -113,38 +113,38 @@ std::uint64_t HubClient::download(const std::string& url_text, std::uint64_t off
 
     if (state.body_mode) {
       if (result.error && !state.reached_limit) {
-        throw TransferError("download from " + redact_url(url.str()) + " interrupted after " +
+        throw TransferError("download from " + http::redact_url(url.str()) + " interrupted after " +
                                 std::to_string(state.delivered) + " bytes: " + result.error->message,
                             state.delivered);
       }
       if (state.skip > 0) {
-        throw Error(ExitCode::failure, "the full response from " + redact_url(url.str()) +
+        throw Error(ExitCode::failure, "the full response from " + http::redact_url(url.str()) +
                                            " is shorter than the resume offset " + std::to_string(offset),
                     "delete the partial download and run the command again");
       }
       return state.delivered;
     }
 
-    HttpResponse response{result.status, result.headers, std::move(state.error_body)};
+    http::HttpResponse response{result.status, result.headers, std::move(state.error_body)};
     auto location = response.headers.get("Location");
     if (response.is_redirect() && location) {
       if (++redirects > max_redirects) {
-        throw Error(ExitCode::failure, "too many redirects downloading " + redact_url(url_text));
+        throw Error(ExitCode::failure, "too many redirects downloading " + http::redact_url(url_text));
       }
-      auto next = resolve_location(url, *location);
-      if (!next) throw Error(ExitCode::failure, "redirect to a non-http(s) URL from " + redact_url(url.str()));
+      auto next = http::resolve_location(url, *location);
+      if (!next) throw Error(ExitCode::failure, "redirect to a non-http(s) URL from " + http::redact_url(url.str()));
       url = *next;
       continue;
     }
     // A signed CDN URL expires (X-Amz-Expires=3600): the caller resolves again when it resumes.
-    if ((response.status == 401 || response.status == 403) && !same_origin(url, impl_->endpoint)) {
+    if ((response.status == 401 || response.status == 403) && !http::same_origin(url, impl_->endpoint)) {
       throw TransferError("the download URL was refused by " + url.authority() + " (" +
                               std::to_string(response.status) + "; a signed URL may have expired)",
                           0);
     }
-    ServerWaitHints hints{response.headers.get("Retry-After").value_or(""),
+    http::ServerWaitHints hints{response.headers.get("Retry-After").value_or(""),
                           response.headers.get("RateLimit").value_or("")};
-    auto decision = decide_after_status(impl_->policy, retries, response.status, hints);
+    auto decision = http::decide_after_status(impl_->policy, retries, response.status, hints);
     if (decision.retry) {
       impl_->pause_before_retry("GET", url, "status " + std::to_string(response.status), retries++, decision.delay);
       continue;

@@ -4,7 +4,7 @@
 
 #include "core/errors.hpp"
 #include "hub/hub_client.hpp"
-#include "hub/url.hpp"
+#include "http/url.hpp"
 
 namespace hfcache::hub {
 namespace {
@@ -61,7 +61,7 @@ std::string where(const HubRequestContext& context) {
   if (context.repo) out = "repo " + context.repo->display();
   if (!context.revision.empty()) out += (out.empty() ? "" : ", ") + std::string("revision ") + context.revision;
   if (!context.path.empty()) out += (out.empty() ? "" : ", ") + std::string("file ") + context.path;
-  if (out.empty()) out = redact_url(context.url);
+  if (out.empty()) out = http::redact_url(context.url);
   return out;
 }
 
@@ -70,7 +70,7 @@ std::string repo_name(const HubRequestContext& context) {
 }
 
 // Builds "<what> (<where>)[: server says][ [request id X]]".
-std::string compose(const HubRequestContext& context, const HttpResponse& response, const std::string& what) {
+std::string compose(const HubRequestContext& context, const http::HttpResponse& response, const std::string& what) {
   std::string message = what + " (" + where(context) + ")";
   auto detail = server_message(response, context.token);
   if (!detail.empty()) message += ": " + detail;
@@ -107,7 +107,7 @@ std::string scrub_secrets(std::string text, std::string_view token) {
   return text;
 }
 
-std::string server_message(const HttpResponse& response, std::string_view token) {
+std::string server_message(const http::HttpResponse& response, std::string_view token) {
   std::string text;
   if (auto header = response.headers.get("X-Error-Message")) {
     text = std::string(*header);
@@ -120,14 +120,14 @@ std::string server_message(const HttpResponse& response, std::string_view token)
   return scrub_secrets(clean(text), token);
 }
 
-std::string request_id(const HttpResponse& response) {
+std::string request_id(const http::HttpResponse& response) {
   for (const char* name : {"X-Request-Id", "X-Amzn-Trace-Id", "X-Amz-Cf-Id"}) {
     if (auto value = response.headers.get(name); value && !value->empty()) return std::string(*value);
   }
   return {};
 }
 
-void throw_hub_error(const HubRequestContext& context, const HttpResponse& response) {
+void throw_hub_error(const HubRequestContext& context, const http::HttpResponse& response) {
   const int status = response.status;
   const auto code = response.headers.value_or("X-Error-Code");
   const auto header_message = response.headers.value_or("X-Error-Message");

@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "core/repo_id.hpp"
-#include "hub/http_message.hpp"
+#include "http/http_message.hpp"
 
 namespace hfcache::hub {
 
@@ -27,14 +27,14 @@ struct HubRequestContext {
 };
 
 // Throw the error for a response that is neither 2xx nor a followed redirect.
-[[noreturn]] void throw_hub_error(const HubRequestContext& context, const HttpResponse& response);
+[[noreturn]] void throw_hub_error(const HubRequestContext& context, const http::HttpResponse& response);
 
 // The server's explanation: X-Error-Message, else `error`/`message`/`error_description` of a JSON
 // body, else a short plain-text body; cleaned of control characters, shortened, token scrubbed.
-std::string server_message(const HttpResponse& response, std::string_view token = {});
+std::string server_message(const http::HttpResponse& response, std::string_view token = {});
 
 // X-Request-Id, else X-Amzn-Trace-Id, else X-Amz-Cf-Id ("" if none).
-std::string request_id(const HttpResponse& response);
+std::string request_id(const http::HttpResponse& response);
 
 // Replace `token` and anything shaped like a hub token (hf_ followed by 20+ letters or digits).
 std::string scrub_secrets(std::string text, std::string_view token);

@@ -4,14 +4,14 @@
 
 #include "core/errors.hpp"
 #include "core/revision.hpp"
-#include "hub/url.hpp"
+#include "http/url.hpp"
 
 namespace hfcache::hub {
 namespace {
 
 [[noreturn]] void unexpected(std::string_view source, const std::string& what) {
   throw OfflineError("the endpoint does not answer like the Hugging Face Hub (a proxy or captive portal?): " + what +
-                         " from " + redact_url(source),
+                         " from " + http::redact_url(source),
                      "check HF_ENDPOINT / the endpoint setting and any proxy");
 }
 

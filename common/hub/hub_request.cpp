@@ -10,12 +10,12 @@
 namespace hfcache::hub {
 namespace {
 
-TransportOptions transport_options(const HubOptions& options) {
-  TransportOptions out;
+http::TransportOptions transport_options(const HubOptions& options) {
+  http::TransportOptions out;
   out.ca_bundle = options.ca_bundle;
   out.connect_timeout = options.connect_timeout;
   out.read_timeout = options.read_timeout;
-  out.proxy = ProxyConfig::from_env();
+  out.proxy = http::ProxyConfig::from_env();
   if (options.https_proxy || options.http_proxy) out.proxy.all_proxy.clear();
   if (options.https_proxy) out.proxy.https_proxy = *options.https_proxy;
   if (options.http_proxy) out.proxy.http_proxy = *options.http_proxy;
@@ -31,25 +31,25 @@ std::string strip_trailing_slashes(std::string text) {
 
 }  // namespace
 
-Url parse_or_throw(std::string_view text, std::string_view what) {
-  auto url = parse_url(text);
+http::Url parse_or_throw(std::string_view text, std::string_view what) {
+  auto url = http::parse_url(text);
   if (!url) {
-    throw UsageError("invalid " + std::string(what) + " '" + redact_url(text) + "'",
+    throw UsageError("invalid " + std::string(what) + " '" + http::redact_url(text) + "'",
                      "use an absolute http:// or https:// URL");
   }
   return *url;
 }
 
-void throw_transport_error(const TransportError& error) {
+void throw_transport_error(const http::TransportError& error) {
   switch (error.kind) {
-    case TransportError::Kind::tls_setup:
+    case http::TransportError::Kind::tls_setup:
       throw Error(ExitCode::failure, error.message, "check the ca_bundle setting");
-    case TransportError::Kind::tls_verify:
+    case http::TransportError::Kind::tls_verify:
       throw OfflineError(error.message, "set ca_bundle (or SSL_CERT_FILE) to the CA that signs this certificate");
-    case TransportError::Kind::cancelled:
+    case http::TransportError::Kind::cancelled:
       throw StopRequested();
-    case TransportError::Kind::too_large:
-    case TransportError::Kind::other:
+    case http::TransportError::Kind::too_large:
+    case http::TransportError::Kind::other:
       throw Error(ExitCode::failure, error.message);
     default:
       throw OfflineError(error.message, "check the network connection and proxy settings (https_proxy, no_proxy)");
@@ -72,17 +72,17 @@ HubClient::Impl::Impl(HubOptions opts)
   if (has_control(options.user_agent)) throw UsageError("the user agent contains control characters");
 }
 
-bool HubClient::Impl::sends_token_to(const Url& url) const {
-  return options.token && !options.token->empty() && same_origin(url, endpoint);
+bool HubClient::Impl::sends_token_to(const http::Url& url) const {
+  return options.token && !options.token->empty() && http::same_origin(url, endpoint);
 }
 
-HttpHeaders HubClient::Impl::headers_for(const Url& url) const {
-  HttpHeaders headers{{"User-Agent", options.user_agent}};
+http::HttpHeaders HubClient::Impl::headers_for(const http::Url& url) const {
+  http::HttpHeaders headers{{"User-Agent", options.user_agent}};
   if (sends_token_to(url)) headers.add("Authorization", "Bearer " + *options.token);
   return headers;
 }
 
-HubRequestContext HubClient::Impl::context_for(const Url& url) const {
+HubRequestContext HubClient::Impl::context_for(const http::Url& url) const {
   HubRequestContext context;
   context.endpoint = endpoint_text;
   context.url = url.str();
@@ -91,28 +91,28 @@ HubRequestContext HubClient::Impl::context_for(const Url& url) const {
   return context;
 }
 
-void HubClient::Impl::pause_before_retry(std::string_view method, const Url& url, const std::string& reason,
+void HubClient::Impl::pause_before_retry(std::string_view method, const http::Url& url, const std::string& reason,
                                          int retries_done, std::chrono::milliseconds delay) const {
-  spdlog::info("hub: {} {}: {}; retrying in {} ms (retry {}/{})", method, redact_url(url.str()), reason,
+  spdlog::info("hub: {} {}: {}; retrying in {} ms (retry {}/{})", method, http::redact_url(url.str()), reason,
                delay.count(), retries_done + 1, policy.max_retries);
   if (util::wait_or_stop(options.stop, delay)) throw StopRequested();
 }
 
-HttpResponse HubClient::Impl::with_retries(std::string_view method, const Url& url, const CallLimits& limits,
-                                           const std::function<HttpResult(const RequestLimits&)>& attempt) const {
+http::HttpResponse HubClient::Impl::with_retries(std::string_view method, const http::Url& url, const CallLimits& limits,
+                                           const std::function<http::HttpResult(const http::RequestLimits&)>& attempt) const {
   auto past_deadline = [&](const std::string& why) {
-    return DeadlineExceeded(std::string(method) + " " + redact_url(url.str()) + ": no answer before the deadline" +
+    return DeadlineExceeded(std::string(method) + " " + http::redact_url(url.str()) + ": no answer before the deadline" +
                             (why.empty() ? "" : " (" + why + ")"));
   };
   for (int retries = 0;; ++retries) {
     if (limits.expired()) throw past_deadline("");
-    HttpResult result = attempt(RequestLimits{limits.deadline});
+    http::HttpResult result = attempt(http::RequestLimits{limits.deadline});
     if (result.response) {
       const auto& response = *result.response;
-      ServerWaitHints hints{response.headers.get("Retry-After").value_or(""),
+      http::ServerWaitHints hints{response.headers.get("Retry-After").value_or(""),
                             response.headers.get("RateLimit").value_or("")};
       // Out of time: the status itself is the answer (a 5xx falls back like an unreachable upstream).
-      auto decision = within_deadline(decide_after_status(policy, retries, response.status, hints), limits);
+      auto decision = within_deadline(http::decide_after_status(policy, retries, response.status, hints), limits);
       if (!decision.retry) return std::move(*result.response);
       pause_before_retry(method, url, "status " + std::to_string(response.status), retries, decision.delay);
       continue;
@@ -120,7 +120,7 @@ HttpResponse HubClient::Impl::with_retries(std::string_view method, const Url& u
     const auto& error = *result.error;
     // Refused or unresolved: the caller has a fallback and waiting would not bring the host back.
     if (ends_call_at_once(error, limits)) throw_transport_error(error);
-    auto wanted = error.retryable() ? decide_after_network_error(policy, retries) : RetryDecision{};
+    auto wanted = error.retryable() ? http::decide_after_network_error(policy, retries) : http::RetryDecision{};
     auto decision = within_deadline(wanted, limits);
     if (!decision.retry) {
       bool out_of_time = wanted.retry || (limits.deadline && *limits.remaining() < min_attempt_time &&
@@ -132,11 +132,11 @@ HttpResponse HubClient::Impl::with_retries(std::string_view method, const Url& u
   }
 }
 
-HubClient::Impl::JsonAnswer HubClient::Impl::get_json(const Url& url, HubRequestContext context,
+HubClient::Impl::JsonAnswer HubClient::Impl::get_json(const http::Url& url, HubRequestContext context,
                                                       const CallLimits& limits) const {
-  Url current = url;
+  http::Url current = url;
   for (int hops = 0;; ++hops) {
-    auto response = with_retries("GET", current, limits, [&](const RequestLimits& request) {
+    auto response = with_retries("GET", current, limits, [&](const http::RequestLimits& request) {
       auto headers = headers_for(current);
       headers.add("Accept", "application/json");
       return transport.get(current, headers, request);
@@ -147,10 +147,10 @@ HubClient::Impl::JsonAnswer HubClient::Impl::get_json(const Url& url, HubRequest
     context.token_sent = sends_token_to(current);
     if (!response.is_redirect() || !location) throw_hub_error(context, response);
     if (hops >= max_redirects) {
-      throw Error(ExitCode::failure, "too many redirects from " + redact_url(url.str()));
+      throw Error(ExitCode::failure, "too many redirects from " + http::redact_url(url.str()));
     }
-    auto next = resolve_location(current, *location);
-    if (!next) throw Error(ExitCode::failure, "redirect to a non-http(s) URL from " + redact_url(current.str()));
+    auto next = http::resolve_location(current, *location);
+    if (!next) throw Error(ExitCode::failure, "redirect to a non-http(s) URL from " + http::redact_url(current.str()));
     current = *next;
   }
 }

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errors.hpp"
-#include "hub/url.hpp"
+#include "http/url.hpp"
 
 namespace hfcache::mirror {
 namespace {
@@ -14,7 +14,7 @@ std::string form_decode(std::string_view text) {
   for (auto& c : plus_decoded) {
     if (c == '+') c = ' ';
   }
-  return hub::percent_decode(plus_decoded);
+  return http::percent_decode(plus_decoded);
 }
 
 bool truthy(std::string_view v) { return v == "true" || v == "True" || v == "1"; }

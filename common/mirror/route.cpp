@@ -6,7 +6,7 @@
 #include "core/cache_layout.hpp"
 #include "core/errors.hpp"
 #include "core/revision.hpp"
-#include "hub/url.hpp"
+#include "http/url.hpp"
 
 namespace hfcache::mirror {
 namespace {
@@ -35,7 +35,7 @@ Segments split(std::string_view path) {
   return out;
 }
 
-std::string decode(std::string_view raw) { return hub::percent_decode(raw); }
+std::string decode(std::string_view raw) { return http::percent_decode(raw); }
 
 // The repo id from 1 or 2 raw segments; an encoded slash would smuggle a path into the id.
 core::RepoRef make_repo(core::RepoType type, const Segments& segs, std::size_t first, std::size_t count) {

@@ -1,7 +1,7 @@
 #pragma once
 // The seam between DaemonCacheService and the HTTP client it talks to hfcached with: three kinds of
 // call (a quick probe, a JSON call, an event stream), nothing else. The implementation lives in one
-// file (daemon_transport_http.cpp, on hub/http_transport.hpp, the project's one HTTP client), so
+// file (daemon_transport_http.cpp, on http/http_transport.hpp, the project's one HTTP client), so
 // the client library can change without touching the service.
 // Every call sends the admin token, when there is one, as `Authorization: Bearer`.
 #include <functional>

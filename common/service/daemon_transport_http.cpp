@@ -1,11 +1,11 @@
-// The DaemonTransport on hub::HttpTransport (libcurl): every HTTP call the CLI makes to hfcached is
+// The DaemonTransport on http::HttpTransport (libcurl): every HTTP call the CLI makes to hfcached is
 // here. Never through a proxy, whatever the environment says: hfcached is local or on the LAN, and
 // an HTTPS_PROXY meant for the hub must not swallow the CLI's calls.
 #include <chrono>
 
 #include "core/errors.hpp"
-#include "hub/http_transport.hpp"
-#include "hub/url.hpp"
+#include "http/http_transport.hpp"
+#include "http/url.hpp"
 #include "service/daemon_transport.hpp"
 
 namespace hfcache::service {
@@ -29,14 +29,14 @@ std::string target_text(const api::Target& target) {
   std::string out = target.path;
   char separator = '?';
   for (const auto& [key, value] : target.query) {
-    out += separator + hub::percent_encode(key, "") + "=" + hub::percent_encode(value, "/");
+    out += separator + http::percent_encode(key, "") + "=" + http::percent_encode(value, "/");
     separator = '&';
   }
   return out;
 }
 
-hub::TransportOptions direct(std::chrono::milliseconds read_timeout) {
-  hub::TransportOptions options;
+http::TransportOptions direct(std::chrono::milliseconds read_timeout) {
+  http::TransportOptions options;
   options.connect_timeout = probe_timeout;
   options.read_timeout = read_timeout;
   return options;  // options.proxy empty: direct connections
@@ -81,7 +81,7 @@ class HttpDaemonTransport final : public DaemonTransport {
     if (!url) return false;
     bool stopped = false;
     auto result = events_client_.get_stream(
-        *url, headers("text/event-stream", true), [](int status, const hub::HttpHeaders&) { return status == 200; },
+        *url, headers("text/event-stream", true), [](int status, const http::HttpHeaders&) { return status == 200; },
         [&](const char* bytes, std::size_t size) {
           stopped = !on_bytes(std::string_view(bytes, size));
           return !stopped;
@@ -90,19 +90,19 @@ class HttpDaemonTransport final : public DaemonTransport {
   }
 
  private:
-  std::optional<hub::Url> url_for(const api::Target& target) const { return hub::parse_url(base_url_ + target_text(target)); }
+  std::optional<http::Url> url_for(const api::Target& target) const { return http::parse_url(base_url_ + target_text(target)); }
 
-  hub::HttpHeaders headers(const char* accept, bool with_token) const {
-    hub::HttpHeaders h{{"Accept", accept}, {"User-Agent", "hfcache-cli/0.1"}};
+  http::HttpHeaders headers(const char* accept, bool with_token) const {
+    http::HttpHeaders h{{"Accept", accept}, {"User-Agent", "hfcache-cli/0.1"}};
     if (with_token && !admin_token_.empty()) h.add("Authorization", "Bearer " + admin_token_);
     return h;
   }
 
   std::string base_url_;
   std::string admin_token_;
-  hub::HttpTransport probe_client_;
-  hub::HttpTransport call_client_;
-  hub::HttpTransport events_client_;
+  http::HttpTransport probe_client_;
+  http::HttpTransport call_client_;
+  http::HttpTransport events_client_;
 };
 
 }  // namespace

@@ -1,4 +1,4 @@
-// libFuzzer target for the transport's response-head reader (common/hub/response_head.cpp), which
+// libFuzzer target for the transport's response-head reader (common/http/response_head.cpp), which
 // reads the upstream's head lines as libcurl hands them over. Every input must return (ASan and
 // UBSan watch) and every answer must be sound: a head ends only on a blank line, its status is 0 or
 // a three-digit code that is not interim, no field name is empty or holds a colon, CR or LF, no
@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "hub/response_head.hpp"
+#include "http/response_head.hpp"
 
 namespace {
 
@@ -25,7 +25,7 @@ struct Head {
 
 // Feed `input` split at LF (keeping the LF when `keep_newlines`); the heads that ended.
 std::vector<Head> read_heads(std::string_view input, bool keep_newlines) {
-  hfcache::hub::ResponseHeadReader reader;
+  hfcache::http::ResponseHeadReader reader;
   std::vector<Head> heads;
   while (!input.empty()) {
     auto end = input.find('\n');

@@ -74,9 +74,9 @@ TEST_SUITE("hub_call_limits") {
   }
 
   TEST_CASE("only an unreachable host ends a fail-fast call at once") {
-    TransportError refused{TransportError::Kind::connect, "cannot connect"};
-    TransportError timed_out{TransportError::Kind::timeout, "timed out connecting"};
-    TransportError lost{TransportError::Kind::io, "connection lost"};
+    http::TransportError refused{http::TransportError::Kind::connect, "cannot connect"};
+    http::TransportError timed_out{http::TransportError::Kind::timeout, "timed out connecting"};
+    http::TransportError lost{http::TransportError::Kind::io, "connection lost"};
     CHECK(ends_call_at_once(refused, CallLimits::fail_fast()));
     CHECK(ends_call_at_once(refused, CallLimits::within(2s)));
     CHECK_FALSE(ends_call_at_once(refused, CallLimits{}));

@@ -16,12 +16,13 @@
 #include <vector>
 
 #include "core/errors.hpp"
-#include "hub/url.hpp"
+#include "http/url.hpp"
 #include "hub/hub_client.hpp"
 #include "support/loopback_server.hpp"
 
 using namespace hfcache;
 using namespace hfcache::hub;
+using namespace hfcache::http;
 using namespace std::chrono_literals;
 
 namespace {

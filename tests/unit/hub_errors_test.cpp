@@ -29,7 +29,7 @@ struct Caught {
   std::string hint;
 };
 
-Caught run(const HubRequestContext& c, const HttpResponse& response) {
+Caught run(const HubRequestContext& c, const http::HttpResponse& response) {
   try {
     throw_hub_error(c, response);
   } catch (const Error& e) {

@@ -6,22 +6,23 @@
 #include <httplib.h>
 
 #include "core/errors.hpp"
-#include "hub/http_transport.hpp"
+#include "http/http_transport.hpp"
 #include "support/connect_proxy.hpp"
 #include "support/loopback_server.hpp"
 #include "support/test_certificate.hpp"
 
 using namespace hfcache;
 using namespace hfcache::hub;
+using namespace hfcache::http;
 using namespace hfcache::test_support;
 using namespace std::chrono_literals;
 
 namespace {
 
-Url url(const std::string& text) { return *parse_url(text); }
+http::Url url(const std::string& text) { return *http::parse_url(text); }
 
-TransportOptions through(std::string proxy, std::string no_proxy) {
-  TransportOptions options;
+http::TransportOptions through(std::string proxy, std::string no_proxy) {
+  http::TransportOptions options;
   options.connect_timeout = 2s;
   options.read_timeout = 2s;
   options.proxy.http_proxy = proxy;
@@ -34,20 +35,20 @@ TransportOptions through(std::string proxy, std::string no_proxy) {
 
 TEST_SUITE("hub_proxy") {
   TEST_CASE("proxy_display names host and port, never the credentials; curl's default ports") {
-    CHECK(proxy_display("http://proxy.corp:3128") == "proxy.corp:3128");
-    CHECK(proxy_display("proxy.corp") == "proxy.corp:1080");
-    CHECK(proxy_display("http://us%40er:p%3Ass@10.0.0.1:8080/") == "10.0.0.1:8080");
-    CHECK(proxy_display("http://[fd00::1]:3128") == "[fd00::1]:3128");
-    CHECK(proxy_display("socks5h://h:1080") == "h:1080");
-    CHECK(proxy_display("https://h") == "h:443");
-    CHECK_THROWS_AS(proxy_display("ftp://h:21"), UsageError);
-    CHECK_THROWS_AS(proxy_display("http://h:notaport"), UsageError);
-    CHECK_THROWS_AS(proxy_display("http://:80"), UsageError);
+    CHECK(http::proxy_display("http://proxy.corp:3128") == "proxy.corp:3128");
+    CHECK(http::proxy_display("proxy.corp") == "proxy.corp:1080");
+    CHECK(http::proxy_display("http://us%40er:p%3Ass@10.0.0.1:8080/") == "10.0.0.1:8080");
+    CHECK(http::proxy_display("http://[fd00::1]:3128") == "[fd00::1]:3128");
+    CHECK(http::proxy_display("socks5h://h:1080") == "h:1080");
+    CHECK(http::proxy_display("https://h") == "h:443");
+    CHECK_THROWS_AS(http::proxy_display("ftp://h:21"), UsageError);
+    CHECK_THROWS_AS(http::proxy_display("http://h:notaport"), UsageError);
+    CHECK_THROWS_AS(http::proxy_display("http://:80"), UsageError);
   }
 
   TEST_CASE("a malformed proxy does not leak its password in the message; the transport refuses it at once") {
     try {
-      HttpTransport transport(through("http://user:s3cret@proxy:notaport", ""));
+      http::HttpTransport transport(through("http://user:s3cret@proxy:notaport", ""));
       FAIL("expected UsageError");
     } catch (const UsageError& e) {
       std::string what = e.what();
@@ -57,7 +58,7 @@ TEST_SUITE("hub_proxy") {
   }
 
   TEST_CASE("proxy_setting_for picks by scheme, falls back to all_proxy") {
-    ProxyConfig config;
+    http::ProxyConfig config;
     config.all_proxy = "http://all:1";
     CHECK(proxy_setting_for(config, url("https://h/")) == "http://all:1");
     config.https_proxy = "http://secure:2";
@@ -74,17 +75,17 @@ TEST_SUITE("hub_proxy") {
     const std::string dead_proxy = "http://127.0.0.1:" + std::to_string(closed_port());
     for (const char* bypass : {"127.0.0.0/8", "10.0.0.0/8, 127.0.0.2/32", "*", "example.com,127.0.0.2"}) {
       CAPTURE(bypass);
-      HttpTransport transport(through(dead_proxy, bypass));
+      http::HttpTransport transport(through(dead_proxy, bypass));
       auto result = transport.get(url(direct.base() + "/x"), {});
       REQUIRE(result.response);
       CHECK(result.response->body == "direct");
     }
     for (const char* other : {"", "10.0.0.0/8", "example.com", "127.0.0.3"}) {
       CAPTURE(other);
-      HttpTransport transport(through(dead_proxy, other));
+      http::HttpTransport transport(through(dead_proxy, other));
       auto result = transport.get(url(direct.base() + "/x"), {});
       REQUIRE(result.error);
-      CHECK(result.error->kind == TransportError::Kind::connect);
+      CHECK(result.error->kind == http::TransportError::Kind::connect);
       CHECK(result.error->message.find("through proxy 127.0.0.1:") != std::string::npos);
     }
   }
@@ -98,7 +99,7 @@ TEST_SUITE("hub_proxy") {
       res.set_content("via proxy", "text/plain");
     });
     proxy.start();
-    HttpTransport transport(through("http://user:p%40ss@" + proxy.base().substr(7), "10.0.0.0/8"));
+    http::HttpTransport transport(through("http://user:p%40ss@" + proxy.base().substr(7), "10.0.0.0/8"));
     auto result = transport.get(url("http://cdn.invalid/blob?x=1"), {});
     REQUIRE(result.response);
     CHECK(result.response->body == "via proxy");
@@ -115,7 +116,7 @@ TEST_SUITE("hub_proxy") {
     ConnectProxy proxy;
     auto options = through("http://user:p%40ss@" + proxy.address(), "");
     options.ca_bundle = certificate.pem.string();
-    HttpTransport transport(options);
+    http::HttpTransport transport(options);
     auto result = transport.get(url(hub.base() + "/api"), {});
     REQUIRE(result.response);
     CHECK(result.response->body == "tunnelled");
@@ -123,18 +124,18 @@ TEST_SUITE("hub_proxy") {
     CHECK(seen.starts_with("CONNECT " + hub.base().substr(8) + " HTTP/1.1"));
     CHECK(seen.find("Proxy-Authorization: Basic dXNlcjpwQHNz") != std::string::npos);
 
-    HttpTransport untrusting(through("http://" + proxy.address(), ""));
+    http::HttpTransport untrusting(through("http://" + proxy.address(), ""));
     auto refused = untrusting.get(url(hub.base() + "/api"), {});
     REQUIRE(refused.error);
-    CHECK(refused.error->kind == TransportError::Kind::tls_verify);
+    CHECK(refused.error->kind == http::TransportError::Kind::tls_verify);
   }
 
   TEST_CASE("a proxy refusing the tunnel (407) is not retried and says where the credentials go") {
     ConnectProxy proxy(407);
-    HttpTransport transport(through("http://" + proxy.address(), ""));
+    http::HttpTransport transport(through("http://" + proxy.address(), ""));
     auto result = transport.get(url("https://hub.invalid/api"), {});
     REQUIRE(result.error);
-    CHECK(result.error->kind == TransportError::Kind::other);
+    CHECK(result.error->kind == http::TransportError::Kind::other);
     CHECK_FALSE(result.error->retryable());
     CHECK(result.error->message.find("407") != std::string::npos);
     CHECK(result.error->message.find("user:password@") != std::string::npos);

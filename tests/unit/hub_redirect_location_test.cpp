@@ -7,11 +7,12 @@
 #include <string>
 
 #include "hub/hub_client.hpp"
-#include "hub/url.hpp"
+#include "http/url.hpp"
 #include "support/loopback_server.hpp"
 
 using namespace hfcache;
 using namespace hfcache::hub;
+using namespace hfcache::http;
 
 namespace {
 using namespace hfcache::test_support;

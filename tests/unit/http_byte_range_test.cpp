@@ -1,15 +1,16 @@
 #include <doctest/doctest.h>
 
-#include "mirror/byte_range.hpp"
+#include "http/byte_range.hpp"
 
-using namespace hfcache::mirror;
+using namespace hfcache;
+using namespace hfcache::http;
 
 namespace {
 
-std::optional<ResolvedRange> resolve(const char* header, std::uint64_t size) {
-  auto r = parse_range_header(header);
+std::optional<http::ResolvedRange> resolve(const char* header, std::uint64_t size) {
+  auto r = http::parse_range_header(header);
   REQUIRE(r);
-  return resolve_range(*r, size);
+  return http::resolve_range(*r, size);
 }
 
 }  // namespace
@@ -20,7 +21,7 @@ TEST_SUITE("mirror_byte_range") {
     REQUIRE(r);
     CHECK(r->start == 0);
     CHECK(r->length == 1);
-    CHECK(content_range(*r, 100) == "bytes 0-0/100");
+    CHECK(http::content_range(*r, 100) == "bytes 0-0/100");
     r = resolve("bytes=10-", 100);
     REQUIRE(r);
     CHECK(r->start == 10);
@@ -28,7 +29,7 @@ TEST_SUITE("mirror_byte_range") {
     r = resolve("bytes=90-1000", 100);
     REQUIRE(r);
     CHECK(r->length == 10);
-    CHECK(content_range(*r, 100) == "bytes 90-99/100");
+    CHECK(http::content_range(*r, 100) == "bytes 90-99/100");
     r = resolve("bytes=-30", 100);
     REQUIRE(r);
     CHECK(r->start == 70);
@@ -51,13 +52,13 @@ TEST_SUITE("mirror_byte_range") {
   }
 
   TEST_CASE("ignored headers: malformed or several ranges") {
-    CHECK(!parse_range_header(""));
-    CHECK(!parse_range_header("bytes"));
-    CHECK(!parse_range_header("items=0-1"));
-    CHECK(!parse_range_header("bytes=0-1,5-6"));
-    CHECK(!parse_range_header("bytes=5-1"));
-    CHECK(!parse_range_header("bytes=a-b"));
-    CHECK(!parse_range_header("bytes=-"));
-    CHECK(!parse_range_header("bytes=99999999999999999999-"));
+    CHECK(!http::parse_range_header(""));
+    CHECK(!http::parse_range_header("bytes"));
+    CHECK(!http::parse_range_header("items=0-1"));
+    CHECK(!http::parse_range_header("bytes=0-1,5-6"));
+    CHECK(!http::parse_range_header("bytes=5-1"));
+    CHECK(!http::parse_range_header("bytes=a-b"));
+    CHECK(!http::parse_range_header("bytes=-"));
+    CHECK(!http::parse_range_header("bytes=99999999999999999999-"));
   }
 }

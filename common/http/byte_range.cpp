@@ -1,14 +1,14 @@
-#include "mirror/byte_range.hpp"
+#include "http/byte_range.hpp"
 
 #include <charconv>
 #include <string>
 
-#include "hub/http_message.hpp"
+#include "http/http_message.hpp"
 
-namespace hfcache::mirror {
+namespace hfcache::http {
 namespace {
 
-using hub::trim_ows;
+using http::trim_ows;
 
 std::optional<std::uint64_t> number(std::string_view s) {
   s = trim_ows(s);
@@ -81,4 +81,4 @@ std::string content_range(const ResolvedRange& range, std::uint64_t size) {
          std::to_string(size);
 }
 
-}  // namespace hfcache::mirror
+}  // namespace hfcache::http

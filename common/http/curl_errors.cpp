@@ -1,10 +1,10 @@
-#include "hub/curl_errors.hpp"
+#include "http/curl_errors.hpp"
 
 #include <openssl/x509.h>
 
 #include <string_view>
 
-namespace hfcache::hub {
+namespace hfcache::http {
 
 std::string duration_text(std::chrono::milliseconds ms) {
   auto count = ms.count();
@@ -85,4 +85,4 @@ TransportError describe_failure(const FailedTransfer& failure, const TransportOp
   }
 }
 
-}  // namespace hfcache::hub
+}  // namespace hfcache::http

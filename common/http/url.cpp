@@ -1,12 +1,12 @@
-#include "hub/url.hpp"
+#include "http/url.hpp"
 
 #include <charconv>
 #include <vector>
 
-#include "hub/http_message.hpp"
+#include "http/http_message.hpp"
 #include "util/strings.hpp"
 
-namespace hfcache::hub {
+namespace hfcache::http {
 namespace {
 
 constexpr char hex_digits[] = "0123456789ABCDEF";
@@ -245,4 +245,4 @@ std::string redact_url(std::string_view url) {
   return std::string(url.substr(0, q)) + "?<redacted>";
 }
 
-}  // namespace hfcache::hub
+}  // namespace hfcache::http

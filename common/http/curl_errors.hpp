@@ -6,9 +6,9 @@
 
 #include <string>
 
-#include "hub/http_transport.hpp"
+#include "http/http_transport.hpp"
 
-namespace hfcache::hub {
+namespace hfcache::http {
 
 struct FailedTransfer {
   CURLcode code = CURLE_OK;
@@ -23,4 +23,4 @@ TransportError describe_failure(const FailedTransfer& failure, const TransportOp
 // "300 ms", "2 s".
 std::string duration_text(std::chrono::milliseconds ms);
 
-}  // namespace hfcache::hub
+}  // namespace hfcache::http

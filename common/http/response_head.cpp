@@ -1,8 +1,8 @@
-#include "hub/response_head.hpp"
+#include "http/response_head.hpp"
 
 #include <charconv>
 
-namespace hfcache::hub {
+namespace hfcache::http {
 
 bool ResponseHeadReader::add_line(std::string_view line) {
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
@@ -48,4 +48,4 @@ HttpHeaders ResponseHeadReader::take_headers() {
   return out;
 }
 
-}  // namespace hfcache::hub
+}  // namespace hfcache::http

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string_view>
 
-namespace hfcache::hub {
+namespace hfcache::http {
 
 struct RetryPolicy {
   int max_retries = 5;
@@ -43,4 +43,4 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value);
 // Seconds until the window resets when the RateLimit header says nothing remains (r=0).
 std::optional<std::chrono::seconds> parse_ratelimit_reset(std::string_view value);
 
-}  // namespace hfcache::hub
+}  // namespace hfcache::http

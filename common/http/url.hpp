@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace hfcache::hub {
+namespace hfcache::http {
 
 struct Url {
   std::string scheme;  // "http" or "https", lower case
@@ -53,4 +53,4 @@ Url replace_path(const Url& base, std::string_view location);
 // The URL without its query string ("?<redacted>" instead): signed CDN URLs carry credentials.
 std::string redact_url(std::string_view url);
 
-}  // namespace hfcache::hub
+}  // namespace hfcache::http

@@ -7,9 +7,9 @@
 #include <string>
 #include <string_view>
 
-#include "hub/url.hpp"
+#include "http/url.hpp"
 
-namespace hfcache::hub {
+namespace hfcache::http {
 
 struct ProxyConfig {
   std::string https_proxy;  // empty = none
@@ -29,4 +29,4 @@ const std::string& proxy_setting_for(const ProxyConfig& config, const Url& targe
 // no scheme means http), naming it without its password.
 std::string proxy_display(std::string_view proxy_url);
 
-}  // namespace hfcache::hub
+}  // namespace hfcache::http

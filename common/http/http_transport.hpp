@@ -16,11 +16,11 @@
 #include <string>
 #include <string_view>
 
-#include "hub/http_message.hpp"
-#include "hub/transport_proxy.hpp"
-#include "hub/url.hpp"
+#include "http/http_message.hpp"
+#include "http/transport_proxy.hpp"
+#include "http/url.hpp"
 
-namespace hfcache::hub {
+namespace hfcache::http {
 
 struct TransportOptions {
   std::string ca_bundle;  // PEM file; empty = the system CA store (OpenSSL default paths, SSL_CERT_FILE)
@@ -79,4 +79,4 @@ class HttpTransport {
   std::shared_ptr<const int> identity_;
 };
 
-}  // namespace hfcache::hub
+}  // namespace hfcache::http

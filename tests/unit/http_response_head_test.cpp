@@ -1,9 +1,9 @@
 // ResponseHeadReader: the response head lines libcurl hands the transport.
 #include <doctest/doctest.h>
 
-#include "hub/response_head.hpp"
+#include "http/response_head.hpp"
 
-using hfcache::hub::ResponseHeadReader;
+using hfcache::http::ResponseHeadReader;
 
 TEST_SUITE("hub_response_head") {
   TEST_CASE("interim heads are dropped, folds join, odd lines are no fields, the blank line ends the head") {

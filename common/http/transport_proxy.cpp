@@ -1,4 +1,4 @@
-#include "hub/transport_proxy.hpp"
+#include "http/transport_proxy.hpp"
 
 #include <curl/curl.h>
 
@@ -8,7 +8,7 @@
 
 #include "core/errors.hpp"
 
-namespace hfcache::hub {
+namespace hfcache::http {
 namespace {
 
 std::string env(const char* lower_name, const char* upper_name) {
@@ -87,4 +87,4 @@ std::string proxy_display(std::string_view proxy_url) {
   return std::string(host.get()) + ":" + port_text;
 }
 
-}  // namespace hfcache::hub
+}  // namespace hfcache::http

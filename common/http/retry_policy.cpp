@@ -1,11 +1,11 @@
-#include "hub/retry_policy.hpp"
+#include "http/retry_policy.hpp"
 
 #include <algorithm>
 #include <charconv>
 
-#include "hub/http_message.hpp"
+#include "http/http_message.hpp"
 
-namespace hfcache::hub {
+namespace hfcache::http {
 namespace {
 
 using std::chrono::milliseconds;
@@ -99,4 +99,4 @@ std::optional<seconds> parse_ratelimit_reset(std::string_view value) {
   return std::nullopt;
 }
 
-}  // namespace hfcache::hub
+}  // namespace hfcache::http

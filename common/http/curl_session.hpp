@@ -7,7 +7,7 @@
 
 #include <memory>
 
-namespace hfcache::hub {
+namespace hfcache::http {
 
 struct CurlSession {
   CURLM* multi = nullptr;
@@ -29,4 +29,4 @@ std::shared_ptr<CurlSession> session_for(const std::shared_ptr<const int>& owner
 // Drop the calling thread's session of `owner` (the transport is being destroyed).
 void forget_session(const std::shared_ptr<const int>& owner);
 
-}  // namespace hfcache::hub
+}  // namespace hfcache::http

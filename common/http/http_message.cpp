@@ -1,8 +1,8 @@
-#include "hub/http_message.hpp"
+#include "http/http_message.hpp"
 
 #include "util/strings.hpp"
 
-namespace hfcache::hub {
+namespace hfcache::http {
 
 std::string_view trim_ows(std::string_view text) { return util::trim(text, " \t"); }
 
@@ -28,4 +28,4 @@ std::string HttpHeaders::value_or(std::string_view name, std::string_view fallba
   return std::string(get(name).value_or(fallback));
 }
 
-}  // namespace hfcache::hub
+}  // namespace hfcache::http

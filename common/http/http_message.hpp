@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-namespace hfcache::hub {
+namespace hfcache::http {
 
 class HttpHeaders {
  public:
@@ -70,4 +70,4 @@ struct HttpResult {
   explicit operator bool() const { return response.has_value(); }
 };
 
-}  // namespace hfcache::hub
+}  // namespace hfcache::http

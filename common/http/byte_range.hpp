@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace hfcache::mirror {
+namespace hfcache::http {
 
 struct ByteRange {
   enum class Kind { from_to, from, suffix };  // bytes=A-B, bytes=A-, bytes=-N
@@ -31,4 +31,4 @@ std::optional<ResolvedRange> resolve_range(const ByteRange& range, std::uint64_t
 // "bytes START-END/SIZE" for a 206 answer.
 std::string content_range(const ResolvedRange& range, std::uint64_t size);
 
-}  // namespace hfcache::mirror
+}  // namespace hfcache::http

@@ -1,15 +1,15 @@
-#include "hub/http_transport.hpp"
+#include "http/http_transport.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstdlib>
 
-#include "hub/curl_errors.hpp"
-#include "hub/curl_session.hpp"
-#include "hub/response_head.hpp"
+#include "http/curl_errors.hpp"
+#include "http/curl_session.hpp"
+#include "http/response_head.hpp"
 
-namespace hfcache::hub {
+namespace hfcache::http {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -190,6 +190,9 @@ StreamResult perform(const TransportOptions& options, const std::shared_ptr<cons
   bool read_timed_out = false;
   bool stopped = false;
   bool past_deadline = false;
+  bool request_sent = false;
+  const auto started = Clock::now();
+  exchange.last_byte = started;
   {
     std::stop_callback wake(options.stop, [multi] { curl_multi_wakeup(multi); });
     const auto silence_limit = options.read_timeout;
@@ -211,8 +214,18 @@ StreamResult perform(const TransportOptions& options, const std::shared_ptr<cons
         stopped = true;
         break;
       }
-      auto deadline = exchange.last_byte + silence_limit + (exchange.received_any ? std::chrono::milliseconds(0)
-                                                                                   : options.connect_timeout);
+      // Until connected, connect_timeout (curl's own) runs first; once the request is on its way
+      // (pre-transfer time known), silence is measured from then, so a stalled server costs the
+      // read timeout, not connect plus read.
+      if (!exchange.received_any && !request_sent) {
+        curl_off_t pretransfer_us = 0;
+        if (curl_easy_getinfo(easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us) == CURLE_OK && pretransfer_us > 0) {
+          request_sent = true;
+          exchange.last_byte = started + std::chrono::microseconds(pretransfer_us);
+        }
+      }
+      auto deadline = exchange.last_byte + silence_limit +
+                      (exchange.received_any || request_sent ? std::chrono::milliseconds(0) : connect_timeout);
       auto now = Clock::now();
       if (limits.deadline && now >= *limits.deadline) {
         past_deadline = true;
@@ -308,4 +321,4 @@ HttpResult HttpTransport::get(const Url& url, const HttpHeaders& headers, const 
   return request("GET", url, headers, nullptr, limits);
 }
 
-}  // namespace hfcache::hub
+}  // namespace hfcache::http

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace hfcache::hub {
+namespace hfcache::http {
 
 struct LinkEntry {
   std::string url;  // as written between < and >, not resolved
@@ -19,4 +19,4 @@ std::vector<LinkEntry> parse_link_header(std::string_view value);
 // The URL of the first entry whose rel includes `rel` (case-insensitive), if any.
 std::optional<std::string> find_link(std::string_view value, std::string_view rel);
 
-}  // namespace hfcache::hub
+}  // namespace hfcache::http

@@ -9,9 +9,9 @@
 #include <utility>
 #include <vector>
 
-#include "hub/http_message.hpp"
+#include "http/http_message.hpp"
 
-namespace hfcache::hub {
+namespace hfcache::http {
 
 class ResponseHeadReader {
  public:
@@ -27,4 +27,4 @@ class ResponseHeadReader {
   std::vector<std::pair<std::string, std::string>> fields_;
 };
 
-}  // namespace hfcache::hub
+}  // namespace hfcache::http

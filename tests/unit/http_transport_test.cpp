@@ -1,4 +1,4 @@
-// The libcurl transport (hub/http_transport.hpp), alone and as HubClient::download uses it for large
+// The libcurl transport (http/http_transport.hpp), alone and as HubClient::download uses it for large
 // ranges: framing, redirects and token scope, errors, timeouts, TLS, proxies, cancellation.
 #include <doctest/doctest.h>
 
@@ -26,13 +26,14 @@
 
 #include "core/errors.hpp"
 #include "hub/hub_client.hpp"
-#include "hub/http_transport.hpp"
-#include "hub/url.hpp"
+#include "http/http_transport.hpp"
+#include "http/url.hpp"
 #include "support/loopback_server.hpp"
 #include "support/test_certificate.hpp"
 
 using namespace hfcache;
 using namespace hfcache::hub;
+using namespace hfcache::http;
 using namespace std::chrono_literals;
 
 namespace {
@@ -140,8 +141,8 @@ class RawServer {
 
 using hfcache::test_support::TestCertificate;
 
-TransportOptions fast_transport() {
-  TransportOptions options;
+http::TransportOptions fast_transport() {
+  http::TransportOptions options;
   options.connect_timeout = 2s;
   options.read_timeout = 2s;
   return options;
@@ -151,12 +152,12 @@ TransportOptions fast_transport() {
 constexpr std::size_t receive_block = std::size_t{1} << 20;
 
 // get_stream with a collecting body handler; the status and headers are in the result.
-StreamResult raw_get(const std::string& url, Collected& out, const TransportOptions& options = fast_transport()) {
-  auto parsed = parse_url(url);
+http::StreamResult raw_get(const std::string& url, Collected& out, const http::TransportOptions& options = fast_transport()) {
+  auto parsed = http::parse_url(url);
   REQUIRE(parsed);
   auto sink = out.sink();
-  HttpTransport transport(options);
-  return transport.get_stream(*parsed, {{"User-Agent", "test"}}, [](int, const HttpHeaders&) { return true; },
+  http::HttpTransport transport(options);
+  return transport.get_stream(*parsed, {{"User-Agent", "test"}}, [](int, const http::HttpHeaders&) { return true; },
                               [&](const char* data, std::size_t size) { return sink(data, size); });
 }
 
@@ -197,8 +198,8 @@ TEST_SUITE("hub_http_transport") {
       res.set_content("ok", "text/plain");
     });
     counted.start();
-    HttpTransport transport(fast_transport());
-    auto url = parse_url(counted.base() + "/small");
+    http::HttpTransport transport(fast_transport());
+    auto url = http::parse_url(counted.base() + "/small");
     for (int i = 0; i < 3; ++i) {
       auto small = transport.get(*url, {});
       REQUIRE(small.response);
@@ -262,7 +263,7 @@ TEST_SUITE("hub_http_transport") {
     auto result = raw_get(short_body.base() + "/x", out);
     REQUIRE(result.error);
     CHECK(result.started);
-    CHECK(result.error->kind == TransportError::Kind::io);
+    CHECK(result.error->kind == http::TransportError::Kind::io);
     CHECK(out.bytes == std::string(300'000, 'z'));
 
     RawServer bad_chunk([](int fd, const std::string&) {
@@ -271,28 +272,28 @@ TEST_SUITE("hub_http_transport") {
     Collected none;
     result = raw_get(bad_chunk.base() + "/x", none);
     REQUIRE(result.error);
-    CHECK(result.error->kind == TransportError::Kind::io);
+    CHECK(result.error->kind == http::TransportError::Kind::io);
 
     RawServer garbage([](int fd, const std::string&) { RawServer::send_all(fd, "SSH-2.0-OpenSSH\r\n\r\n"); });
     result = raw_get(garbage.base() + "/x", none);
     REQUIRE(result.error);
     CHECK_FALSE(result.started);
-    CHECK(result.error->kind == TransportError::Kind::io);
+    CHECK(result.error->kind == http::TransportError::Kind::io);
 
     RawServer plenty([](int fd, const std::string&) {
       RawServer::send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 10000000\r\n\r\n");
       RawServer::send_all(fd, std::string(10'000'000, 'p'));
     });
-    auto parsed = parse_url(plenty.base() + "/x");
+    auto parsed = http::parse_url(plenty.base() + "/x");
     std::size_t got = 0;
-    HttpTransport transport(fast_transport());
-    result = transport.get_stream(*parsed, {}, [](int, const HttpHeaders&) { return true; },
+    http::HttpTransport transport(fast_transport());
+    result = transport.get_stream(*parsed, {}, [](int, const http::HttpHeaders&) { return true; },
                                   [&](const char*, std::size_t size) {
                                     got += size;
                                     return false;
                                   });
     REQUIRE(result.error);
-    CHECK(result.error->kind == TransportError::Kind::cancelled);
+    CHECK(result.error->kind == http::TransportError::Kind::cancelled);
     CHECK(got > 0);
   }
 
@@ -310,11 +311,11 @@ TEST_SUITE("hub_http_transport") {
     auto result = raw_get("http://127.0.0.1:" + std::to_string(port) + "/x", out);
     REQUIRE(result.error);
     CHECK_FALSE(result.started);
-    CHECK(result.error->kind == TransportError::Kind::connect);
+    CHECK(result.error->kind == http::TransportError::Kind::connect);
 
     result = raw_get("http://host.invalid/x", out);
     REQUIRE(result.error);
-    CHECK(result.error->kind == TransportError::Kind::connect);
+    CHECK(result.error->kind == http::TransportError::Kind::connect);
 
     std::atomic<bool> release = false;
     RawServer stalls([&](int fd, const std::string&) {
@@ -329,20 +330,20 @@ TEST_SUITE("hub_http_transport") {
     release = true;
     REQUIRE(result.error);
     CHECK(result.started);
-    CHECK(result.error->kind == TransportError::Kind::io);
+    CHECK(result.error->kind == http::TransportError::Kind::io);
     CHECK(result.error->message.find("300 ms") != std::string::npos);
     CHECK(took >= 250ms);
     CHECK(took < 1500ms);
   }
 
   TEST_CASE("header values with line breaks are refused before connecting") {
-    auto url = parse_url("http://127.0.0.1:9/x");
-    HttpTransport transport(fast_transport());
+    auto url = http::parse_url("http://127.0.0.1:9/x");
+    http::HttpTransport transport(fast_transport());
     auto result = transport.get_stream(*url, {{"X-Evil", "a\r\nInjected: 1"}},
-                                       [](int, const HttpHeaders&) { return true; },
+                                       [](int, const http::HttpHeaders&) { return true; },
                                        [](const char*, std::size_t) { return true; });
     REQUIRE(result.error);
-    CHECK(result.error->kind == TransportError::Kind::other);
+    CHECK(result.error->kind == http::TransportError::Kind::other);
   }
 
   TEST_CASE("POST and DELETE send the method and body; HEAD has no body") {
@@ -356,8 +357,8 @@ TEST_SUITE("hub_http_transport") {
     daemon.server.Delete("/v1/x", [&](const httplib::Request&, httplib::Response& res) { res.status = 204; });
     daemon.server.Get("/v1/x", [&](const httplib::Request&, httplib::Response& res) { res.set_content("abc", "text/plain"); });
     daemon.start();
-    HttpTransport transport(fast_transport());
-    auto url = parse_url(daemon.base() + "/v1/x");
+    http::HttpTransport transport(fast_transport());
+    auto url = http::parse_url(daemon.base() + "/v1/x");
     const std::string body = R"({"repo":"org/m"})";
     auto posted = transport.request("POST", *url, {{"Content-Type", "application/json"}}, &body);
     REQUIRE(posted.response);
@@ -391,25 +392,25 @@ TEST_SUITE("hub_http_transport") {
       auto options = fast_transport();
       options.read_timeout = 30s;
       options.stop = stop.get_token();
-      HttpTransport transport(options);
-      auto url = parse_url(server->base() + "/x");
+      http::HttpTransport transport(options);
+      auto url = http::parse_url(server->base() + "/x");
       std::thread stopper([&] {
         std::this_thread::sleep_for(300ms);
         stop.request_stop();
       });
       auto start = std::chrono::steady_clock::now();
-      auto result = transport.get_stream(*url, {}, [](int, const HttpHeaders&) { return true; },
+      auto result = transport.get_stream(*url, {}, [](int, const http::HttpHeaders&) { return true; },
                                          [](const char*, std::size_t) { return true; });
       auto took = std::chrono::steady_clock::now() - start;
       stopper.join();
       REQUIRE(result.error);
-      CHECK(result.error->kind == TransportError::Kind::cancelled);
+      CHECK(result.error->kind == http::TransportError::Kind::cancelled);
       CHECK(result.error->message.find("stopping") != std::string::npos);
       CHECK(took >= 250ms);
       CHECK(took < 800ms);
       auto later = transport.get(*url, {});
       REQUIRE(later.error);
-      CHECK(later.error->kind == TransportError::Kind::cancelled);
+      CHECK(later.error->kind == http::TransportError::Kind::cancelled);
     }
     release = true;
   }

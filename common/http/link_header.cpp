@@ -1,8 +1,8 @@
-#include "hub/link_header.hpp"
+#include "http/link_header.hpp"
 
-#include "hub/http_message.hpp"
+#include "http/http_message.hpp"
 
-namespace hfcache::hub {
+namespace hfcache::http {
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
@@ -85,4 +85,4 @@ std::optional<std::string> find_link(std::string_view value, std::string_view re
   return std::nullopt;
 }
 
-}  // namespace hfcache::hub
+}  // namespace hfcache::http

@@ -1,4 +1,4 @@
-#include "hub/curl_session.hpp"
+#include "http/curl_session.hpp"
 
 #include <algorithm>
 #include <mutex>
@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <vector>
 
-namespace hfcache::hub {
+namespace hfcache::http {
 namespace {
 
 // Transports a thread keeps handles for at once: the hub client, the CLI's daemon clients, slack.
@@ -73,4 +73,4 @@ void forget_session(const std::shared_ptr<const int>& owner) {
   });
 }
 
-}  // namespace hfcache::hub
+}  // namespace hfcache::http
