@@ -49,7 +49,7 @@ Compression compression_for(const std::filesystem::path& file) {
   if (ends_with(name, ".tar.gz") || ends_with(name, ".tgz")) return Compression::gzip;
   if (ends_with(name, ".tar.zst") || ends_with(name, ".tzst")) return Compression::zstd;
   throw UsageError("cannot tell the archive format from the name '" + name + "'",
-                   "name the output FILE.tar, FILE.tar.gz (or .tgz) or FILE.tar.zst");
+                   "name the output FILE.tar, FILE.tar.gz (or .tgz), FILE.tar.zst, or FILE.zip for Windows");
 }
 
 ArchiveWriter::ArchiveWriter(Sink sink, Compression compression) : sink_(std::move(sink)), a_(archive_write_new()) {
