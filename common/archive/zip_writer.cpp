@@ -2,13 +2,13 @@
 
 #include <fcntl.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <ctime>
 #include <system_error>
 
 #include "core/errors.hpp"
+#include "util/crc32.hpp"
 #include "util/fs.hpp"
 
 namespace hfcache::archive {
@@ -52,7 +52,7 @@ bool is_ascii(std::string_view s) {
 }
 
 std::uint32_t crc_of(std::uint32_t crc, const char* data, std::size_t size) {
-  return static_cast<std::uint32_t>(crc32_z(crc, reinterpret_cast<const Bytef*>(data), size));
+  return util::crc32_update(crc, data, size);
 }
 
 std::uint16_t name_length(const std::string& name) {

@@ -25,7 +25,7 @@ BAD_NAMES = {
     "COM\u00b9.txt": "reserved",
     "notes.": "ends with a dot",
     "trailing ": "ends with a space",
-    "a:b.txt": "':'",
+    "time 12:30.txt": "':'",
     "what?.txt": "'?'",
     "star*.txt": "'*'",
     "pipe|.txt": "'|'",
