@@ -57,6 +57,8 @@ std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 std::string windows_name_problem(std::string_view name) {
   if (name.empty()) return "";
+  if (!util::is_valid_utf8(name))  // a zip marks its names UTF-8; Windows would show these bytes garbled
+    return "a name that is not valid UTF-8, which Windows cannot spell";
   for (unsigned char c : name) {
     if (c < 0x20) return quoted(name) + " holds a control character, which Windows does not allow in a name";
     if (std::string_view("<>:\"|?*\\").find(static_cast<char>(c)) != std::string_view::npos)

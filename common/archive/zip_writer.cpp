@@ -60,6 +60,14 @@ std::uint16_t name_length(const std::string& name) {
   return static_cast<std::uint16_t>(name.size());
 }
 
+// Readers take names as C strings and a final '/' (or '\', libarchive's reading) as a folder: such a
+// file name would not come back.
+void check_file_name(const std::string& name) {
+  if (name.empty() || name.ends_with('/') || name.ends_with('\\') || name.find('\0') != std::string::npos)
+    throw UsageError("the name '" + name.substr(0, name.find('\0')) + "' cannot be a file in a zip",
+                     "a zip file name is not empty, has no NUL byte and does not end in '/' or '\\'");
+}
+
 // read() exactly `size` bytes of `fd` in buffer-sized pieces; throws if the file ends early.
 template <typename Each>
 void read_all(int fd, const std::filesystem::path& source, std::uint64_t size, std::vector<char>& buffer, Each each) {
@@ -133,12 +141,14 @@ void ZipWriter::central_record(const Entry& e) {
 
 void ZipWriter::add_directory(std::string_view name) {
   Entry e{std::string(name), 0, 0, offset_, true};
+  if (e.name.empty() || e.name.find('\0') != std::string::npos) throw UsageError("a folder name in a zip cannot be empty or hold NUL");
   if (!e.name.ends_with('/')) e.name += '/';
   local_header(e);
   entries_.push_back(std::move(e));
 }
 
 void ZipWriter::add_file(std::string_view name, std::string_view content) {
+  check_file_name(std::string(name));
   Entry e{std::string(name), crc_of(0, content.data(), content.size()), content.size(), offset_, false};
   local_header(e);
   emit(content.data(), content.size());
@@ -146,6 +156,7 @@ void ZipWriter::add_file(std::string_view name, std::string_view content) {
 }
 
 void ZipWriter::add_file_from(std::string_view name, const std::filesystem::path& source, std::uint64_t size) {
+  check_file_name(std::string(name));
   util::UniqueFd fd(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) throw std::system_error(errno, std::generic_category(), "open " + source.string());
   buffer_.resize(copy_buffer_size);

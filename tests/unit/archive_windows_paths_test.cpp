@@ -53,6 +53,7 @@ TEST_SUITE("archive_windows_paths") {
     }
     CHECK(windows_name_problem(std::string("a\x01" "b")).find("control character") != std::string::npos);
     CHECK(windows_name_problem(std::string("tab\there")).find("control character") != std::string::npos);
+    CHECK(windows_name_problem(std::string("bad\xff\xfe")).find("not valid UTF-8") != std::string::npos);
   }
 
   TEST_CASE("paths equal but for case collide, files and folders alike") {

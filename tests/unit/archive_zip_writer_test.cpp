@@ -9,6 +9,7 @@
 
 #include "archive/import_source.hpp"
 #include "archive/zip_writer.hpp"
+#include "core/errors.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace hfcache;
@@ -94,6 +95,15 @@ TEST_SUITE("archive_zip_writer") {
     CHECK((le(w.bytes, c + 38, 4) & 0x10) == 0x10);
     auto c2 = w.find(0x02014b50, c + 1);
     CHECK(le(w.bytes, c2 + 8, 2) == 1u << 11);
+  }
+
+  TEST_CASE("file names a reader would not give back are refused") {
+    Written w;
+    ZipWriter zip(w.sink(), {}, fixed_time);
+    CHECK_THROWS_AS(zip.add_file("", "x"), UsageError);
+    CHECK_THROWS_AS(zip.add_file("a/", "x"), UsageError);
+    CHECK_THROWS_AS(zip.add_file(std::string("a\0b", 3), "x"), UsageError);
+    CHECK(w.bytes.empty());
   }
 
   TEST_CASE("a file entry is the same whether the CRC is patched in (a file) or read first (a stream)") {
