@@ -57,9 +57,6 @@ namespace {
 
 // One copy buffer for the whole import: memory stays flat whatever the member sizes.
 constexpr std::size_t buffer_size = 1 << 20;
-// Start writing a staged file to disk every this many bytes, so that the fsync before its rename
-// waits for the last piece only, not for the whole file (the disk works while the next bytes are read).
-constexpr std::uint64_t writeback_step = 8u << 20;
 constexpr std::size_t max_ref_size = 4096;
 constexpr std::size_t max_tree_size = 64u << 20;
 constexpr std::size_t head_size = 513;
@@ -277,7 +274,6 @@ class Collector {
       sha1.emplace(util::HashKind::sha1);
       sha1->update("blob " + std::to_string(*m.size) + std::string(1, '\0'));
     }
-    std::uint64_t flushed = 0;  // bytes handed to writeback already
     while (auto n = source_.read(buffer_.data(), buffer_.size())) {
       c.size += n;
       if (m.size && c.size > *m.size) refuse("archive member '" + name + "' holds more bytes than it announces");
@@ -293,10 +289,6 @@ class Collector {
           throw std::system_error(errno, std::generic_category(), "write " + tmp.string());
         }
         done += static_cast<std::size_t>(w);
-      }
-      if (fd && c.size - flushed >= writeback_step) {
-        ::sync_file_range(fd.get(), static_cast<off_t>(flushed), static_cast<off_t>(c.size - flushed), SYNC_FILE_RANGE_WRITE);
-        flushed = c.size;
       }
     }
     if (m.size && c.size != *m.size) refuse("archive member '" + name + "' is shorter than it announces (truncated?)");
