@@ -6,6 +6,7 @@
    Side by side in the same run, on the same warm page cache:
      `hfcache export REPO -o x.tar`          vs  `tar -cf y.tar -C cache .`
      `hfcache import x.tar` into an empty cache vs  `tar -xf y.tar` into an empty folder
+     `hfcache export REPO -o x.zip` and `hfcache import x.zip`, against the same tar commands (--formats)
    each pair --repeat times (alternating which goes first), printing median seconds, the ratio hfcache/tar (target: at most 1.2) and peak RSS (/usr/bin/time -f %M).
 2. A cache of 10,000 small files (git-stored: blobs named by their git blob sha1), every snapshot link
    replaced by a copy of its blob (tests/damage damage(cache, "dereference")); times `hfcache repair --json`
@@ -127,6 +128,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3, help="runs of each export/import contender (median shown)")
     ap.add_argument("--keep", action="store_true", help="keep the generated caches and archives")
     ap.add_argument("--skip-export", action="store_true")
+    ap.add_argument("--formats", default="tar,zip", help="tar, or tar,zip: also time export/import of a .zip")
     ap.add_argument("--skip-repair", action="store_true")
     args = ap.parse_args()
     if not HFCACHE.exists():
@@ -145,24 +147,32 @@ def main() -> int:
             print(f"cache: {REPO}, 1 x {args.big_mb} MiB + {args.small} x {args.small_mb} MiB = "
                   f"{total / MiB:.0f} MiB, generated in {time.perf_counter() - t0:.1f}s")
             subprocess.run(["sync"])
-            x_tar, y_tar = out / "x.tar", out / "y.tar"
-            imp_cache, untar = out / "import-hfcache", out / "import-tar"
-            imp_cache.mkdir()
-            untar.mkdir()
+            x_tar, y_tar, x_zip = out / "x.tar", out / "y.tar", out / "x.zip"
+            imp_cache, untar, imp_zip = out / "import-hfcache", out / "import-tar", out / "import-zip"
+            for folder in (imp_cache, untar, imp_zip):
+                folder.mkdir()
+            # (name, hfcache argv, tar argv, hfcache's import folder or None); tar's is always `untar`.
             steps = [
                 ("export", [HFCACHE, "export", REPO, "-o", x_tar, "--cache-dir", cache, "--quiet"],
-                 ["tar", "-cf", y_tar, "-C", cache, "."]),
+                 ["tar", "-cf", y_tar, "-C", cache, "."], None),
                 ("import", [HFCACHE, "import", x_tar, "--cache-dir", imp_cache],
-                 ["tar", "-xf", y_tar, "-C", untar]),
+                 ["tar", "-xf", y_tar, "-C", untar], imp_cache),
             ]
+            if "zip" in args.formats.split(","):
+                steps += [
+                    ("export .zip", [HFCACHE, "export", REPO, "-o", x_zip, "--cache-dir", cache, "--quiet"],
+                     ["tar", "-cf", y_tar, "-C", cache, "."], None),
+                    ("import .zip", [HFCACHE, "import", x_zip, "--cache-dir", imp_zip],
+                     ["tar", "-xf", y_tar, "-C", untar], imp_zip),
+                ]
             rows = []
-            for name, hf_argv, tar_argv in steps:
+            for name, hf_argv, tar_argv, hf_target in steps:
                 # Each pair `--repeat` times, alternating which goes first; the medians are reported.
                 hf_runs, tar_runs = [], []
                 for rep in range(args.repeat):
                     for who in (("hf", "tar") if rep % 2 == 0 else ("tar", "hf")):
-                        if name == "import":  # into an empty folder each time
-                            target = imp_cache if who == "hf" else untar
+                        if hf_target is not None:  # an import: into an empty folder each time
+                            target = hf_target if who == "hf" else untar
                             shutil.rmtree(target)
                             target.mkdir()
                             subprocess.run(["sync"])
@@ -174,7 +184,10 @@ def main() -> int:
                         (hf_runs if who == "hf" else tar_runs).append((*r, synced))
                 rows.append((name, hf_runs, tar_runs))
             want = args.small + 1
-            for name, folder in (("hfcache import", imp_cache), ("tar -x", untar)):
+            imported = [("hfcache import", imp_cache), ("tar -x", untar)]
+            if "zip" in args.formats.split(","):
+                imported.append(("hfcache import .zip", imp_zip))
+            for name, folder in imported:
                 got = len(list((folder / REPO_FOLDER / "blobs").iterdir())) if (folder / REPO_FOLDER / "blobs").is_dir() else 0
                 links = sum(1 for _ in (folder / REPO_FOLDER / "snapshots").rglob("*") if _.is_symlink()) \
                     if (folder / REPO_FOLDER / "snapshots").is_dir() else 0
@@ -182,10 +195,11 @@ def main() -> int:
                     print(f"  ! {name}: {got} blobs, {links} snapshot links, expected {want} of each", file=sys.stderr)
                     failed = True
             print(f"archives: x.tar (hfcache) {x_tar.stat().st_size / MiB:.1f} MiB, "
-                  f"y.tar (tar) {y_tar.stat().st_size / MiB:.1f} MiB")
+                  f"y.tar (tar) {y_tar.stat().st_size / MiB:.1f} MiB"
+                  + (f", x.zip (hfcache) {x_zip.stat().st_size / MiB:.1f} MiB" if x_zip.exists() else ""))
             # hfcache fsyncs what it writes, tar does not: "+sync" also counts the `sync` that follows each
             # command, so that both are measured until the data is on disk.
-            widths = (8, 10, 7, 12, 9, 12, 10, 13, 8, 12, 10, 20, 20)
+            widths = (12, 10, 7, 12, 9, 12, 10, 13, 8, 12, 10, 20, 20)
             print(f"median of {args.repeat} runs each; +sync: until the data is on disk; runs: every plain time")
             print(fmt_row(("step", "hfcache s", "tar s", "hfcache/tar", "target", "hfcache+sync", "tar+sync",
                            "ratio(+sync)", "target", "hfcache RSS", "tar RSS", "hfcache runs", "tar runs"), widths))
@@ -198,8 +212,8 @@ def main() -> int:
                                f"{ratio_sync:.2f}x", "met" if ratio_sync <= 1.2 else "NOT met",
                                f"{max(r[2] for r in hf_runs) / 1024:.1f} MiB", f"{max(r[2] for r in tar_runs) / 1024:.1f} MiB",
                                " ".join(f"{r[0]:.2f}" for r in hf_runs), " ".join(f"{r[0]:.2f}" for r in tar_runs)), widths))
-            for p in (cache, imp_cache, untar, x_tar, y_tar):
-                if not args.keep:
+            for p in (cache, imp_cache, untar, imp_zip, x_tar, y_tar, x_zip):
+                if not args.keep and p.exists():
                     shutil.rmtree(p) if p.is_dir() else p.unlink()
 
         if not args.skip_repair:

@@ -19,7 +19,9 @@ json to_json(const ExportRequest& request) {
   json repos = json::array();
   for (const auto& s : request.selections)
     repos.push_back(s.repo.display() + (s.revision ? "@" + *s.revision : ""));
-  return {{"repo", std::move(repos)}, {"format", request.format}};
+  json out{{"repo", std::move(repos)}, {"format", request.format}};
+  if (request.force) out["force"] = "true";
+  return out;
 }
 
 ExportRequest read_export_request(ObjectReader& query) {
@@ -38,9 +40,13 @@ ExportRequest read_export_request(ObjectReader& query) {
   auto format = query.string("format").value_or("tar");
   if (format == "tgz") format = "tar.gz";
   if (format == "tzst") format = "tar.zst";
-  if (format != "tar" && format != "tar.gz" && format != "tar.zst")
-    throw UsageError("unknown export format '" + format + "'", "use format=tar, tar.gz or tar.zst");
+  if (format != "tar" && format != "tar.gz" && format != "tar.zst" && format != "zip")
+    throw UsageError("unknown export format '" + format + "'", "use format=tar, tar.gz, tar.zst or zip");
   request.format = format;
+  auto force = query.string("force").value_or("false");
+  if (force != "true" && force != "false" && force != "1" && force != "0")
+    throw UsageError("'force' must be true or false, not '" + force + "'");
+  request.force = force == "true" || force == "1";
   return request;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// GET /v1/export?repo=R[&repo=R2...][&revision=V][&type=T][&format=tar|tar.gz|tar.zst]: which repos
-// (REPO@REV selects one revision of each) go into the streamed archive, and in which format.
+// GET /v1/export?repo=R[&repo=R2...][&revision=V][&type=T][&format=tar|tar.gz|tar.zst|zip][&force=true]:
+// which repos (REPO@REV selects one revision of each) go into the streamed archive, and in which
+// format; `force` writes a zip even with paths Windows cannot hold.
 #include <string>
 #include <vector>
 
@@ -13,8 +14,10 @@ namespace hfcache::api {
 
 struct ExportRequest {
   std::vector<archive::ExportSelection> selections;
-  std::string format = "tar";  // tar, tar.gz or tar.zst (tgz and tzst are read as those)
+  std::string format = "tar";  // tar, tar.gz, tar.zst (tgz and tzst are read as those) or zip
+  bool force = false;
   archive::Compression compression() const;
+  archive::ArchiveFormat archive_format() const { return {format == "zip", compression()}; }
   // The file name suffix of the format, for Content-Disposition.
   const std::string& suffix() const { return format; }
 };

@@ -19,6 +19,8 @@ namespace hfcache::archive {
 namespace {
 // One read buffer per file member; large enough for sequential throughput, small enough to ignore.
 constexpr std::size_t copy_buffer_size = 1 << 20;
+// libarchive's output buffer: what each sink call (a write() or an HTTP chunk) receives at most.
+constexpr int output_block_size = 128 << 10;
 
 bool ends_with(const std::string& s, std::string_view suffix) { return s.size() >= suffix.size() && s.ends_with(suffix); }
 
@@ -49,7 +51,7 @@ Compression compression_for(const std::filesystem::path& file) {
   if (ends_with(name, ".tar.gz") || ends_with(name, ".tgz")) return Compression::gzip;
   if (ends_with(name, ".tar.zst") || ends_with(name, ".tzst")) return Compression::zstd;
   throw UsageError("cannot tell the archive format from the name '" + name + "'",
-                   "name the output FILE.tar, FILE.tar.gz (or .tgz) or FILE.tar.zst");
+                   "name the output FILE.tar, FILE.tar.gz (or .tgz), FILE.tar.zst, or FILE.zip for Windows");
 }
 
 ArchiveWriter::ArchiveWriter(Sink sink, Compression compression) : sink_(std::move(sink)), a_(archive_write_new()) {
@@ -59,6 +61,9 @@ ArchiveWriter::ArchiveWriter(Sink sink, Compression compression) : sink_(std::mo
   if (compression == Compression::gzip) check(archive_write_add_filter_gzip(a_), "add gzip");
   if (compression == Compression::zstd) check(archive_write_add_filter_zstd(a_), "add zstd");
   // No padding of the last block to 10 KiB: the sink may be a network stream.
+  // Output in blocks of output_block_size rather than tar's 10 KiB: a tenth of the write() calls
+  // (profiled: 11,682 writes for 114 MiB); the bytes are the same.
+  check(archive_write_set_bytes_per_block(a_, output_block_size), "set the block size");
   check(archive_write_set_bytes_in_last_block(a_, 1), "set the block size");
   check(archive_write_open2(a_, this, nullptr, &WriterCallbacks::write, nullptr, nullptr), "open");
 }
@@ -106,7 +111,10 @@ void ArchiveWriter::add_file_from(std::string_view name, const std::filesystem::
   archive_entry_set_perm(entry.e, 0644);
   archive_entry_set_size(entry.e, static_cast<la_int64_t>(size));
   header(entry.e, n);
-  std::vector<char> buffer(copy_buffer_size);
+  // One buffer for every member, allocated once: zeroing 1 MiB per file was 68% of the instructions
+  // of an export in callgrind (bench/export/NOTES.md).
+  if (buffer_.empty()) buffer_.resize(copy_buffer_size);
+  auto& buffer = buffer_;
   std::uint64_t left = size;
   while (left > 0) {
     auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, buffer.size()));

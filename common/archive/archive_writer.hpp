@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 struct archive;
 struct archive_entry;
@@ -47,6 +48,7 @@ class ArchiveWriter {
   struct ::archive* a_ = nullptr;
   std::exception_ptr sink_error_;
   std::uint64_t written_ = 0;
+  std::vector<char> buffer_;  // the copy buffer of add_file_from
   bool finished_ = false;
 };
 

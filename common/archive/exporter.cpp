@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <set>
@@ -47,7 +48,34 @@ std::set<std::string> select_commits(const core::CacheLayout& layout, const core
                       "pull it first: hfcache pull " + sel.repo.display() + " --revision " + *sel.revision);
 }
 
+// The .no_exist/<commit>/<path> markers: empty regular files, under names a snapshot path may have.
+std::vector<std::string> no_exist_markers(const core::CacheLayout& layout, const core::RepoRef& repo,
+                                          const std::string& commit) {
+  std::vector<std::string> out;
+  auto root = layout.repo_dir(repo) / ".no_exist" / commit;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(root, ec)) return out;
+  for (auto it = std::filesystem::recursive_directory_iterator(root, ec); !ec && it != std::filesystem::end(it);
+       it.increment(ec)) {
+    if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;
+    auto rel = it->path().lexically_relative(root).generic_string();
+    try {
+      normalize_member_name(rel);  // skip what no importer would take
+    } catch (const UsageError&) {
+      continue;
+    }
+    out.push_back(rel);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 }  // namespace
+
+ArchiveFormat archive_format_for(const std::filesystem::path& file) {
+  if (file.filename().string().ends_with(".zip")) return {true, Compression::none};
+  return {false, compression_for(file)};
+}
 
 ExportPlan plan_export(const core::CacheLayout& layout, const std::vector<ExportSelection>& selections,
                        const std::string& tool) {
@@ -76,6 +104,7 @@ ExportPlan plan_export(const core::CacheLayout& layout, const std::vector<Export
     const std::string folder = repo.folder_name();
     ManifestRepo mrepo{repo, {}, {}};
     ExportRepoMembers members;
+    members.blobs_dir = folder + "/blobs/";
     std::map<std::string, std::string> sha256_of;  // etag -> sha256
     std::set<std::string> blobs_listed;
     for (const auto& rev : sel.cached.revisions) {
@@ -127,8 +156,11 @@ ExportPlan plan_export(const core::CacheLayout& layout, const std::vector<Export
         ++plan.file_count;
         members.links.emplace_back(folder + "/snapshots/" + rev.commit + "/" + f.path,
                                 core::snapshot_link_target(f.path, mf.blob));
+        members.files.push_back({members.links.back().first, source, mf.size});
         files.push_back(std::move(mf));
       }
+      for (const auto& marker : no_exist_markers(layout, repo, rev.commit))
+        members.no_exist.push_back(folder + "/.no_exist/" + rev.commit + "/" + marker);
       auto tree = layout.tree_cache_path(repo, rev.commit);
       if (auto text = util::read_small_file(tree, max_tree_listing))
         members.trees.emplace_back(folder + "/trees/" + rev.commit + ".json", *text);
@@ -150,20 +182,50 @@ ExportPlan plan_export(const core::CacheLayout& layout, const std::vector<Export
   return plan;
 }
 
-void write_export(const ExportPlan& plan, const Sink& sink, Compression compression) {
-  ArchiveWriter writer(sink, compression);
+std::vector<WindowsPathProblem> windows_problems(const ExportPlan& plan) {
+  std::vector<std::string> names{std::string(zip_manifest_member)};
+  for (const auto& repo : plan.repos) {
+    for (const auto& f : repo.files) names.push_back(f.member);
+    for (const auto& [name, commit] : repo.refs) names.push_back(name);
+    for (const auto& [name, content] : repo.trees) names.push_back(name);
+    for (const auto& name : repo.no_exist) names.push_back(name);
+  }
+  return windows_path_problems(names);
+}
+
+namespace {
+
+void write_zip(const ExportPlan& plan, const Sink& sink, const Patch& patch) {
+  ZipWriter zip(sink, patch);
+  zip.add_file(zip_manifest_member, render_manifest(plan.manifest));
+  for (const auto& repo : plan.repos) {
+    zip.add_directory(repo.blobs_dir);  // huggingface_hub creates it, and leaves it empty, on Windows
+    for (const auto& f : repo.files) zip.add_file_from(f.member, f.source, f.size);
+    for (const auto& [name, commit] : repo.refs) zip.add_file(name, commit);
+    for (const auto& [name, content] : repo.trees) zip.add_file(name, content);
+    for (const auto& name : repo.no_exist) zip.add_file(name, "");
+  }
+  zip.finish();
+}
+
+}  // namespace
+
+void write_export(const ExportPlan& plan, const Sink& sink, ArchiveFormat format, const Patch& patch) {
+  if (format.zip) return write_zip(plan, sink, patch);
+  ArchiveWriter writer(sink, format.compression);
   writer.add_file(manifest_name, render_manifest(plan.manifest));
   for (const auto& repo : plan.repos) {
     for (const auto& b : repo.blobs) writer.add_file_from(b.member, b.source, b.size);
     for (const auto& [name, commit] : repo.refs) writer.add_file(name, commit);
     for (const auto& [name, target] : repo.links) writer.add_symlink(name, target);
     for (const auto& [name, content] : repo.trees) writer.add_file(name, content);
+    for (const auto& name : repo.no_exist) writer.add_file(name, "");
   }
   writer.finish();
 }
 
 std::uint64_t write_export_file(const ExportPlan& plan, const std::filesystem::path& output) {
-  auto compression = compression_for(output);
+  auto format = archive_format_for(output);
   auto tmp = output;
   tmp += "." + util::random_hex(8) + ".tmp";
   util::UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
@@ -183,7 +245,10 @@ std::uint64_t write_export_file(const ExportPlan& plan, const std::filesystem::p
         size -= static_cast<std::size_t>(n);
         total += static_cast<std::uint64_t>(n);
       }
-    }, compression);
+    }, format, [&](std::uint64_t offset, const char* data, std::size_t size) {
+      if (::pwrite(fd.get(), data, size, static_cast<off_t>(offset)) != static_cast<ssize_t>(size))
+        throw Error(ExitCode::failure, "cannot write " + output.string() + ": " + std::strerror(errno));
+    });
     if (::fsync(fd.get()) != 0)
       throw Error(ExitCode::failure, "cannot write " + output.string() + ": " + std::strerror(errno));
     fd = util::UniqueFd();

@@ -121,7 +121,23 @@ class Collector {
     if (top == "refs") return ref(input, rest, name, m);
     if (top == "snapshots") return snapshot_file(input, in_repo, name, m);
     if (top == "trees") return tree(input, rest, name, m);
-    // .no_exist markers, stray files: not imported.
+    if (top == ".no_exist") return no_exist(input, rest);
+    // Stray files: not imported.
+  }
+
+  // .no_exist/<commit>/<path>: huggingface_hub's marker that the file does not exist at that commit
+  // (its bytes, if any, are not read). Kept, so that an import gives back the cache that was exported.
+  void no_exist(RepoInput& input, const std::string& rest) {
+    auto slash = rest.find('/');
+    if (slash == std::string::npos || !core::is_commit_hash(rest.substr(0, slash)) || slash + 1 == rest.size()) return;
+    auto path = rest.substr(slash + 1);
+    try {
+      core::validate_repo_path(path);
+    } catch (const UsageError&) {
+      out_.warnings.push_back(".no_exist marker '" + rest + "' names no valid file path; left out");
+      return;
+    }
+    input.no_exist.emplace_back(rest.substr(0, slash), path);
   }
 
   // What a killed command or a file manager left in the source cache (core/temp_sweep.hpp): not

@@ -73,6 +73,7 @@ struct RepoInput {
   std::map<std::string, std::string> refs;               // name -> commit
   std::map<std::string, std::string> trees;              // commit -> listing text
   std::map<std::string, std::string> member_sha256;      // name in repo -> sha256 (hardlink targets)
+  std::vector<std::pair<std::string, std::string>> no_exist;  // commit, path of .no_exist markers
 };
 
 struct Collected {

@@ -62,7 +62,7 @@ class Planner {
   Planner(const core::CacheLayout& layout, bool force_refs) : layout_(layout), force_refs_(force_refs) {}
 
   PlannedRepo plan_from_manifest(const ManifestRepo& mrepo, RepoInput& input) {
-    PlannedRepo out{mrepo.repo, {}, {}, {}, {}, {}, {}};
+    PlannedRepo out{mrepo.repo, {}, {}, {}, {}, {}, {}, {}};
     for (const auto& [commit, files] : mrepo.revisions) {
       out.commits.push_back(commit);
       bool listing_complete = true;
@@ -92,7 +92,7 @@ class Planner {
   }
 
   PlannedRepo plan_from_members(RepoInput& input, std::vector<std::string>& warnings) {
-    PlannedRepo out{input.repo, {}, {}, {}, {}, {}, {}};
+    PlannedRepo out{input.repo, {}, {}, {}, {}, {}, {}, {}};
     for (auto& [commit, entries] : input.snapshots) {
       out.commits.push_back(commit);
       std::optional<std::map<std::string, std::string>> listing;
@@ -222,11 +222,15 @@ ImportPlan plan_import(const core::CacheLayout& layout, Collected& collected, bo
       auto& input = collected.repos[folder];
       input.repo = mrepo.repo;
       plan.repos.push_back(planner.plan_from_manifest(mrepo, input));
+      plan.repos.back().no_exist = input.no_exist;
       done.insert(folder);
     }
   }
   for (auto& [folder, input] : collected.repos)
-    if (!done.count(folder)) plan.repos.push_back(planner.plan_from_members(input, plan.warnings));
+    if (!done.count(folder)) {
+      plan.repos.push_back(planner.plan_from_members(input, plan.warnings));
+      plan.repos.back().no_exist = input.no_exist;
+    }
   return plan;
 }
 

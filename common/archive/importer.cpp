@@ -77,6 +77,12 @@ void commit_repo(const core::CacheLayout& layout, const PlannedRepo& p, const Im
     ++report.links_created;
     changed = true;
   }
+  for (const auto& [commit, path] : p.no_exist) {
+    std::error_code ec;
+    if (fs::exists(fs::symlink_status(layout.no_exist_path(p.repo, commit, path), ec))) continue;
+    core::mark_no_exist(layout, p.repo, commit, path);
+    changed = true;
+  }
   for (const auto& [commit, text] : p.trees) {
     auto path = layout.tree_cache_path(p.repo, commit);
     fs::create_directories(path.parent_path());

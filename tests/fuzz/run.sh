@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Fuzz the .lnk parser, the archive importer, the CLI<->daemon contract (common/api), hfcached's request
-# reader and chunked decoder, and the upstream transport's response-head reader, N seconds in total
-# (default 30), shared evenly:
+# reader and chunked decoder, the upstream transport's response-head reader, and the zip export path
+# (Windows name rules, zip writer), N seconds in total (default 30), shared evenly:
 #   1. build tests/fuzz with clang into build-fuzz/: lnk_parser_fuzz, archive_import_fuzz, api_contract_fuzz,
-#      request_head_fuzz, chunked_decoder_fuzz and response_head_fuzz (libFuzzer + ASan + UBSan) and lnk_parser_tests (the doctest suite under the same
+#      request_head_fuzz, chunked_decoder_fuzz, response_head_fuzz and zip_export_fuzz (libFuzzer + ASan + UBSan) and lnk_parser_tests (the doctest suite under the same
 #      sanitizers);
 #   2. run lnk_parser_tests, which also writes the .lnk seed corpus to build-fuzz/seeds; write the archive seeds
 #      (small hub-layout tars, one with ../ names) to build-fuzz/archive-seeds with Python's tarfile, and the
@@ -225,12 +225,32 @@ fold="\x0d\x0a "
 interim="100 Continue"
 DICT
 
+# Zip export seeds: member names, one per line, breaking each Windows rule, beside ordinary ones.
+rm -rf "$build/zip-seeds"
+mkdir -p "$build/zip-seeds"
+printf 'models--a--b/snapshots/c/config.json\nmodels--a--b/snapshots/c/CON.txt\nmodels--a--b/snapshots/c/aux/x\n' \
+  >"$build/zip-seeds/reserved"
+printf 'r/x.\nr/y \nr/a:b\nr/q?\nr/s*\nr/p|\nr/l<g>\nr/qu"o\nr/b\\s\nr/t\tab\n' >"$build/zip-seeds/characters"
+printf 'r/README.md\nr/readme.md\nr/Data\nr/data/x\nr/COM\xc2\xb9\nr/donn\xc3\xa9es\nr/blobs/\n' >"$build/zip-seeds/case"
+python3 -c 'print("r/" + "d" * 120 + "/" + "\u00e9" * 150)' >"$build/zip-seeds/long"
+cat >"$build/zip.dict" <<'DICT'
+con="CON"
+nul="nul."
+com="COM1"
+lpt="lpt9"
+sup="COM\xc2\xb9"
+dot="."
+space=" "
+colon=":"
+slash="/"
+DICT
+
 # The archive fuzzer's temp folder (input.tar, the cache) under build-fuzz, where a crash leaves it for a look.
 rm -rf "$build/archive-tmp"
 mkdir -p "$build/archive-tmp"
 
 # The time is shared evenly; -max_total_time=0 would mean no limit, so each fuzzer gets at least a second.
-share=$((seconds / 6))
+share=$((seconds / 7))
 if [ "$seconds" -gt 0 ] && [ "$share" -eq 0 ]; then share=1; fi
 failed=0
 fuzz lnk_parser "$share" "$build/corpus" "$build/seeds" "$build/crashes" 8192 "$build/lnk.dict" || failed=1
@@ -243,4 +263,5 @@ fuzz chunked_decoder "$share" "$build/chunked-corpus" "$build/chunked-seeds" "$b
   || failed=1
 fuzz response_head "$share" "$build/response-corpus" "$build/response-seeds" "$build/response-crashes" 8192 \
   "$build/response.dict" || failed=1
+fuzz zip_export "$share" "$build/zip-corpus" "$build/zip-seeds" "$build/zip-crashes" 8192 "$build/zip.dict" || failed=1
 exit "$failed"

@@ -120,6 +120,20 @@ TEST_SUITE("api_calls") {
     CHECK_THROWS_AS(read_back(json::object(), api::read_export_request, true), UsageError);
   }
 
+  TEST_CASE("a zip export request reads back with its force flag") {
+    api::ExportRequest request;
+    request.selections = {{{core::RepoType::model, "hfl/rbt3"}, std::nullopt}};
+    request.format = "zip";
+    request.force = true;
+    auto back = read_back(api::to_json(request), api::read_export_request, true);
+    CHECK(back.archive_format().zip);
+    CHECK(back.force);
+    CHECK(back.suffix() == "zip");
+    CHECK_FALSE(read_back(json{{"repo", "a/b"}, {"format", "zip"}}, api::read_export_request, true).force);
+    CHECK_FALSE(read_back(json{{"repo", "a/b"}}, api::read_export_request, true).archive_format().zip);
+    CHECK_THROWS_AS(read_back(json{{"repo", "a/b"}, {"force", "maybe"}}, api::read_export_request, true), UsageError);
+  }
+
   TEST_CASE("health reads back; an answer without cache_dir is not hfcached") {
     api::Health h{"stopping", "0.1.0", "/var/cache/hfcache/hub", "https://huggingface.co", true, "127.0.0.1:8765", 42, 1, 3, true};
     CHECK(api::health_from_json(api::to_json(h)) == h);
