@@ -72,16 +72,7 @@ class RawServer {
  public:
   using Respond = std::function<void(int fd, const std::string& request)>;
   explicit RawServer(Respond respond) : respond_(std::move(respond)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    REQUIRE(fd_ >= 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    socklen_t len = sizeof addr;
-    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-    port_ = ntohs(addr.sin_port);
-    REQUIRE(::listen(fd_, 8) == 0);
+    fd_ = listen_on_loopback(port_);
     thread_ = std::thread([this] { loop(); });
   }
   ~RawServer() {
@@ -298,15 +289,7 @@ TEST_SUITE("hub_http_transport") {
   }
 
   TEST_CASE("nothing listening is a connect error; a silent server is a read timeout") {
-    int unused = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(unused, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(unused, reinterpret_cast<sockaddr*>(&addr), &len);
-    int port = ntohs(addr.sin_port);
-    ::close(unused);
+    int port = closed_port();
     Collected out;
     auto result = raw_get("http://127.0.0.1:" + std::to_string(port) + "/x", out);
     REQUIRE(result.error);
@@ -502,15 +485,7 @@ TEST_SUITE("hub_large_download") {
   }
 
   TEST_CASE("nothing listening: OfflineError after the retries, not a TransferError") {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    int port = ntohs(addr.sin_port);
-    ::close(fd);
+    int port = closed_port();
     HubClient client(fast_options("http://hub.invalid"));
     Collected out;
     try {

@@ -14,21 +14,14 @@
 #include <string>
 #include <thread>
 
+#include "support/loopback_server.hpp"
+
 namespace hfcache::test_support {
 
 class ConnectProxy {
  public:
   explicit ConnectProxy(int status = 200) : status_(status) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    REQUIRE(fd_ >= 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    socklen_t len = sizeof addr;
-    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-    port_ = ntohs(addr.sin_port);
-    REQUIRE(::listen(fd_, 8) == 0);
+    fd_ = listen_on_loopback(port_);
     thread_ = std::thread([this] { loop(); });
   }
   ~ConnectProxy() {

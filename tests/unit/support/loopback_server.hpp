@@ -90,6 +90,21 @@ inline hub::HubOptions fast_options(const std::string& endpoint) {
   return options;
 }
 
+// A socket listening on 127.0.0.1 at a free port, written to `port`, for tests' raw servers.
+inline int listen_on_loopback(int& port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  socklen_t len = sizeof addr;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  port = ntohs(addr.sin_port);
+  REQUIRE(::listen(fd, 8) == 0);
+  return fd;
+}
+
 // A loopback port nothing listens on: bind one, read its number, close it.
 inline int closed_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
