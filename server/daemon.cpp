@@ -122,7 +122,7 @@ int Daemon::run() {
 void Daemon::stop() {
   if (stop_requested_.exchange(true)) return;
   notify_systemd("STOPPING=1");
-  spdlog::info("stopping: no new connections; in-flight requests may finish; pull jobs stop resumably");
+  spdlog::info("stopping: no new connections; upstream transfers and retry waits end now; pull jobs stop resumably");
   api_->stopping = true;
   pulls_->cancel_all();
   // Every upstream transfer and retry wait of the hub client ends now (StopRequested), whatever

@@ -49,12 +49,15 @@ std::optional<LeftoverKind> temp_kind(std::string_view sub, std::string_view nam
 }
 
 // A litter-named regular file in a snapshot is a repo file when the commit's listing names it.
-bool listed_in_commit(const CacheLayout& layout, const RepoRef& repo, const fs::path& snapshots, const fs::path& file) {
+// Without a listing (`if_unknown`): OS litter names are kept, because repos do commit a .DS_Store and
+// a copies-layout snapshot cannot tell; hfcache's temp names are not, so killed pulls get cleaned.
+bool listed_in_commit(const CacheLayout& layout, const RepoRef& repo, const fs::path& snapshots, const fs::path& file,
+                      bool if_unknown = false) {
   auto rel = file.lexically_relative(snapshots).generic_string();
   auto slash = rel.find('/');
   if (slash == std::string::npos) return false;
   auto listing = read_tree_cache(layout, repo, rel.substr(0, slash));
-  if (!listing) return false;
+  if (!listing) return if_unknown;
   auto path = rel.substr(slash + 1);
   return std::any_of(listing->begin(), listing->end(), [&](const TreeEntry& e) { return e.path == path; });
 }
@@ -146,7 +149,7 @@ std::vector<Leftover> find_leftovers(const CacheLayout& layout, const RepoRef& r
       continue;
     }
     if (is_os_litter_name(name) && fs::is_regular_file(st)) {
-      if (sub != "snapshots" || !listed_in_commit(layout, repo, snapshots, path))
+      if (sub != "snapshots" || !listed_in_commit(layout, repo, snapshots, path, /*if_unknown=*/true))
         out.push_back({path, LeftoverKind::os_litter, older_than_a_day(path)});
       continue;
     }

@@ -112,6 +112,8 @@ std::uint64_t HubClient::download(const std::string& url_text, std::uint64_t off
     }
 
     if (state.body_mode) {
+      // Stopped mid-body: the daemon is shutting down, not a broken transfer to resume.
+      if (result.error && impl_->options.stop.stop_requested()) throw StopRequested();
       if (result.error && !state.reached_limit) {
         throw TransferError("download from " + http::redact_url(url.str()) + " interrupted after " +
                                 std::to_string(state.delivered) + " bytes: " + result.error->message,

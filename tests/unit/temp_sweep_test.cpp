@@ -77,6 +77,19 @@ TEST_SUITE("temp_sweep") {
     CHECK_FALSE(is_os_litter_name("thumbs.db.json"));
   }
 
+  TEST_CASE("without a listing, a litter name in a snapshot may be the repo's: kept; a temp link is not") {
+    Repo r;  // no trees/<commit>.json, as in a cache an older huggingface_hub wrote
+    auto etag = std::string(64, 'b');
+    r.file(r.dir / "refs" / "main", r.commit);
+    r.file(r.dir / "blobs" / etag);
+    fs::create_symlink("../../blobs/" + etag, r.snap / "config.json");
+    r.file(r.snap / ".DS_Store");  // a copies-layout snapshot: could be a committed .DS_Store
+    fs::create_symlink("../../blobs/" + etag, r.snap / "config.json.89abcdef.tmp");
+    auto found = kinds(r, false);
+    CHECK_FALSE(found.contains("snapshots/" + r.commit + "/.DS_Store"));
+    CHECK(found.contains("snapshots/" + r.commit + "/config.json.89abcdef.tmp"));
+  }
+
   TEST_CASE("every leftover is found with its kind; repo files and listed litter names are not") {
     Repo r;
     auto etag = std::string(64, 'b');
@@ -138,6 +151,8 @@ TEST_SUITE("temp_sweep") {
     auto staged = r.file(r.dir / "blobs" / own_blob_temp_name());
     auto download = r.file(r.dir / "blobs" / (std::string(64, 'b') + ".incomplete"));
     auto litter = r.file(r.snap / ".DS_Store");
+    // The commit's listing does not name it, so it is litter (without a listing it would be kept).
+    write_tree_cache(r.layout, r.repo, r.commit, {{"config.json", 1, std::string(40, 'd'), std::nullopt}});
     auto aside = r.dir / ".hfcache-deleting-x-0123abcd";
     r.file(aside / "f");
     auto old_tag = r.file(r.root / "CACHEDIR.TAG.00000000.tmp");
