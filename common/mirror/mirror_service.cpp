@@ -284,7 +284,8 @@ FileAnswer MirrorService::file(const core::RepoRef& repo, const std::string& rev
   }
 
   // The file is not in the snapshot: only the full listing can answer, so this one waits for upstream.
-  auto listing = this->listing(repo, commit, hub, false);
+  // A .no_exist marker already answers a 404: then the listing gets the deadline like any fallback.
+  auto listing = this->listing(repo, commit, hub, no_exist_marked(layout_, repo, commit, path));
   const auto* entry = listing->find(path);
   if (!entry) {
     if (listing->complete()) {
@@ -318,11 +319,18 @@ FileAnswer MirrorService::file(const core::RepoRef& repo, const std::string& rev
   auto* upstream = usable(hub.get());
   if (!upstream || !listing->complete()) not_cached(hub.get(), "file '" + path + "' of " + repo.display());
   if (!want_body) {
+    // The HEAD itself sends no bytes, so it is held to the request deadline like a look-up with a
+    // fallback; the GET that follows waits for the fetch.
     // HEAD: no fetch (the GET that follows does it), but ask upstream whether the file may be read
     // (gated repos list their files openly) so the client sees GatedRepo now, as from the hub.
+    auto* asked = upstream_for(hub.get(), true);  // none while the upstream is known to be slow
+    if (!asked) not_cached(hub.get(), "file '" + path + "' of " + repo.display());
     try {
       if (hooks_.upstream_request) hooks_.upstream_request();
-      upstream->file_metadata(repo, commit, path, hub::CallLimits::fail_fast());
+      asked->file_metadata(repo, commit, path, limits_for(true));
+    } catch (const hub::DeadlineExceeded& e) {
+      upstream_slow(e);
+      not_cached(hub.get(), "file '" + path + "' of " + repo.display());
     } catch (const OfflineError& e) {
       upstream_failed(e);
       not_cached(hub.get(), "file '" + path + "' of " + repo.display());

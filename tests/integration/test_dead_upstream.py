@@ -255,6 +255,18 @@ def test_stalled_upstream(hub_sim, front, hfcached, cache_dir, tmp_path):
     assert "asking again in the background" in d.log()
 
 
+def test_head_of_an_uncached_file_keeps_the_deadline(hub_sim, front, hfcached, tmp_path):
+    """huggingface_hub sends a HEAD before every GET: on a stalled upstream the HEAD of a file the
+    cache lacks must end by the deadline (504), not hold a worker for the pull timeouts."""
+    d = hfcached(endpoint=front.url, config={**STALL_CONFIG, "read_timeout_s": 30})
+    warm(d.url)
+    time.sleep(TTL_S + 0.3)
+    front.stall()
+    r = timed("HEAD of a file the cache lacks", lambda: head(d.url, f"/{REPO}/resolve/main/{UNCACHED}", timeout=60))
+    assert r.status == 504, r.status
+    front.forward()
+
+
 def test_unresolvable_upstream(hub_sim, hfcached, cache_dir, tmp_path):
     warm_daemon = hfcached(endpoint=hub_sim.hub_url, config=CONFIG)
     commit = commit_of(hub_sim)
