@@ -25,8 +25,12 @@ Staging::~Staging() {
   if (committed_) return;
   std::error_code ec;
   for (const auto& f : files_) fs::remove(f, ec);
-  for (const auto& f : created_lock_files_) fs::remove(f, ec);
   held_.clear();
+  // The repo's write lock file goes only if no other writer joined it meanwhile: one holding it
+  // shared on a removed file would look idle to the next sweep.
+  for (const auto& f : created_lock_files_) {
+    if (auto idle = util::FileLock::try_exclusive(f)) fs::remove(f, ec);
+  }
   for (auto it = created_dirs_.rbegin(); it != created_dirs_.rend(); ++it) fs::remove(*it, ec);  // only if empty
 }
 
