@@ -15,6 +15,7 @@
 Everything is generated under --out (default bench/out/export) and deleted at the end unless --keep.
 
     python3 bench/export/bench_export.py [--repeat 3] [--big-mb 1536] [--small 500] [--small-mb 1] [--repair-files 10000]
+                                         [--baseline OLD_HFCACHE]
 """
 from __future__ import annotations
 
@@ -130,6 +131,7 @@ def main() -> int:
     ap.add_argument("--skip-export", action="store_true")
     ap.add_argument("--formats", default="tar,zip", help="tar, or tar,zip: also time export/import of a .zip")
     ap.add_argument("--skip-repair", action="store_true")
+    ap.add_argument("--baseline", type=Path, help="another hfcache binary (a build of main), timed in the same run")
     args = ap.parse_args()
     if not HFCACHE.exists():
         sys.exit(f"{HFCACHE} missing: build first (scripts/build.sh)")
@@ -149,40 +151,52 @@ def main() -> int:
             subprocess.run(["sync"])
             x_tar, y_tar, x_zip = out / "x.tar", out / "y.tar", out / "x.zip"
             imp_cache, untar, imp_zip = out / "import-hfcache", out / "import-tar", out / "import-zip"
-            for folder in (imp_cache, untar, imp_zip):
+            imp_base = out / "import-baseline"
+            for folder in (imp_cache, untar, imp_zip, imp_base):
                 folder.mkdir()
-            # (name, hfcache argv, tar argv, hfcache's import folder or None); tar's is always `untar`.
-            steps = [
-                ("export", [HFCACHE, "export", REPO, "-o", x_tar, "--cache-dir", cache, "--quiet"],
-                 ["tar", "-cf", y_tar, "-C", cache, "."], None),
-                ("import", [HFCACHE, "import", x_tar, "--cache-dir", imp_cache],
-                 ["tar", "-xf", y_tar, "-C", untar], imp_cache),
-            ]
-            if "zip" in args.formats.split(","):
-                steps += [
-                    ("export .zip", [HFCACHE, "export", REPO, "-o", x_zip, "--cache-dir", cache, "--quiet"],
-                     ["tar", "-cf", y_tar, "-C", cache, "."], None),
-                    ("import .zip", [HFCACHE, "import", x_zip, "--cache-dir", imp_zip],
-                     ["tar", "-xf", y_tar, "-C", untar], imp_zip),
-                ]
+            base = args.baseline.resolve() if args.baseline else None
+            tar_c = ["tar", "-cf", y_tar, "-C", cache, "."]
+            tar_x = ["tar", "-xf", y_tar, "-C", untar]
+
+            def contenders(binary: Path, archive: Path, import_to: Path, export_to: Path):
+                return ([binary, "export", REPO, "-o", export_to, "--cache-dir", cache, "--quiet"],
+                        [binary, "import", archive, "--cache-dir", import_to])
+
+            # (name, {contender: (argv, import folder or None)}); the baseline exports to its own file
+            # and imports the archive this build wrote, so both read the same bytes.
+            steps = []
+            for fmt, archive, imp in (("tar", x_tar, imp_cache), ("zip", x_zip, imp_zip)):
+                if fmt not in args.formats.split(","):
+                    continue
+                suffix = "" if fmt == "tar" else " .zip"
+                exp_hf, imp_hf = contenders(HFCACHE, archive, imp, archive)
+                export, importing = {"hfcache": (exp_hf, None)}, {"hfcache": (imp_hf, imp)}
+                if base:
+                    exp_b, imp_b = contenders(base, archive, imp_base, out / f"baseline.{fmt}")
+                    export["baseline"], importing["baseline"] = (exp_b, None), (imp_b, imp_base)
+                export["tar"], importing["tar"] = (tar_c, None), (tar_x, untar)
+                steps += [("export" + suffix, export), ("import" + suffix, importing)]
             rows = []
-            for name, hf_argv, tar_argv, hf_target in steps:
-                # Each pair `--repeat` times, alternating which goes first; the medians are reported.
-                hf_runs, tar_runs = [], []
+            for name, runners in steps:
+                # Each contender `--repeat` times, the order rotating from one round to the next; medians reported.
+                runs = {who: [] for who in runners}
+                order = list(runners)
                 for rep in range(args.repeat):
-                    for who in (("hf", "tar") if rep % 2 == 0 else ("tar", "hf")):
-                        if hf_target is not None:  # an import: into an empty folder each time
-                            target = hf_target if who == "hf" else untar
+                    for who in order[rep % len(order):] + order[:rep % len(order)]:
+                        argv, target = runners[who]
+                        if target is not None:  # an import: into an empty folder each time
                             shutil.rmtree(target)
                             target.mkdir()
                             subprocess.run(["sync"])
-                        r = run_measured(hf_argv if who == "hf" else tar_argv, report_dir=out)
+                        r = run_measured(argv, report_dir=out)
                         t0 = time.perf_counter()
                         subprocess.run(["sync"])
                         synced = r[0] + time.perf_counter() - t0
                         failed |= r[1] != 0
-                        (hf_runs if who == "hf" else tar_runs).append((*r, synced))
-                rows.append((name, hf_runs, tar_runs))
+                        runs[who].append((*r, synced))
+                rows.append((name, runs))
+                print(f"  {name}: " + "; ".join(f"{who} " + " ".join(f"{r[0]:.2f}" for r in rs)
+                                                for who, rs in runs.items()) + f"  (load {os.getloadavg()[0]:.1f})")
             want = args.small + 1
             imported = [("hfcache import", imp_cache), ("tar -x", untar)]
             if "zip" in args.formats.split(","):
@@ -199,20 +213,27 @@ def main() -> int:
                   + (f", x.zip (hfcache) {x_zip.stat().st_size / MiB:.1f} MiB" if x_zip.exists() else ""))
             # hfcache fsyncs what it writes, tar does not: "+sync" also counts the `sync` that follows each
             # command, so that both are measured until the data is on disk.
-            widths = (12, 10, 7, 12, 9, 12, 10, 13, 8, 12, 10, 20, 20)
-            print(f"median of {args.repeat} runs each; +sync: until the data is on disk; runs: every plain time")
-            print(fmt_row(("step", "hfcache s", "tar s", "hfcache/tar", "target", "hfcache+sync", "tar+sync",
-                           "ratio(+sync)", "target", "hfcache RSS", "tar RSS", "hfcache runs", "tar runs"), widths))
-            for name, hf_runs, tar_runs in rows:
-                med = lambda runs, i: statistics.median(r[i] for r in runs)  # noqa: E731
-                ratio = med(hf_runs, 0) / med(tar_runs, 0)
-                ratio_sync = med(hf_runs, 4) / med(tar_runs, 4)
-                print(fmt_row((name, f"{med(hf_runs, 0):.2f}", f"{med(tar_runs, 0):.2f}", f"{ratio:.2f}x",
-                               "met" if ratio <= 1.2 else "NOT met", f"{med(hf_runs, 4):.2f}", f"{med(tar_runs, 4):.2f}",
+            print(f"median of {args.repeat} runs each; +sync: until the data is on disk; runs: every plain time; "
+                  f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+            widths = (12, 10, 10, 7, 12, 9, 12, 12, 10, 13, 8, 12, 20, 20, 20)
+            print(fmt_row(("step", "hfcache s", "baseline s", "tar s", "hfcache/tar", "target", "baseline/tar",
+                           "hfcache+sync", "tar+sync", "ratio(+sync)", "target", "hfcache RSS",
+                           "hfcache runs", "baseline runs", "tar runs"), widths))
+            for name, runs in rows:
+                med = lambda who, i: statistics.median(r[i] for r in runs[who])  # noqa: E731
+                ratio = med("hfcache", 0) / med("tar", 0)
+                ratio_sync = med("hfcache", 4) / med("tar", 4)
+                has_base = "baseline" in runs
+                print(fmt_row((name, f"{med('hfcache', 0):.2f}", f"{med('baseline', 0):.2f}" if has_base else "-",
+                               f"{med('tar', 0):.2f}", f"{ratio:.2f}x", "met" if ratio <= 1.2 else "NOT met",
+                               f"{med('baseline', 0) / med('tar', 0):.2f}x" if has_base else "-",
+                               f"{med('hfcache', 4):.2f}", f"{med('tar', 4):.2f}",
                                f"{ratio_sync:.2f}x", "met" if ratio_sync <= 1.2 else "NOT met",
-                               f"{max(r[2] for r in hf_runs) / 1024:.1f} MiB", f"{max(r[2] for r in tar_runs) / 1024:.1f} MiB",
-                               " ".join(f"{r[0]:.2f}" for r in hf_runs), " ".join(f"{r[0]:.2f}" for r in tar_runs)), widths))
-            for p in (cache, imp_cache, untar, imp_zip, x_tar, y_tar, x_zip):
+                               f"{max(r[2] for r in runs['hfcache']) / 1024:.1f} MiB",
+                               *(" ".join(f"{r[0]:.2f}" for r in runs[w]) if w in runs else "-"
+                                 for w in ("hfcache", "baseline", "tar"))), widths))
+            for p in (cache, imp_cache, untar, imp_zip, imp_base, x_tar, y_tar, x_zip,
+                      out / "baseline.tar", out / "baseline.zip"):
                 if not args.keep and p.exists():
                     shutil.rmtree(p) if p.is_dir() else p.unlink()
 

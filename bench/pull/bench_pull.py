@@ -11,6 +11,7 @@ each contender's process tree.
 
     .venv/bin/python bench/pull/bench_pull.py [--big-mb 1024] [--small 200] [--cap-mbps 40] [--out bench/out]
                                               [--repeat 3] [--hfcache build/client/hfcache] [--baseline OTHER_HFCACHE]
+                                              [--idle-wait 60]
                                               [--skip 'huggingface_hub,hf_hub 0.26+hf_transfer']
 
 With --repeat N every contender runs N times, in interleaved rounds, and the table shows the median
@@ -180,6 +181,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=1, help="runs per contender; the table shows the median")
     ap.add_argument("--hfcache", default=str(ROOT / "build" / "client" / "hfcache"), help="the hfcache binary to time")
     ap.add_argument("--baseline", help="another hfcache binary, timed as 'hfcache baseline' in the same run")
+    ap.add_argument("--idle-wait", type=float, default=60,
+                    help="seconds each run waits at most for idle cores (on a machine that is never idle, 0)")
     ap.add_argument("--skip", default="", help="contenders to leave out, comma-separated (e.g. huggingface_hub)")
     args = ap.parse_args()
     out = Path(args.out)
@@ -219,7 +222,7 @@ def main():
                     through = {"http_proxy": proxy[1]} if setting == "proxied" else {}
                     env = clean_env({"HOME": str(out / "home"), **extra, **through})
                     subprocess.run(["sync"])  # earlier writes are not this contender's to flush
-                    wait_for_idle_cpu()
+                    wait_for_idle_cpu(args.idle_wait)
                     # CPU that neither the contender nor the simulator used during the run: another
                     # process (or kernel work) competing for the machine's cores makes the run unfair.
                     busy0, sim0, kids0 = busy_cpu_seconds(), process_cpu_seconds(sim.pid), os.times()

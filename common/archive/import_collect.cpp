@@ -1,5 +1,6 @@
 #include "archive/import_collect.hpp"
 
+#include <array>
 #include <variant>
 
 #include "core/link_target.hpp"
@@ -17,6 +18,7 @@
 #include "core/temp_sweep.hpp"
 #include "util/fs.hpp"
 #include "util/hash.hpp"
+#include "util/hash_pipeline.hpp"
 
 namespace hfcache::archive {
 namespace fs = std::filesystem;
@@ -76,6 +78,20 @@ void Staging::commit() {
   committed_ = true;
 }
 
+void Staging::make_durable() {
+  for (const auto& f : files_) {
+    util::UniqueFd fd(::open(f.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) throw std::system_error(errno, std::generic_category(), "open " + f.string());
+    if (::fsync(fd.get()) != 0) {
+      if (errno == ENOSPC || errno == EDQUOT)
+        refuse_for_space(std::string(errno == EDQUOT ? "your disk quota on the cache's file system is used up"
+                                                     : "the cache's file system is full") +
+                         " (while making the imported files durable)");
+      throw std::system_error(errno, std::generic_category(), "fsync " + f.string());
+    }
+  }
+}
+
 namespace {
 
 std::string space_message(const std::string& member) {
@@ -83,8 +99,19 @@ std::string space_message(const std::string& member) {
          std::string(" (while writing ") + member + ")";
 }
 
-// One copy buffer for the whole import: memory stays flat whatever the member sizes.
+// Ask the kernel to start writing this range to disk now, without waiting for it (the staged file
+// is made durable by fsync before it is renamed; this only moves the disk's work earlier).
+void start_writeback(int fd, std::uint64_t from, std::uint64_t length, const std::string& member) {
+  if (::sync_file_range(fd, static_cast<off_t>(from), static_cast<off_t>(length), SYNC_FILE_RANGE_WRITE) != 0 &&
+      (errno == ENOSPC || errno == EDQUOT))
+    refuse_for_space(space_message(member));
+}
+
+// Two copy buffers for the whole import: memory stays flat whatever the member sizes.
 constexpr std::size_t buffer_size = 1 << 20;
+// Writeback of a staged file starts every this many bytes, so the disk works while the archive is
+// read and the final fsync pass finds little left to write (tar -x leaves it all in the page cache).
+constexpr std::uint64_t writeback_step = 16u << 20;
 constexpr std::size_t max_ref_size = 4096;
 constexpr std::size_t max_tree_size = 64u << 20;
 constexpr std::size_t head_size = 513;
@@ -92,7 +119,8 @@ constexpr std::size_t head_size = 513;
 class Collector {
  public:
   Collector(const core::CacheLayout& layout, MemberSource& source, Staging& staging, ExpansionGuard& guard, bool dry_run)
-      : layout_(layout), source_(source), staging_(staging), guard_(guard), dry_run_(dry_run), buffer_(buffer_size) {}
+      : layout_(layout), source_(source), staging_(staging), guard_(guard), dry_run_(dry_run),
+        buffers_{std::vector<char>(buffer_size), std::vector<char>(buffer_size)} {}
 
   Collected run() {
     Member m;
@@ -294,8 +322,9 @@ class Collector {
   std::string read_small(const Member& m, std::uint64_t cap, const std::string& name) {
     if (m.size && *m.size > cap) refuse("archive member '" + name + "' is too large (" + std::to_string(*m.size) + " bytes)");
     std::string text;
-    while (auto n = source_.read(buffer_.data(), buffer_.size())) {
-      text.append(buffer_.data(), n);
+    auto& buffer = buffers_[0];
+    while (auto n = source_.read(buffer.data(), buffer.size())) {
+      text.append(buffer.data(), n);
       if (text.size() > cap) refuse("archive member '" + name + "' is too large");
     }
     guard_.produced(text.size(), source_.consumed_bytes(), source_.is_archive(), name);
@@ -316,21 +345,20 @@ class Collector {
       staging_.track(tmp);
     }
     Content c;
-    util::Hasher sha256(util::HashKind::sha256);
-    std::optional<util::Hasher> sha1;
-    if (m.size) {
-      sha1.emplace(util::HashKind::sha1);
-      sha1->update("blob " + std::to_string(*m.size) + std::string(1, '\0'));
-    }
-    while (auto n = source_.read(buffer_.data(), buffer_.size())) {
+    // Two buffers in turn: the hashing thread works on one while this thread writes it and reads the next.
+    hasher_.begin(m.size);  // the git sha1 needs the size up front; without one it is hashed from the file below
+    std::uint64_t writeback_from = 0;
+    for (std::size_t turn = 0;; turn ^= 1) {
+      auto& buffer = buffers_[turn];
+      auto n = source_.read(buffer.data(), buffer.size());
+      if (n == 0) break;
       c.size += n;
       if (m.size && c.size > *m.size) refuse("archive member '" + name + "' holds more bytes than it announces");
       guard_.produced(n, source_.consumed_bytes(), source_.is_archive(), name);
-      sha256.update(buffer_.data(), n);
-      if (sha1) sha1->update(buffer_.data(), n);
-      if (c.head.size() < head_size) c.head.append(buffer_.data(), std::min(n, head_size - c.head.size()));
+      if (c.head.size() < head_size) c.head.append(buffer.data(), std::min(n, head_size - c.head.size()));
+      hasher_.submit(buffer.data(), n);
       for (std::size_t done = 0; fd && done < n;) {
-        ssize_t w = ::write(fd.get(), buffer_.data() + done, n - done);
+        ssize_t w = ::write(fd.get(), buffer.data() + done, n - done);
         if (w < 0 && errno == EINTR) continue;
         if (w < 0) {
           if (errno == ENOSPC || errno == EDQUOT) refuse_for_space(space_message(name));
@@ -338,15 +366,19 @@ class Collector {
         }
         done += static_cast<std::size_t>(w);
       }
-    }
-    if (m.size && c.size != *m.size) refuse("archive member '" + name + "' is shorter than it announces (truncated?)");
-    c.sha256 = sha256.hex_digest();
-    if (sha1) c.sha1 = sha1->hex_digest();
-    if (fd) {
-      if (::fsync(fd.get()) != 0) {
-        if (errno == ENOSPC || errno == EDQUOT) refuse_for_space(space_message(name));
-        throw std::system_error(errno, std::generic_category(), "fsync " + tmp.string());
+      if (fd && c.size - writeback_from >= writeback_step) {
+        start_writeback(fd.get(), writeback_from, c.size - writeback_from, name);
+        writeback_from = c.size;
       }
+    }
+    auto digests = hasher_.finish();
+    if (m.size && c.size != *m.size) refuse("archive member '" + name + "' is shorter than it announces (truncated?)");
+    c.sha256 = std::move(digests.sha256);
+    c.sha1 = std::move(digests.sha1);
+    if (fd) {
+      // Durable later, all staged files in one pass before the first rename (Staging::make_durable):
+      // an fsync here would make the next member wait for this one's bytes to reach the disk.
+      if (c.size > writeback_from) start_writeback(fd.get(), writeback_from, c.size - writeback_from, name);
       fd = util::UniqueFd();
       if (c.sha1.empty()) c.sha1 = util::hash_file(tmp.string()).git_sha1;
       c.staged = tmp;
@@ -370,7 +402,8 @@ class Collector {
   Staging& staging_;
   ExpansionGuard& guard_;
   bool dry_run_;
-  std::vector<char> buffer_;
+  std::array<std::vector<char>, 2> buffers_;
+  util::HashPipeline hasher_;  // after the buffers: destroyed first, so it never hashes a freed one
   Collected out_;
 };
 

@@ -2,7 +2,9 @@
 // The first phase of an import: read every member once, refuse anything hostile, and stage file
 // contents as temp files inside the target repo's blobs/ (<etag>.<8hex>.incomplete: huggingface_hub
 // ignores the pattern, our temp sweep removes stale ones), hashed on the way in (sha256 and git blob
-// sha1). Nothing visible changes in this phase: no blob, link, ref or listing is written, and
+// sha1, on a thread of their own while this one reads and writes). Their writeback starts as they
+// are written; they are fsynced together, before the first rename (Staging::make_durable), so that
+// no member waits for the disk to take the previous one. Nothing visible changes in this phase: no blob, link, ref or listing is written, and
 // Staging removes every temp file and every folder it created unless the import commits.
 #include <cstdint>
 #include <filesystem>
@@ -32,9 +34,14 @@ class Staging {
   void ensure_blobs_dir(const core::RepoRef& repo);
   // Sweep the repo folder's leftovers (once), then hold its write lock until the import ends.
   void hold(const core::RepoRef& repo);
+  // The write lock hold() took for `repo` (it must have been called).
+  const core::RepoWriteLock& lock_of(const core::RepoRef& repo) const { return *held_.at(repo.folder_name()); }
   void track(const std::filesystem::path& file) { files_.insert(file); }
   void forget(const std::filesystem::path& file) { files_.erase(file); }
   void remove(const std::filesystem::path& file);
+  // fsync every staged file still tracked: called once before the first one is renamed to its
+  // final name. Refuses (cleanly: nothing renamed yet) when the disk fills up meanwhile.
+  void make_durable();
   // Keep the folders; remove the temp files still tracked (content that was not needed).
   void commit();
 

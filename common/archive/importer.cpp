@@ -1,6 +1,10 @@
 #include "archive/importer.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <map>
+#include <system_error>
 
 #include "archive/import_collect.hpp"
 #include "archive/import_source.hpp"
@@ -43,6 +47,24 @@ bool link_is_correct(const core::CacheLayout& layout, const PlannedRepo& p, cons
          fs::read_symlink(file, ec).string() == core::snapshot_link_target(l.path, l.etag);
 }
 
+// A second name for bytes already in the cache: a copy made durable before it takes the name, as
+// every blob is (a crash must never leave a final blob name over bytes still in the page cache).
+void copy_durably(const fs::path& from, const fs::path& tmp, const fs::path& to) {
+  try {
+    fs::copy_file(from, tmp);
+    util::UniqueFd fd(::open(tmp.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd || ::fsync(fd.get()) != 0) {
+      if (errno == ENOSPC || errno == EDQUOT) refuse_for_space("the cache's file system is full (while copying " + to.string() + ")");
+      throw std::system_error(errno, std::generic_category(), "fsync " + tmp.string());
+    }
+    fs::rename(tmp, to);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    throw;
+  }
+}
+
 // Phase 3 for one repo: blobs, then links, listings and refs (a ref last: it makes the revision
 // visible to branch lookups, so it goes in only when its snapshot is complete).
 void commit_repo(const core::CacheLayout& layout, const PlannedRepo& p, const ImportOptions& options,
@@ -57,9 +79,7 @@ void commit_repo(const core::CacheLayout& layout, const PlannedRepo& p, const Im
     util::FileLock lock(layout.lock_path(p.repo, etag));  // huggingface_hub's blob lock, as pull takes it
     if (core::blob_present(layout, p.repo, etag, b.size)) continue;  // a concurrent writer was first
     if (auto first = moved.find(b.staged); first != moved.end()) {
-      auto tmp = layout.blobs_dir(p.repo) / core::own_blob_temp_name();
-      fs::copy_file(first->second, tmp);
-      fs::rename(tmp, final_path);
+      copy_durably(first->second, layout.blobs_dir(p.repo) / core::own_blob_temp_name(), final_path);
     } else {
       fs::rename(b.staged, final_path);
       staging.forget(b.staged);
@@ -73,7 +93,7 @@ void commit_repo(const core::CacheLayout& layout, const PlannedRepo& p, const Im
       ++report.links_ok;
       continue;
     }
-    core::link_snapshot_file(layout, p.repo, l.commit, l.path, l.etag, options.symlinks, false);
+    core::link_snapshot_file(staging.lock_of(p.repo), layout, p.repo, l.commit, l.path, l.etag, options.symlinks, false);
     ++report.links_created;
     changed = true;
   }
@@ -130,6 +150,7 @@ ImportReport import_into_cache(const core::CacheLayout& layout, const fs::path& 
   bool tag_cache = options.write_cachedir_tag && layout.cachedir_tag_expected();  // before any repo folder is made
   // Every repo it writes, staged into or not, first loses what a killed import left there.
   for (const auto& p : plan.repos) staging.hold(p.repo);
+  staging.make_durable();  // every staged byte on disk before the first blob takes its final name
   for (std::size_t i = 0; i < plan.repos.size(); ++i)
     commit_repo(layout, plan.repos[i], options, staging, report.repos[i], report.changed);
   staging.commit();

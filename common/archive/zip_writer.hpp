@@ -9,16 +9,22 @@
 // The CRC is known before the data only for small in-memory contents. For a file, the writer
 // either patches the CRC into the local header afterwards (a seekable output: one read of the
 // file) or reads the file twice, once to checksum it (a stream). Both write the same bytes.
-// Memory is one copy buffer whatever the entry sizes; the central directory grows by one record
-// (about 100 bytes) per entry.
+// The CRC-32 runs on a thread of its own, beside the copy. Memory is two copy buffers whatever the
+// entry sizes; the central directory grows by one record (about 100 bytes) per entry.
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "archive/archive_writer.hpp"
+
+namespace hfcache::util {
+class BackgroundConsumer;
+}
 
 namespace hfcache::archive {
 
@@ -29,6 +35,9 @@ class ZipWriter {
  public:
   // `dos_time` is the entries' modification time, as MS-DOS date << 16 | time.
   explicit ZipWriter(Sink sink, Patch patch = {}, std::uint32_t dos_time = dos_time_now());
+  ~ZipWriter();
+  ZipWriter(const ZipWriter&) = delete;
+  ZipWriter& operator=(const ZipWriter&) = delete;
 
   void add_directory(std::string_view name);  // "a/b/" (a slash is added if missing)
   void add_file(std::string_view name, std::string_view content);
@@ -51,14 +60,16 @@ class ZipWriter {
   void emit(const void* data, std::size_t size);
   void local_header(const Entry& e);
   void central_record(const Entry& e);
+  static std::uint16_t version_needed(const Entry& e);
 
   Sink sink_;
   Patch patch_;
   std::uint32_t dos_time_;
   std::uint64_t offset_ = 0;
   std::vector<Entry> entries_;
-  std::vector<char> buffer_;
-  bool finished_ = false;
+  std::array<std::vector<char>, 2> buffers_;         // read in turn: the CRC thread has the other one
+  std::uint32_t running_crc_ = 0;                      // the CRC thread's, read after drain()
+  std::unique_ptr<util::BackgroundConsumer> crc_worker_;  // after what it uses: destroyed first
 };
 
 }  // namespace hfcache::archive

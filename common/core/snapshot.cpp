@@ -13,9 +13,15 @@ namespace hfcache::core {
 
 LinkOutcome link_snapshot_file(const CacheLayout& layout, const RepoRef& repo, std::string_view commit,
                                std::string_view path, std::string_view etag, bool symlinks, bool blob_is_new) {
+  RepoWriteLock writing(layout, repo);  // its temp link or copy is ours until renamed
+  return link_snapshot_file(writing, layout, repo, commit, path, etag, symlinks, blob_is_new);
+}
+
+LinkOutcome link_snapshot_file(const RepoWriteLock& /*held*/, const CacheLayout& layout, const RepoRef& repo,
+                               std::string_view commit, std::string_view path, std::string_view etag, bool symlinks,
+                               bool blob_is_new) {
   auto link = layout.snapshot_file(repo, commit, path);
   fs::create_directories(link.parent_path());
-  RepoWriteLock writing(layout, repo);  // its temp link or copy is ours until renamed
   if (symlinks) {
     auto target = snapshot_link_target(path, etag);
     std::error_code ec;

@@ -102,3 +102,23 @@ def test_the_check_catches_an_upward_include_a_sibling_include_and_an_undeclared
         "server/main.cpp:1: includes client/cli.hpp: server (rank 8) may not include client (rank 8)",
         "layers.toml: exception common/core/gone.cpp -> hub/client.hpp matches no upward include: remove it",
     ]
+
+
+def test_an_upward_include_planted_in_a_copy_of_the_real_tree_fails_the_check(tmp_path):
+    """The demonstration issue 11 asks for: the real tree passes; the same tree with one upward include
+    added to a real file (util/ is the lowest layer, hub/ is above it) fails, naming file, line and layers."""
+    import shutil
+
+    for top in ("common", "server", "client"):
+        shutil.copytree(ROOT / top, tmp_path / top)
+    table = tmp_path / "common" / "layers.toml"
+    assert violations(tmp_path, table) == []
+    victim = tmp_path / "common" / "util" / "fs.cpp"
+    text = victim.read_text()
+    victim.write_text(text + '#include "hub/hub_client.hpp"\n')
+    ranks, _ = load_table(table)
+    line = text.count("\n") + 1
+    assert violations(tmp_path, table) == [
+        f"common/util/fs.cpp:{line}: includes hub/hub_client.hpp: "
+        f"util (rank {ranks['util']}) may not include hub (rank {ranks['hub']})"
+    ]

@@ -207,6 +207,8 @@ TEST_SUITE("archive_zip_writer") {
     const std::uint64_t second_offset = data_start + big;
     auto tail_at = [&](std::uint64_t offset) { return static_cast<std::size_t>(offset - tail_from); };
     REQUIRE(le(tail, tail_at(second_offset), 4) == 0x04034b50);
+    // Its central record needs Zip64 for the offset: version 4.5 there, and the local header agrees.
+    CHECK(le(tail, tail_at(second_offset) + 4, 2) == 45);
     Written t{tail};
     auto c1 = t.find(0x02014b50);
     REQUIRE(c1 != std::string::npos);
@@ -219,6 +221,7 @@ TEST_SUITE("archive_zip_writer") {
     // Central record of the second: small sizes in place, offset in the extra.
     auto c2 = t.find(0x02014b50, c1 + 1);
     REQUIRE(c2 != std::string::npos);
+    CHECK(le(tail, c2 + 6, 2) == 45);
     CHECK(le(tail, c2 + 20, 4) == 5);
     CHECK(le(tail, c2 + 42, 4) == 0xFFFFFFFFu);
     CHECK(le(tail, c2 + 30, 2) == 12);
