@@ -247,13 +247,16 @@ def test_doctor_and_verify_name_a_pointer_file_in_a_snapshot(hfcache, cache_dir,
     assert hfcache("doctor", RBT3).code == 0
 
 
-def test_a_copied_cache_with_a_pointer_file_leaves_it_out(hfcache, cache_dir, sim, bare, tmp_path):
+@pytest.mark.parametrize("listing", [True, False])
+def test_a_copied_cache_with_a_pointer_file_leaves_it_out(hfcache, cache_dir, sim, bare, tmp_path, listing):
     import shutil
     source = tmp_path / "source-cache"
     assert hfcache("pull", RBT3, "--local", "--quiet", "--cache-dir", source, endpoint=sim.hub_url).code == 0
     copied = tmp_path / "usb" / FOLDER
     shutil.copytree(source / FOLDER, copied, symlinks=False)  # a copy that follows links
     shutil.rmtree(copied / "blobs")
+    if not listing:  # nothing names the real file: the pointer's bytes would pass for the file
+        shutil.rmtree(copied / "trees")
     commit = main_commit(sim)
     src = clone(bare, tmp_path / "rbt3", remote(sim))
     (copied / "snapshots" / commit / "model.safetensors").write_bytes((src / "model.safetensors").read_bytes())
