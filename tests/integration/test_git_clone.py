@@ -92,6 +92,19 @@ def test_a_clone_without_lfs_gets_the_files_from_the_hub(hfcache, cache_dir, sim
     assert repo_state(cache_dir) == pulled_state(hfcache, sim, tmp_path, "main")
 
 
+def test_the_pointer_files_come_through_hfcached_when_it_serves_the_cache(hfcache, hfcached, cache_dir, sim, bare,
+                                                                         tmp_path):
+    d = hfcached(endpoint=sim.hub_url)
+    src = clone(bare, tmp_path / "rbt3", remote(sim))
+    sim.clear_log()
+    # The CLI names no upstream and cannot reach one itself: the daemon's upstream fetches the files.
+    r = hfcache("import", src, "--daemon", d.url, "--as", RBT3)
+    assert r.code == 0, r.stderr
+    assert "2 Git LFS file(s) fetched from the hub" in r.stderr
+    assert repo_state(cache_dir) == pulled_state(hfcache, sim, tmp_path, "main")
+    assert sim.requests(path_contains="model.safetensors"), "the daemon did not fetch the weights"
+
+
 def test_pointer_files_resolved_from_another_repo_of_the_cache(hfcache, cache_dir, sim, bare, tmp_path):
     assert hfcache("pull", RBT3, "--local", "--quiet", endpoint=sim.hub_url).code == 0
     src = clone(bare, tmp_path / "rbt3", "https://github.com/someone/rbt3-fork.git")
