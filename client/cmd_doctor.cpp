@@ -117,7 +117,10 @@ void print_diagnosis(const doctor::Diagnosis& d) {
     std::printf("  ... and %zu more %s finding(s) (--json lists them all)\n", n, std::string(doctor::to_string(severity)).c_str());
   if (const auto* blocker = d.first_blocker()) {
     std::printf("verdict: %s would NOT load offline from this cache (%s %s)\n", call_text(d).c_str(),
-                blocker->subject.c_str(), blocker->severity == doctor::Severity::damage ? "is damaged" : "is missing");
+                blocker->subject.c_str(),
+                blocker->what.starts_with("a Git LFS pointer file") ? "is a Git LFS pointer file, not the file"
+                : blocker->severity == doctor::Severity::damage   ? "is damaged"
+                                                                  : "is missing");
     if (!blocker->fix.empty()) std::printf("fix: %s\n", blocker->fix.c_str());
   } else {
     std::printf("verdict: %s would load offline from this cache\n", call_text(d).c_str());

@@ -1,6 +1,8 @@
 // hfcache import SOURCE: merge an archive or a copied cache folder into the cache; with
 // --as ORG/NAME, import a local model folder as a revision of that repo.
+#include <cctype>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -9,19 +11,29 @@
 #include "common_flags.hpp"
 #include "core/errors.hpp"
 #include "core/revision.hpp"
+#include "core/blob_store.hpp"
+#include "core/snapshot.hpp"
 #include "index/index_for_settings.hpp"
+#include "local_model/clone_import.hpp"
+#include "local_model/git_clone.hpp"
 #include "local_model/local_import.hpp"
 #include "progress_bar.hpp"
+#include "service/cache_service.hpp"
 
 namespace hfcache::cli {
 namespace {
 
 constexpr const char* usage =
     "usage: hfcache import SOURCE [--cache-dir DIR] [--dry-run] [--json] [--force-refs]\n"
-    "       hfcache import FOLDER --as ORG/NAME [--revision REV] [--cache-dir DIR] [--dry-run] [--json]\n"
+    "       hfcache import CLONE [--as ORG/NAME] [--endpoint URL] [--offline] [--force-refs] [--dry-run] [--json]\n"
+    "       hfcache import FOLDER --as ORG/NAME [--revision REV] [--no-git] [--cache-dir DIR] [--dry-run] [--json]\n"
     "  SOURCE is an archive from `hfcache export`, a .tar/.tar.gz/.tar.zst/.zip of a cache, a copied hub\n"
     "  folder or one models--org--name folder. Every blob is checked against its name before it enters\n"
-    "  the cache; existing refs are not moved to another commit unless --force-refs.\n";
+    "  the cache; existing refs are not moved to another commit unless --force-refs.\n"
+    "  A git clone of a hub repo (git clone https://huggingface.co/ORG/NAME) is imported as that repo at its\n"
+    "  checked-out commit, with its branch and the tags at that commit as refs; Git LFS pointer files are never\n"
+    "  stored: their files come from the clone, the cache or the hub, else they are named and the exit code is 3.\n"
+    "  --no-git imports a clone's folder as it is, as a local model (with --as).\n";
 
 std::string human(std::uint64_t n) { return ProgressBar::human_bytes(static_cast<double>(n)); }
 
@@ -71,6 +83,127 @@ int import_local(const Args& args, const config::Settings& settings) {
   return 0;
 }
 
+// host[:port] of the configured endpoint: a clone whose remote names it is a clone of a hub repo.
+std::vector<std::string> hub_hosts(const config::Settings& settings) {
+  auto url = std::string_view(settings.endpoint);
+  if (auto sep = url.find("://"); sep != std::string_view::npos) url.remove_prefix(sep + 3);
+  url = url.substr(0, url.find('/'));
+  std::string host(url);
+  for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return {host};
+}
+
+// Pointer files nothing local resolved: pull the commit from the hub (through hfcached when one
+// serves this cache); what is still missing afterwards stays missing, with why.
+std::string fetch_missing(const Args& args, const config::Settings& settings, local_model::CloneImportResult& result,
+                          bool quiet) {
+  if (settings.offline) return "offline mode";
+  std::string failure;
+  try {
+    if (!quiet)
+      std::fprintf(stderr, "hfcache: fetching %zu Git LFS file(s) of %s@%s from %s\n", result.missing.size(),
+                   result.repo.display().c_str(), result.commit.c_str(), settings.endpoint.c_str());
+    pull::PullRequest request{result.repo, result.commit, {}, {}, false};
+    for (const auto& m : result.missing) request.include.push_back(m.path);
+    auto service = service_from_flags(args, settings);
+    service->pull(request, service::PullObserver{});
+  } catch (const Error& e) {
+    failure = e.what();
+  }
+  core::CacheLayout layout(settings.cache_dir);
+  std::erase_if(result.missing, [&](const local_model::MissingLfsFile& m) {
+    return core::blob_present(layout, result.repo, m.sha256, m.size) &&
+           core::snapshot_file_present(layout, result.repo, result.commit, m.path);
+  });
+  if (failure.empty() && !result.missing.empty()) failure = "the hub's files did not arrive";
+  return failure;
+}
+
+int import_clone(const Args& args, const config::Settings& settings) {
+  bool quiet = args.has("quiet") || args.has("json");
+  local_model::CloneImportRequest request;
+  request.source = args.positional[0];
+  if (auto as = args.value("as")) {
+    auto parsed = core::parse_repo_arg(*as);
+    if (parsed.revision)
+      throw UsageError("a git clone is imported at the commit it has checked out, not at '" + *parsed.revision + "'",
+                       "check out the revision with git in the clone, then import it");
+    request.repo = parsed.repo;
+  }
+  request.hub_hosts = hub_hosts(settings);
+  request.dry_run = args.has("dry-run");
+  request.force_refs = args.has("force-refs");
+  request.disable_symlinks = settings.disable_symlinks;
+  request.write_cachedir_tag = settings.write_cachedir_tag;
+  auto result = local_model::import_git_clone(core::CacheLayout(settings.cache_dir), request);
+  auto from_cache_or_clone = result.missing.size();
+  std::string fetch_failure;
+  if (!request.dry_run && !result.missing.empty()) fetch_failure = fetch_missing(args, settings, result, quiet);
+  if (!request.dry_run) update_index(settings, result.repo, quiet);
+
+  std::string at = result.branch ? *result.branch : "detached HEAD";
+  if (args.has("json")) {
+    nlohmann::json refs = nlohmann::json::array(), missing = nlohmann::json::array();
+    for (const auto& r : result.refs) {
+      nlohmann::json j = {{"name", r.name}, {"action", r.kept ? "kept" : "set"}};
+      if (r.kept) j["existing"] = r.existing;
+      refs.push_back(std::move(j));
+    }
+    for (const auto& m : result.missing) missing.push_back({{"path", m.path}, {"size", m.size}, {"sha256", m.sha256}});
+    std::cout << nlohmann::json{{"kind", "git_clone"},
+                                {"repo", result.repo.id},
+                                {"type", core::to_string(result.repo.type)},
+                                {"commit", result.commit},
+                                {"branch", result.branch ? nlohmann::json(*result.branch) : nlohmann::json(nullptr)},
+                                {"remote", result.remote},
+                                {"shallow", result.shallow},
+                                {"refs", std::move(refs)},
+                                {"snapshot_path", result.snapshot_path.string()},
+                                {"files", result.files},
+                                {"bytes", result.bytes},
+                                {"blobs_written", result.blobs_written},
+                                {"lfs_from_clone", result.lfs_from_clone},
+                                {"lfs_from_cache", result.lfs_from_cache},
+                                {"missing", std::move(missing)},
+                                {"untracked", result.untracked},
+                                {"dry_run", request.dry_run}}
+                     .dump()
+              << "\n";
+  } else {
+    std::fprintf(stderr, "hfcache: %s %s@%s from the git clone %s (%s%s): %zu file(s), %s, %zu new blob(s)\n",
+                 request.dry_run ? "would import" : "imported", result.repo.display().c_str(), result.commit.c_str(),
+                 request.source.c_str(), at.c_str(), result.shallow ? ", shallow" : "", result.files,
+                 human(result.bytes).c_str(), result.blobs_written);
+    for (const auto& r : result.refs) {
+      if (r.kept)
+        std::fprintf(stderr, "hfcache: warning: ref '%s' stays at %s (the clone has %s); use --force-refs to move it\n",
+                     r.name.c_str(), r.existing.c_str(), result.commit.c_str());
+      else if (!quiet)
+        std::fprintf(stderr, "hfcache: ref %s -> %s\n", r.name.c_str(), result.commit.c_str());
+    }
+    if (!quiet && !result.lfs_from_cache.empty())
+      std::fprintf(stderr, "hfcache: %zu Git LFS pointer file(s) resolved from blobs the cache already held\n",
+                   result.lfs_from_cache.size());
+    if (!quiet && from_cache_or_clone > result.missing.size())
+      std::fprintf(stderr, "hfcache: %zu Git LFS file(s) fetched from the hub\n", from_cache_or_clone - result.missing.size());
+    if (!quiet && !result.untracked.empty())
+      std::fprintf(stderr, "hfcache: warning: %zu untracked file(s) are not part of commit %s and were not imported "
+                   "(such as %s); --as ORG/NAME --no-git imports the folder as it is\n",
+                   result.untracked.size(), result.commit.c_str(), result.untracked.front().c_str());
+    if (!request.dry_run && result.missing.empty()) std::cout << result.snapshot_path.string() << "\n";
+  }
+  if (result.missing.empty() || request.dry_run) return 0;
+  std::string what = std::to_string(result.missing.size()) + " file(s) of " + result.repo.display() + "@" + result.commit +
+                     " are Git LFS pointer files in the clone (made without git-lfs) and were not imported:";
+  for (const auto& m : result.missing)
+    what += "\n  " + m.path + " (" + std::to_string(m.size) + " bytes, " + human(m.size) + ", sha256 " + m.sha256 + ")";
+  what += "\nthe rest is imported; the revision is incomplete until they are in the cache";
+  if (!fetch_failure.empty()) what += "\nthe hub could not supply them: " + fetch_failure;
+  throw NotFoundError(what, "run `git lfs pull` in " + request.source.string() + " and `hfcache import " +
+                                request.source.string() + "` again, or `hfcache pull " + result.repo.display() +
+                                " --revision " + result.commit + "` where the hub can be reached");
+}
+
 nlohmann::json to_json(const archive::ImportReport& report) {
   nlohmann::json repos = nlohmann::json::array();
   for (const auto& r : report.repos) {
@@ -90,7 +223,8 @@ nlohmann::json to_json(const archive::ImportReport& report) {
                      {"links_ok", r.links_ok},
                      {"trees_written", r.trees_written},
                      {"refs", std::move(refs)},
-                     {"missing", r.missing}});
+                     {"missing", r.missing},
+                     {"lfs_pointers", r.lfs_pointers}});
   }
   return {{"source", report.source},
           {"kind", report.archive ? "archive" : "folder"},
@@ -131,7 +265,9 @@ void print_text(const archive::ImportReport& report) {
 
 int cmd_import(const ArgList& argv) {
   auto specs = cache_flags();
-  specs.insert(specs.end(), {{"dry-run"}, {"json"}, {"force-refs"}, {"as", true}, {"revision", true}, {"quiet"}});
+  specs.insert(specs.end(), {{"dry-run"}, {"json"}, {"force-refs"}, {"as", true}, {"revision", true}, {"quiet"},
+                             {"no-git"}, {"endpoint", true}, {"offline"}});
+  add_daemon_flags(specs);
   auto args = parse_args(argv, specs, "import");
   if (args.has("help")) {
     std::cout << usage;
@@ -139,6 +275,15 @@ int cmd_import(const ArgList& argv) {
   }
   if (args.positional.size() != 1) throw UsageError("import takes exactly one SOURCE", usage);
   auto settings = settings_from(args);
+  if (args.has("no-git") && !args.has("as")) throw UsageError("--no-git goes with --as ORG/NAME", usage);
+  std::error_code ec;
+  if (!args.has("no-git") && std::filesystem::is_directory(args.positional[0], ec) &&
+      local_model::is_git_clone(args.positional[0])) {
+    if (args.has("revision"))
+      throw UsageError("a git clone is imported at the commit it has checked out; --revision does not apply",
+                       "check out the revision with git in the clone, or add --no-git to import the folder as a local model");
+    return import_clone(args, settings);
+  }
   if (args.has("as")) return import_local(args, settings);
   if (args.has("revision")) throw UsageError("--revision goes with --as ORG/NAME", usage);
 
@@ -161,6 +306,19 @@ int cmd_import(const ArgList& argv) {
     std::cout << to_json(report).dump() << "\n";
   else
     print_text(report);
+  // A pointer is never stored as the file it stands for: the rest is in, and the exit code says not all.
+  std::string pointers;
+  std::size_t pointer_count = 0;
+  for (const auto& r : report.repos)
+    for (const auto& p : r.lfs_pointers) {
+      pointers += "\n  " + p;
+      ++pointer_count;
+    }
+  if (pointer_count > 0)
+    throw NotFoundError(std::to_string(pointer_count) + " snapshot file(s) in " + report.source +
+                            " are Git LFS pointer files, not the files themselves, and were left out:" + pointers,
+                        "run `git lfs pull` in the clone they were copied from and import it, or `hfcache pull` "
+                        "the revision where the hub can be reached");
   return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "archive/member_path.hpp"
 #include "core/blob_store.hpp"
 #include "core/errors.hpp"
+#include "core/lfs_pointer.hpp"
 #include "core/refs.hpp"
 #include "core/revision.hpp"
 #include "core/tree_cache.hpp"
@@ -62,7 +63,7 @@ class Planner {
   Planner(const core::CacheLayout& layout, bool force_refs) : layout_(layout), force_refs_(force_refs) {}
 
   PlannedRepo plan_from_manifest(const ManifestRepo& mrepo, RepoInput& input) {
-    PlannedRepo out{mrepo.repo, {}, {}, {}, {}, {}, {}, {}};
+    PlannedRepo out{mrepo.repo, {}, {}, {}, {}, {}, {}, {}, {}};
     for (const auto& [commit, files] : mrepo.revisions) {
       out.commits.push_back(commit);
       bool listing_complete = true;
@@ -92,7 +93,7 @@ class Planner {
   }
 
   PlannedRepo plan_from_members(RepoInput& input, std::vector<std::string>& warnings) {
-    PlannedRepo out{input.repo, {}, {}, {}, {}, {}, {}, {}};
+    PlannedRepo out{input.repo, {}, {}, {}, {}, {}, {}, {}, {}};
     for (auto& [commit, entries] : input.snapshots) {
       out.commits.push_back(commit);
       std::optional<std::map<std::string, std::string>> listing;
@@ -102,6 +103,19 @@ class Planner {
         auto etag = entry_etag(input, commit, path, entry, listing);
         std::optional<PlannedBlob> blob;
         if (!etag.empty()) blob = find_blob(input, etag, std::nullopt);
+        if (auto pointer = lfs_pointer_in(input, entry); pointer && (!blob || etag != pointer->sha256)) {
+          // The pointer itself is never the file; the real blob only where the archive or cache has it.
+          blob = find_blob(input, pointer->sha256, pointer->size);
+          if (blob) {
+            etag = pointer->sha256;
+          } else {
+            out.missing.push_back(where);
+            out.lfs_pointers.push_back(where);
+            warnings.push_back(core::lfs_pointer_explanation(where, *pointer) + " " + input.repo.display() +
+                               " --revision " + commit + "; left out");
+            continue;
+          }
+        }
         if (!blob) {
           out.missing.push_back(where);
           warnings.push_back(where + " has no content in the archive or the cache; left out");
@@ -153,6 +167,19 @@ class Planner {
       return b;
     }
     return std::nullopt;
+  }
+
+  // The pointer a snapshot entry holds (a copy, or the blob it links to), when its bytes are a Git LFS
+  // pointer file whole (the first bytes collected hold any pointer of ordinary size).
+  std::optional<core::LfsPointer> lfs_pointer_in(RepoInput& input, const SnapshotEntry& entry) {
+    const Content* c = nullptr;
+    if (!entry.link_etag.empty()) {
+      c = content_of(input, entry.link_etag);
+    } else if (auto it = input.contents.find(entry.sha256); it != input.contents.end()) {
+      c = &it->second;
+    }
+    if (!c || c->size != c->head.size()) return std::nullopt;
+    return core::parse_lfs_pointer(c->head);
   }
 
   // Which blob a snapshot entry stands for; "" when its bytes are nowhere.

@@ -44,6 +44,7 @@ struct PlannedRepo {
   std::vector<PlannedRef> refs;
   std::map<std::string, std::string> trees;  // commit -> listing to write (the cache has none)
   std::vector<std::string> missing;          // snapshot entries whose bytes are nowhere
+  std::vector<std::string> lfs_pointers;     // of those, entries that are Git LFS pointer files (never stored as content)
   std::vector<std::pair<std::string, std::string>> no_exist;  // commit, path: .no_exist markers to write
 };
 

@@ -36,6 +36,7 @@ RepoImportReport summarize(const PlannedRepo& p) {
   r.refs = p.refs;
   r.trees_written = p.trees.size();
   r.missing = p.missing;
+  r.lfs_pointers = p.lfs_pointers;
   return r;
 }
 

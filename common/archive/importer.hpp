@@ -39,6 +39,7 @@ struct RepoImportReport {
   std::vector<PlannedRef> refs;
   std::size_t trees_written = 0;
   std::vector<std::string> missing;
+  std::vector<std::string> lfs_pointers;  // of the missing entries, those that are Git LFS pointer files
 };
 
 struct ImportReport {

@@ -22,6 +22,21 @@ std::string repair_then_pull(const EntryState& s, const FixCommands& fix) {
   return s.blob_present ? fix.repair() : fix.repair() + "; " + fix.pull();
 }
 
+// What a Git LFS pointer in place of the file is, and what loading it does (transformers 4.46 and
+// 5.x, safetensors 0.8: docs/cache-damage.md "Git LFS pointer files").
+std::string lfs_pointer_what(std::string_view path, const EntryState& s) {
+  std::string what = "a Git LFS pointer file (" + bytes(s.size) + ") instead of the file itself (" + bytes(s.lfs_size) +
+                     ", sha256 " + short_blob(s.lfs_sha256) + "): copied from a git clone made without git-lfs";
+  if (path.ends_with(".safetensors"))
+    what += "; from_pretrained fails with \"SafetensorError: Error while deserializing header: header too large\"";
+  else if (path.ends_with(".bin") || path.ends_with(".pt") || path.ends_with(".pth") || path.ends_with(".ckpt"))
+    what += "; from_pretrained fails: transformers 4 raises \"OSError: You seem to have cloned a repository without "
+            "having git-lfs installed\", transformers 5 the UnpicklingError of torch.load (\"invalid load key, 'v'\")";
+  else
+    what += "; a loader reads the pointer's text instead of the file";
+  return what;
+}
+
 }  // namespace
 
 std::string shell_quote(std::string_view text) {
@@ -116,6 +131,12 @@ std::optional<Finding> entry_finding(const EntryState& s, std::string_view path,
       f.what = bytes(s.size) + " where the file listing says " + (expected ? bytes(expected->size) : "otherwise") +
                " (a truncated or wrong blob" + (s.blob.empty() ? "" : " " + short_blob(s.blob)) + ")";
       f.fix = fix.repair_verify() + "; " + fix.pull();
+      break;
+    case EntryKind::lfs_pointer:
+      f.severity = Severity::damage;
+      f.what = lfs_pointer_what(path, s);
+      f.fix = fix.repair_verify() + "; " + fix.pull() +
+              "   (a revision imported from a clone: `git lfs pull` in the clone, then `hfcache import` it again)";
       break;
     case EntryKind::unreadable:
       f.severity = Severity::damage;

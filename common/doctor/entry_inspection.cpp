@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <system_error>
 
+#include "core/lfs_pointer.hpp"
 #include "core/link_target.hpp"
 #include "core/lnk_parser.hpp"
 #include "util/fs.hpp"
@@ -88,6 +89,7 @@ std::string_view to_string(EntryKind kind) {
     case EntryKind::wrong_size: return "wrong_size";
     case EntryKind::unreadable: return "unreadable";
     case EntryKind::not_a_file: return "not_a_file";
+    case EntryKind::lfs_pointer: return "lfs_pointer";
   }
   return "missing";
 }
@@ -152,6 +154,17 @@ EntryState inspect_entry(const core::CacheLayout& layout, const core::RepoRef& r
 
   bool content_kind = s.kind == EntryKind::link || s.kind == EntryKind::copy || s.kind == EntryKind::outside_link;
   if (content_kind && !s.resolved.empty() && !can_open(s.resolved)) s.kind = EntryKind::unreadable;
+  // A pointer file never is the content, whatever the listing says (a listing made from the pointer
+  // itself agrees with it): only a pointer's first kilobyte is read.
+  if (content_kind && !s.resolved.empty() && s.size <= core::lfs_pointer_max_size) {
+    if (auto pointer = core::read_lfs_pointer_file(s.resolved)) {
+      s.kind = EntryKind::lfs_pointer;
+      s.lfs_sha256 = pointer->sha256;
+      s.lfs_size = pointer->size;
+      s.blob_present = complete_blob(layout, repo, s.blob, expected);
+      return s;
+    }
+  }
   if ((s.kind == EntryKind::link || s.kind == EntryKind::copy) && expected && s.size != expected->size)
     s.kind = EntryKind::wrong_size;
   s.loads = (s.kind == EntryKind::link || s.kind == EntryKind::copy ||

@@ -26,6 +26,7 @@ enum class EntryKind {
   wrong_size,     // resolves to a file whose size differs from the listing (truncated or wrong blob)
   unreadable,     // exists but cannot be opened (permissions)
   not_a_file,     // a folder or special file
+  lfs_pointer,    // a Git LFS pointer file where the content belongs (a clone made without git-lfs)
 };
 std::string_view to_string(EntryKind kind);
 
@@ -43,6 +44,8 @@ struct EntryState {
   std::string blob;            // the etag the entry names or should name ("" when unknown)
   bool blob_present = false;   // blobs/<blob> is a complete file (so repair can relink without a download)
   std::string resolved;        // the file that opening the entry reaches ("" when none)
+  std::string lfs_sha256;      // lfs_pointer: the real file's sha256 and size, as the pointer says
+  std::uint64_t lfs_size = 0;
 };
 
 // Inspect snapshots/<commit>/<path>. `expected` comes from the listing; without one, sizes are not

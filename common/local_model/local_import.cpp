@@ -15,6 +15,7 @@
 #include "core/revision.hpp"
 #include "core/snapshot.hpp"
 #include "core/temp_sweep.hpp"
+#include "core/lfs_pointer.hpp"
 #include "core/lfs_rules.hpp"
 #include "local_model/model_files.hpp"
 #include "local_model/source_folder.hpp"
@@ -125,6 +126,26 @@ void check_content(const LocalImportRequest& request, const std::vector<core::Tr
                      "import the folder save_pretrained or the Trainer wrote, or use --type dataset for data");
 }
 
+// A Git LFS pointer is never stored as the file it stands for: the folder is refused, naming each
+// pointer and how to get the real file.
+void refuse_lfs_pointers(const LocalImportRequest& request, const std::vector<core::TreeEntry>& entries) {
+  std::string listed;
+  std::size_t count = 0;
+  for (const auto& e : entries) {
+    if (e.size > core::lfs_pointer_max_size) continue;
+    auto pointer = core::read_lfs_pointer_file(request.source / e.path);
+    if (!pointer) continue;
+    ++count;
+    listed += "\n  " + e.path + " (" + std::to_string(pointer->size) + " bytes, sha256 " + pointer->sha256 + ")";
+  }
+  if (count == 0) return;
+  throw NotFoundError(std::to_string(count) + " file(s) in '" + request.source.string() +
+                          "' are Git LFS pointer files, not the files themselves (the folder comes from a git clone "
+                          "made without git-lfs); nothing was imported:" + listed,
+                      "run `git lfs pull` in the clone the folder comes from and import it again, or `hfcache pull` "
+                      "the hub repo it is a clone of");
+}
+
 std::string plan_line(const core::TreeEntry& e, bool is_new) {
   return std::string(is_new ? "store " : "reuse ") + e.path + " (" + std::to_string(e.size) + " bytes, " +
          (e.lfs_sha256 ? "LFS " : "") + "blob " + e.etag() + ")";
@@ -149,6 +170,7 @@ LocalImportResult import_local_folder(const core::CacheLayout& layout, const Loc
   std::vector<core::TreeEntry> entries;
   for (const auto& file : source.list()) entries.push_back(describe(source, file.path));
   check_content(request, entries);
+  refuse_lfs_pointers(request, entries);
 
   LocalImportResult result;
   result.commit = local_commit_id(entries);

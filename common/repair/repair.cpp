@@ -43,6 +43,7 @@ std::string_view to_string(Form form) {
     case Form::corrupt: return "corrupt";
     case Form::crlf_ref: return "crlf_ref";
     case Form::windows_name: return "windows_name";
+    case Form::lfs_pointer: return "lfs_pointer";
     case Form::unknown: return "unknown";
   }
   return "unknown";

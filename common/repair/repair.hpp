@@ -39,6 +39,7 @@ enum class Form {
   outside_link,       // a link that leaves the repo folder
   corrupt,            // content matching no hash it should have
   crlf_ref,           // refs/<name> with whitespace or CRLF
+  lfs_pointer,        // a Git LFS pointer file where the content belongs (a clone made without git-lfs)
   windows_name,       // one file named "onnx\model.onnx": a Windows path kept whole (Python zipfile on Linux)
   unknown,
 };

@@ -13,6 +13,7 @@
 #include "core/write_lock.hpp"
 #include "core/tree_cache.hpp"
 #include "repair/file_moves.hpp"
+#include "core/lfs_pointer.hpp"
 #include "core/link_target.hpp"
 #include "core/lnk_parser.hpp"
 #include "util/file_lock.hpp"
@@ -266,6 +267,18 @@ void RepoRepairer::classify(const fs::path& abs, const std::string& commit, cons
       }
     }
   }
+  // A Git LFS pointer where the content belongs (a copied clone made without git-lfs, a cache edited
+  // by hand) loads as nothing: it is named as such, whatever the link or listing says.
+  if (item.form == Form::ok || item.form == Form::dereferenced) {
+    struct stat target {};
+    if (::stat(abs.c_str(), &target) == 0 && S_ISREG(target.st_mode) &&
+        static_cast<std::uint64_t>(target.st_size) <= core::lfs_pointer_max_size)
+      if (auto pointer = core::read_lfs_pointer_file(abs)) {
+        item.form = Form::lfs_pointer;
+        item.found = core::lfs_pointer_explanation(path, *pointer);
+        item.lfs_sha256 = pointer->sha256;
+      }
+  }
   items_.push_back(std::move(item));
 }
 
@@ -389,6 +402,27 @@ void RepoRepairer::handle_other(Item& item) {
     }
     rep.action = why + "; the link now waits for the blob to be downloaded again";
     rep.finish = pull_command(item.commit);
+    add(std::move(rep));
+    return;
+  }
+  if (item.form == Form::lfs_pointer) {
+    // When the listing names the real file (the hub's listing), the entry becomes a link to that
+    // blob (a download fills it); a listing made from the pointer itself cannot tell the real file.
+    auto listed = listed_etag(item.commit, item.path, false);
+    if (listed && *listed == item.lfs_sha256) {
+      if (blob_state(*listed) == BlobState::corrupt) set_aside_corrupt(*listed);
+      if (blob_state(*listed) == BlobState::valid) {
+        link_entry(item, *listed);
+        rep.action = item.found + "; linked to blobs/" + *listed + ", which holds the real file";
+        rep.fixed = true;
+        add(std::move(rep));
+      } else {
+        dangle(item, *listed, rep, item.found);
+      }
+      return;
+    }
+    rep.action = "left as it is: " + item.found;
+    rep.finish = "git lfs pull in the clone it came from, then hfcache import it again; or " + pull_command(item.commit);
     add(std::move(rep));
     return;
   }

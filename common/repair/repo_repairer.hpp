@@ -35,6 +35,7 @@ class RepoRepairer {
     std::uint64_t size = 0;
     std::string found;  // details for the report: the link target, the shortcut's path
     bool name_taken = false;  // shortcut: <name> exists beside <name>.lnk
+    std::string lfs_sha256;   // lfs_pointer: the real file's sha256, as the pointer names it
   };
   enum class BlobState { absent, valid, corrupt };
 

@@ -3,7 +3,7 @@
 # reader and chunked decoder, the upstream transport's response-head reader, and the zip export path
 # (Windows name rules, zip writer), N seconds in total (default 30), shared evenly:
 #   1. build tests/fuzz with clang into build-fuzz/: lnk_parser_fuzz, archive_import_fuzz, api_contract_fuzz,
-#      request_head_fuzz, chunked_decoder_fuzz, response_head_fuzz and zip_export_fuzz (libFuzzer + ASan + UBSan) and lnk_parser_tests (the doctest suite under the same
+#      request_head_fuzz, chunked_decoder_fuzz, response_head_fuzz zip_export_fuzz and lfs_pointer_fuzz (libFuzzer + ASan + UBSan) and lnk_parser_tests (the doctest suite under the same
 #      sanitizers);
 #   2. run lnk_parser_tests, which also writes the .lnk seed corpus to build-fuzz/seeds; write the archive seeds
 #      (small hub-layout tars, one with ../ names) to build-fuzz/archive-seeds with Python's tarfile, and the
@@ -245,12 +245,24 @@ colon=":"
 slash="/"
 DICT
 
+# LFS pointer seeds: a pointer as git-lfs writes it, one with an extension, one unsorted.
+rm -rf "$build/lfs-seeds"
+mkdir -p "$build/lfs-seeds"
+printf 'version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize 404976\n' "$(printf 'a%.0s' $(seq 64))" >"$build/lfs-seeds/pointer"
+printf 'version https://git-lfs.github.com/spec/v1\next-0-x sha256:%s\noid sha256:%s\nsize 1\n' "$(printf 'b%.0s' $(seq 64))" "$(printf 'c%.0s' $(seq 64))" >"$build/lfs-seeds/ext"
+printf 'version https://hawser.github.com/spec/v1\nsize 1\noid sha256:0\n' >"$build/lfs-seeds/unsorted"
+cat >"$build/lfs.dict" <<'DICT'
+version="version https://git-lfs.github.com/spec/v1\x0a"
+oid="oid sha256:"
+size="size "
+DICT
+
 # The archive fuzzer's temp folder (input.tar, the cache) under build-fuzz, where a crash leaves it for a look.
 rm -rf "$build/archive-tmp"
 mkdir -p "$build/archive-tmp"
 
 # The time is shared evenly; -max_total_time=0 would mean no limit, so each fuzzer gets at least a second.
-share=$((seconds / 7))
+share=$((seconds / 8))
 if [ "$seconds" -gt 0 ] && [ "$share" -eq 0 ]; then share=1; fi
 failed=0
 fuzz lnk_parser "$share" "$build/corpus" "$build/seeds" "$build/crashes" 8192 "$build/lnk.dict" || failed=1
@@ -263,5 +275,6 @@ fuzz chunked_decoder "$share" "$build/chunked-corpus" "$build/chunked-seeds" "$b
   || failed=1
 fuzz response_head "$share" "$build/response-corpus" "$build/response-seeds" "$build/response-crashes" 8192 \
   "$build/response.dict" || failed=1
+fuzz lfs_pointer "$share" "$build/lfs-corpus" "$build/lfs-seeds" "$build/lfs-crashes" 2048 "$build/lfs.dict" || failed=1
 fuzz zip_export "$share" "$build/zip-corpus" "$build/zip-seeds" "$build/zip-crashes" 8192 "$build/zip.dict" || failed=1
 exit "$failed"
