@@ -5,6 +5,7 @@
 
 #include "api/export_request.hpp"
 #include "api/routes.hpp"
+#include "access_check.hpp"
 #include "api_response.hpp"
 #include "api_routes.hpp"
 #include "archive/exporter.hpp"
@@ -35,6 +36,7 @@ void register_export_routes(httplib::Server& http, ApiServices& api) {
                          "rename them upstream, or add force=true to export them anyway");
       if (!problems.empty()) spdlog::warn("export (force): {} path(s) cannot be held by Windows:\n{}", problems.size(), list);
     }
+    for (const auto& repo : plan->manifest.repos) require_access(api.context, repo.repo, req.get_header_value("Authorization"));
     // Mark every exported revision in use while the archive streams, so gc and rm leave its blobs alone.
     auto leases = std::make_shared<std::vector<UsageTracker::Lease>>();
     for (const auto& repo : plan->manifest.repos)

@@ -4,6 +4,7 @@
 #include "api/pull_request_json.hpp"
 #include "api/routes.hpp"
 #include "api/server_events.hpp"
+#include "access_check.hpp"
 #include "api_response.hpp"
 #include "api_routes.hpp"
 #include "pull_jobs.hpp"
@@ -23,7 +24,9 @@ NotFoundError no_such_job(const std::string& id) {
 
 void register_pull_routes(httplib::Server& http, ApiServices& api) {
   http.Post(api::routes::pulls, [&api](const httplib::Request& req, httplib::Response& res) {
-    auto submitted = api.pulls.submit(read_body(req, api::read_pull_request));
+    auto request = read_body(req, api::read_pull_request);
+    require_access(api.context, request.repo, req.get_header_value("Authorization"));
+    auto submitted = api.pulls.submit(std::move(request));
     res.set_header("Location", api::pull_route(submitted.id));
     send_json(res, 202, api::to_json(submitted));
   });

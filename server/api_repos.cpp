@@ -9,6 +9,7 @@
 #include "api/removal.hpp"
 #include "api/repo_listing_json.hpp"
 #include "api/routes.hpp"
+#include "access_check.hpp"
 #include "api_response.hpp"
 #include "api_routes.hpp"
 #include "core/cache_lookup.hpp"
@@ -29,12 +30,22 @@ void pin(ApiServices& api, httplib::Response& res, const api::PinRequest& reques
 }  // namespace
 
 void register_repo_routes(httplib::Server& http, ApiServices& api) {
-  http.Get(api::routes::repos, [&api](const httplib::Request&, httplib::Response& res) {
-    send_json(res, 200, api::repo_list_json(api.cache.list_repos()));
+  http.Get(api::routes::repos, [&api](const httplib::Request& req, httplib::Response& res) {
+    auto repos = api.cache.list_repos();
+    // A restricted repo is listed only to the admin and to clients granted it (its name alone may
+    // be a secret of the organisation).
+    if (auto runtime = api.context.runtime(); api.context.access && runtime) {
+      auto authorization = req.get_header_value("Authorization");
+      std::erase_if(repos, [&](const index::IndexedRepo& r) {
+        return !api.context.access->may_list(r.repo, authorization, *runtime, /*learn=*/true);
+      });
+    }
+    send_json(res, 200, api::repo_list_json(repos));
   });
 
   http.Get(api::routes::repo_pattern, [&api](const httplib::Request& req, httplib::Response& res) {
     auto repo = route_repo(req);
+    require_access(api.context, repo, req.get_header_value("Authorization"));
     auto found = api.cache.find_repo(repo);
     if (!found) throw NotFoundError(repo.display() + " is not in the cache", "pull it first: hfcache pull " + repo.display());
     send_json(res, 200, api::repo_detail_json(*found));
@@ -51,6 +62,7 @@ void register_repo_routes(httplib::Server& http, ApiServices& api) {
 
   http.Get(api::routes::path, [&api](const httplib::Request& req, httplib::Response& res) {
     auto request = read_query(req, api::read_path_request);
+    require_access(api.context, request.repo, req.get_header_value("Authorization"));
     auto found = core::find_in_cache(api.context.layout, request.repo, request.revision, request.file);
     if (req.get_header_value("Accept").find("text/plain") != std::string::npos) {
       res.set_content(found.path.string() + "\n", "text/plain; charset=utf-8");

@@ -7,10 +7,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 
+#include "access_check.hpp"
 #include "api_routes.hpp"
 #include "core/errors.hpp"
 #include "daemon_context.hpp"
@@ -51,6 +53,13 @@ Daemon::Daemon(config::FlagValues flags, std::optional<std::string> config_file,
   core::CacheLayout layout(settings.cache_dir);
   index_ = std::make_unique<index::CacheIndex>(layout, index::CacheIndex::default_path(settings.state_dir));
   context_ = std::make_unique<DaemonContext>(layout, *index_);
+  access::AccessOptions access_options;
+  access_options.grant_ttl = std::chrono::seconds(settings.access_grant_ttl_s);
+  access_options.deny_ttl = std::chrono::seconds(settings.access_deny_ttl_s);
+  access_options.offline_grace = std::chrono::seconds(settings.access_offline_grace_s);
+  access_options.restriction_ttl = std::max(access_options.grant_ttl, std::chrono::seconds(60));
+  context_->access = std::make_shared<AccessCheck>(settings.state_dir, index::CacheIndex::default_path(settings.state_dir),
+                                                   access_options);
   context_->set_runtime(runtime);
   pulls_ = std::make_unique<PullJobs>(*context_, settings.max_concurrent_pulls);
   api_ = std::make_unique<ApiServices>(*context_, *pulls_, listen_.text());
@@ -104,6 +113,10 @@ int Daemon::run() {
   auto runtime = context_->runtime();
   spdlog::info("hfcached 0.1.0 serving {} on http://{} (upstream {}{})", context_->layout.root().string(), listen_.text(),
                runtime->settings.endpoint, runtime->hub ? "" : ", offline");
+  spdlog::info(runtime->settings.access == "open"
+                   ? "access \"open\": every repo, gated and private ones included, is served to every client"
+                   : "access \"hub\": gated and private repos are served only to clients whose own token the upstream "
+                     "accepts for them");
   if (!stop_requested_) {
     notify_systemd("READY=1\nSTATUS=serving " + context_->layout.root().string());
     front_->run();

@@ -20,6 +20,8 @@ class CacheIndex;
 
 namespace hfcache::server {
 
+class AccessCheck;
+
 struct Runtime {
   config::Settings settings;
   std::shared_ptr<hub::HubClient> hub;  // null when offline (--offline / HF_HUB_OFFLINE=1)
@@ -35,6 +37,8 @@ class DaemonContext {
   index::CacheIndex& index;
   Metrics metrics;
   UsageTracker usage;
+  // Who may read gated and private repos (access_check.hpp); null in unit tests that need none.
+  std::shared_ptr<AccessCheck> access;
 
   std::shared_ptr<const Runtime> runtime() const {
     std::lock_guard lock(mutex_);

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 
+#include "access_check.hpp"
 #include "core/errors.hpp"
 #include "daemon_context.hpp"
 #include "index/cache_index.hpp"
@@ -92,6 +93,13 @@ class MirrorRoutes {
       auto route = mirror::parse_route(raw_path);
       if (!route || route->endpoint != mirror::Endpoint::resolve || !route->revision) return std::nullopt;
       auto runtime = context_.runtime();
+      // Only what is decided without asking anybody (a public repo, a remembered grant); the slow
+      // path makes the full check.
+      if (context_.access && runtime) {
+        const auto* authorization = head.header("Authorization");
+        if (!context_.access->may_list(route->repo, authorization ? *authorization : std::string_view(), *runtime))
+          return std::nullopt;
+      }
       auto file = service_.cached_file(route->repo, *route->revision, route->path,
                                        runtime && runtime->hub ? runtime->hub.get() : nullptr);
       if (!file) return std::nullopt;
@@ -160,7 +168,15 @@ class MirrorRoutes {
     }
     auto runtime = context_.runtime();  // once per request: a SIGHUP may swap it meanwhile
     std::shared_ptr<hub::HubClient> hub = runtime ? runtime->hub : nullptr;
+    if (context_.access && runtime) {
+      auto outcome = context_.access->check(route->repo, req.get_header_value("Authorization"), *runtime);
+      if (!outcome.allowed) throw access_refusal(route->repo, outcome.decision);
+      hub = outcome.fetch_hub;
+    }
     switch (route->endpoint) {
+      case mirror::Endpoint::auth_check:  // a downstream hfcached asking for its client (tiers)
+        send_json(res, {{"ok", true}});
+        return;
       case mirror::Endpoint::resolve: return serve_file(*route, req, res, hub);
       case mirror::Endpoint::repo_info: return send_repo_info(service_, *route, req, res, hub);
       case mirror::Endpoint::tree: return send_tree(service_, *route, req, res, hub);

@@ -1,5 +1,7 @@
 #include "runtime_builder.hpp"
 
+#include <sys/stat.h>
+
 #include "core/errors.hpp"
 #include "hub/hub_from_settings.hpp"
 #include "util/fs.hpp"
@@ -8,6 +10,17 @@
 namespace hfcache::server {
 namespace {
 
+// As ssh refuses a private key others may read: a token file other users can read or write hands
+// the token to them. Group access is allowed (deploy/install.sh gives the admin token to the
+// hfcache group on purpose).
+void refuse_loose_file(const std::string& path, const char* key) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return;  // missing: the readers below say so where it matters
+  if ((st.st_mode & (S_IROTH | S_IWOTH)) == 0) return;
+  throw UsageError(std::string(key) + " " + path + " is readable or writable by other users, so they could use the token",
+                   "run: chmod o-rwx " + path + " (and keep it owned by the daemon's user or root)");
+}
+
 }  // namespace
 
 std::shared_ptr<const Runtime> build_runtime(const config::Settings& settings, const ListenAddress& listen,
@@ -15,6 +28,8 @@ std::shared_ptr<const Runtime> build_runtime(const config::Settings& settings, c
   auto runtime = std::make_shared<Runtime>();
   runtime->settings = settings;
   runtime->loopback_only = listen.loopback;
+  if (settings.admin_token_file) refuse_loose_file(*settings.admin_token_file, "admin_token_file");
+  if (settings.token_file) refuse_loose_file(*settings.token_file, "token_file");
   if (settings.admin_token_file) {
     auto text = util::read_small_file(*settings.admin_token_file, 64 * 1024);
     if (!text)

@@ -10,7 +10,7 @@
 namespace hfcache::server {
 
 // Throws UsageError when admin_token_file is configured but unreadable or empty, or when the hub
-// token file named by --token-file cannot be read.
+// token file named by --token-file cannot be read, and when either file is readable by other users.
 // `stop` is the daemon's: the hub client's transfers and retry waits end when it is requested.
 std::shared_ptr<const Runtime> build_runtime(const config::Settings& settings, const ListenAddress& listen,
                                              std::stop_token stop);

@@ -138,7 +138,8 @@ class Daemon:
 def hfcached(cache_dir, tmp_path):
     """Start the real daemon: hfcached(endpoint=sim.hub_url, extra=["--offline"], config={...}, env={...}).
 
-    Listens on a free loopback port, serves `cache_dir`, keeps its state in tmp_path/state; stopped
+    Listens on a free loopback port, serves `cache_dir`, keeps its state in tmp_path/state (one per
+    cache folder, kept across restarts within the test); stopped
     with SIGTERM at the end of the test (the exit code is checked: a clean stop is part of the contract).
     """
     started = []
@@ -146,7 +147,10 @@ def hfcached(cache_dir, tmp_path):
     def start(endpoint: str | None = None, extra: list | None = None, config: dict | None = None,
               env: dict | None = None, cache: Path | None = None, listen: str | None = None) -> Daemon:
         port = free_port()
-        state = tmp_path / f"state{len(started)}"
+        # One state folder per cache folder: a restarted daemon keeps its index, access secret and
+        # grants, as it does under systemd (StateDirectory).
+        served = Path(cache or cache_dir)
+        state = tmp_path / ("state" if served == Path(cache_dir) else f"state-{served.name}")
         conf = {"max_retries": 3, "connect_timeout_s": 2, "read_timeout_s": 5, "state_dir": str(state)}
         conf.update(config or {})
         conf_path = tmp_path / f"hfcached{len(started)}.json"

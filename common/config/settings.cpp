@@ -142,6 +142,27 @@ const std::vector<Key>& keys() {
       {"mirror_ref_ttl_s", "int", "",
        "hfcached: seconds a branch or tag -> commit answer from upstream is reused before asking again (default 20)",
        [](Settings& s, const std::string& v) { s.mirror_ref_ttl_s = parse_int("mirror_ref_ttl_s", v, 0, 86400); }},
+      {"access", "string", "",
+       "hfcached: \"hub\" (default) gives gated and private repos only to clients whose own token the upstream "
+       "accepts; \"open\" serves every repo to everyone (single-user machines)",
+       [](Settings& s, const std::string& v) {
+         if (v != "hub" && v != "open")
+           throw UsageError("bad value '" + v + "' for access", "use \"hub\" (the upstream decides) or \"open\"");
+         s.access = v;
+       }},
+      {"access_grant_ttl_s", "int", "",
+       "hfcached: seconds a client token's access to a restricted repo is remembered before asking again (default 600)",
+       [](Settings& s, const std::string& v) {
+         s.access_grant_ttl_s = parse_int("access_grant_ttl_s", v, 0, 7 * 86400);
+       }},
+      {"access_deny_ttl_s", "int", "",
+       "hfcached: seconds a refusal of a client token for a restricted repo is remembered (default 60)",
+       [](Settings& s, const std::string& v) { s.access_deny_ttl_s = parse_int("access_deny_ttl_s", v, 0, 86400); }},
+      {"access_offline_grace_s", "int", "",
+       "hfcached: while the upstream cannot be asked, a grant this recent keeps its access (default 2592000, 30 days)",
+       [](Settings& s, const std::string& v) {
+         s.access_offline_grace_s = parse_int("access_offline_grace_s", v, 0, 365 * 86400);
+       }},
   };
   return table;
 }

@@ -47,6 +47,12 @@ struct Settings {
   int mirror_ref_ttl_s = 20;
   bool disable_symlinks = false;   // copies instead of links, as huggingface_hub on Windows
   bool write_cachedir_tag = true;  // CACHEDIR.TAG as huggingface_hub >= 1.9 writes it
+  // hfcached's access control for gated and private repos (docs/interface.md "Access to gated and
+  // private repos"): "hub" lets the upstream decide per client token, "open" serves everyone.
+  std::string access = "hub";
+  int access_grant_ttl_s = 600;             // a granted (token, repo) is asked again after this
+  int access_deny_ttl_s = 60;               // a refused one after this
+  int access_offline_grace_s = 30 * 86400;  // offline, a grant this recent still counts
 
   // key -> where its value came from ("default", "env HF_HOME", "file /etc/hfcache/hfcache.json", "flag")
   std::map<std::string, std::string> origin;

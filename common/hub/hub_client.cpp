@@ -39,6 +39,30 @@ std::string HubClient::resolve_commit(const core::RepoRef& repo, const std::stri
   return parse_revision_sha(answer.response.body, answer.url.str());
 }
 
+HubClient::Visibility HubClient::repo_visibility(const core::RepoRef& repo, const CallLimits& limits) {
+  auto url = parse_or_throw(impl_->endpoint_text + "/api/" + std::string(core::plural(repo.type)) + "/" + repo.id,
+                            "repo info URL");
+  auto context = impl_->context_for(url);
+  context.repo = repo;
+  auto answer = impl_->get_json(url, context, limits);
+  return parse_visibility(answer.response.body, answer.url.str());
+}
+
+void HubClient::auth_check(const core::RepoRef& repo, const CallLimits& limits) {
+  auto url = parse_or_throw(
+      impl_->endpoint_text + "/api/" + std::string(core::plural(repo.type)) + "/" + repo.id + "/auth-check",
+      "auth-check URL");
+  auto context = impl_->context_for(url);
+  context.repo = repo;
+  impl_->get_json(url, context, limits);  // any 2xx is a grant; refusals are thrown
+}
+
+std::unique_ptr<HubClient> HubClient::with_token(std::optional<std::string> token) const {
+  auto options = impl_->options;
+  options.token = std::move(token);
+  return std::make_unique<HubClient>(std::move(options));
+}
+
 RepoRefs HubClient::list_refs(const core::RepoRef& repo, const CallLimits& limits) {
   auto url = parse_or_throw(
       impl_->endpoint_text + "/api/" + std::string(core::plural(repo.type)) + "/" + repo.id + "/refs?include_prs=1",

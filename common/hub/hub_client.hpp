@@ -87,6 +87,21 @@ class HubClient {
   // and whether an unreachable host is retried; the default is the client's own timeouts and retries.
   std::string resolve_commit(const core::RepoRef& repo, const std::string& revision, const CallLimits& limits = {});
 
+  // GET /api/{type}s/{id}: whether the hub restricts the repo (`private`, `gated` of its repo info).
+  struct Visibility {
+    bool is_private = false;
+    bool gated = false;  // "auto" or "manual" gating
+  };
+  Visibility repo_visibility(const core::RepoRef& repo, const CallLimits& limits = {});
+
+  // GET /api/{type}s/{id}/auth-check with this client's token (huggingface_hub HfApi.auth_check):
+  // returns when the hub lets the token read the repo; throws HubAuthError (GatedRepo, 401/403) or
+  // HubNotFoundError (RepoNotFound) when not, OfflineError when the hub cannot be asked.
+  void auth_check(const core::RepoRef& repo, const CallLimits& limits = {});
+
+  // A client with the same options but another token (nullopt: none).
+  std::unique_ptr<HubClient> with_token(std::optional<std::string> token) const;
+
   // GET /api/{type}s/{id}/refs?include_prs=1: branches, tags, converts and pull requests.
   RepoRefs list_refs(const core::RepoRef& repo, const CallLimits& limits = {});
 

@@ -37,6 +37,16 @@ std::string parse_revision_sha(std::string_view body, std::string_view source) {
   return sha;
 }
 
+HubClient::Visibility parse_visibility(std::string_view body, std::string_view source) {
+  auto json = parse(body, source);
+  if (!json.is_object()) unexpected(source, "a repo info answer that is not a JSON object");
+  HubClient::Visibility v;
+  if (auto it = json.find("private"); it != json.end() && it->is_boolean()) v.is_private = it->get<bool>();
+  if (auto it = json.find("gated"); it != json.end())
+    v.gated = it->is_string() ? !it->get<std::string>().empty() : (it->is_boolean() && it->get<bool>());
+  return v;
+}
+
 RepoRefs parse_refs(std::string_view body, std::string_view source) {
   auto json = parse(body, source);
   if (!json.is_object()) unexpected(source, "a refs answer that is not a JSON object");

@@ -37,6 +37,17 @@ CREATE TABLE blobs(repo INTEGER NOT NULL REFERENCES repos(id) ON DELETE CASCADE,
                    size INTEGER NOT NULL, PRIMARY KEY(repo, etag)) WITHOUT ROWID;
 )sql";
 
+// Schema 4: what hfcached's access control (common/access/) learnt from the upstream. repo_access:
+// whether a repo is public, gated or private (a repo without a row counts as restricted).
+// access_grants: per keyed hash of a client token (HMAC with the daemon's secret, never the token)
+// and repo, the last decision and when the token was last granted (offline grace).
+constexpr const char* kAccessTablesOfSchema4 = R"sql(
+CREATE TABLE repo_access(folder TEXT PRIMARY KEY, restriction TEXT NOT NULL, learnt_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE access_grants(token_key TEXT NOT NULL, folder TEXT NOT NULL, granted INTEGER NOT NULL,
+                           decided_at INTEGER NOT NULL, granted_at INTEGER,
+                           PRIMARY KEY(token_key, folder)) WITHOUT ROWID;
+)sql";
+
 // 1 -> 2: schema-1 binaries stored a repo's last_modified as file_clock's epoch (a date in 2174);
 // schema 2 stores its newest snapshot's, which the revisions rows already hold.
 void repo_times_from_snapshots(Database& db) {
@@ -70,9 +81,13 @@ DROP TABLE old_files; DROP TABLE old_blobs; DROP TABLE old_refs; DROP TABLE old_
 )sql");
 }
 
-const std::array<Migration, 2> kMigrations{{
+// 3 -> 4: the access tables, empty (every repo's status is learnt again from the upstream).
+void access_tables(Database& db) { db.exec(kAccessTablesOfSchema4); }
+
+const std::array<Migration, 3> kMigrations{{
     {1, "repo times from their snapshots", repo_times_from_snapshots},
     {2, "foreign keys on the scan tables", foreign_keys_on_scan_tables},
+    {3, "access control tables", access_tables},
 }};
 
 }  // namespace
@@ -82,6 +97,7 @@ std::span<const Migration> migrations() { return kMigrations; }
 void create_current_schema(Database& db) {
   db.exec(kMetaAndUsageTables);
   db.exec(kScanTablesOfSchema3);
+  db.exec(kAccessTablesOfSchema4);
 }
 
 }  // namespace hfcache::index

@@ -42,7 +42,7 @@ void refuse_if_too_new(const Database& db, SchemaVersion found) {
 // What a database made for another cache root is reset to: empty, its schema version kept.
 constexpr const char* kClearContent = R"sql(
 DELETE FROM files; DELETE FROM blobs; DELETE FROM refs; DELETE FROM revisions; DELETE FROM repos;
-DELETE FROM access; DELETE FROM pins; DELETE FROM meta WHERE key NOT IN ('version', 'last_compatible_version');
+DELETE FROM access; DELETE FROM pins; DELETE FROM repo_access; DELETE FROM access_grants; DELETE FROM meta WHERE key NOT IN ('version', 'last_compatible_version');
 )sql";
 
 // Run the steps from the database's version to ours, each in its own transaction, re-reading the

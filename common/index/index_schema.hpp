@@ -10,7 +10,7 @@ namespace hfcache::index {
 
 class Database;
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 // Schema-2 binaries use a schema-3 database correctly (same columns; they do not turn foreign
 // keys on and delete child rows themselves), so a downgrade keeps the pins.
 inline constexpr int kCompatibleVersion = 2;

@@ -13,7 +13,7 @@ namespace {
 
 using Segments = std::vector<std::string_view>;
 
-constexpr std::array<std::string_view, 4> api_verbs = {"revision", "tree", "paths-info", "refs"};
+constexpr std::array<std::string_view, 5> api_verbs = {"revision", "tree", "paths-info", "refs", "auth-check"};
 
 bool is_api_verb(std::string_view s) {
   for (auto v : api_verbs) {
@@ -94,7 +94,7 @@ std::optional<Route> parse_api(const Segments& segs) {
   const std::size_t base = 2, rest = segs.size() - base;
   std::size_t id_parts;
   if (rest >= 3 && is_api_verb(segs[base + 2])) id_parts = 2;
-  else if (rest == 2 && segs[base + 1] == "refs") id_parts = 1;
+  else if (rest == 2 && (segs[base + 1] == "refs" || segs[base + 1] == "auth-check")) id_parts = 1;
   else if (rest == 2) id_parts = 2;
   else if (rest == 1) id_parts = 1;
   else if (is_api_verb(segs[base + 1])) id_parts = 1;
@@ -110,9 +110,9 @@ std::optional<Route> parse_api(const Segments& segs) {
     return route;
   }
   auto verb = segs[at++];
-  if (verb == "refs") {
+  if (verb == "refs" || verb == "auth-check") {
     if (at != segs.size()) return std::nullopt;
-    route.endpoint = Endpoint::refs;
+    route.endpoint = verb == "refs" ? Endpoint::refs : Endpoint::auth_check;
     return route;
   }
   if (at >= segs.size() || segs[at].empty()) return std::nullopt;

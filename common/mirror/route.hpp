@@ -18,6 +18,7 @@ enum class Endpoint {
   tree,        // /api/{type}s/{id}/tree/{rev}[/{path}]
   paths_info,  // /api/{type}s/{id}/paths-info/{rev}
   refs,        // /api/{type}s/{id}/refs
+  auth_check,  // /api/{type}s/{id}/auth-check: may this client's token read the repo (common/access/)
 };
 
 struct Route {

@@ -20,7 +20,7 @@ from . import hubcore as hc
 from .httpio import Request, Response
 from .worldview import RepoView, Snapshot
 
-VERBS = ("revision", "tree", "paths-info", "refs", "commits")
+VERBS = ("revision", "tree", "paths-info", "refs", "commits", "auth-check")
 
 
 def parse_api_route(ctx: hc.HubContext, segs: list[str]):
@@ -62,6 +62,10 @@ def route_api(ctx: hc.HubContext, req: Request, auth: hc.Auth) -> Response:
         return answer
     if verb == "refs":
         return _refs(req, repo)
+    if verb == "auth-check":  # HfApi.auth_check: 200 when the token may read the repo's files
+        if not ctx.world.gate_passed(repo, auth.user):
+            return hc.gated_error(ctx, repo, auth)
+        return hc.json_response(req, {"ok": True})
     rev, sha, rest = _api_revision(repo, verb, rest)
     if sha is None:
         return hc.revision_not_found(rev)

@@ -341,6 +341,10 @@ class World:
     def repos(self) -> list[Repo]:
         return [Repo(self, d) for d in self.data["repos"]]
 
+    def revoke_token(self, token: str) -> None:
+        """The token stops working, as when its owner deletes it on the Hub (then 401 Invalid credentials)."""
+        self.data["tokens"].pop(token, None)
+
     def add_token(self, token: str, user: str, can_read_private: Iterable[str] = (),
                   accepted_gated: Iterable[str] = ()) -> None:
         """A valid token. Repo ids may be given as ``id`` or ``type:id`` (``dataset:org/x``).

@@ -127,10 +127,11 @@ def test_error_codes_unknown_repo_revision_file_and_gated(sim, hfcached):
     cases = [
         (f"/{REPO}/resolve/main/{fx.MISSING_FILE}", 404, "EntryNotFound"),
         (f"/{REPO}/resolve/no-such-branch/config.json", 404, "RevisionNotFound"),
-        ("/org/no-such-repo/resolve/main/config.json", 404, "RepoNotFound"),
+        # Anonymous: answered as the hub answers an anonymous client (a private repo looks the same).
+        ("/org/no-such-repo/resolve/main/config.json", 401, "RepoNotFound"),
         (f"/{fx.PRIVATE}/resolve/main/config.json", None, "RepoNotFound"),
         (f"/{fx.GATED}/resolve/main/config.json", None, "GatedRepo"),
-        ("/api/models/org/no-such-repo", 404, "RepoNotFound"),
+        ("/api/models/org/no-such-repo", 401, "RepoNotFound"),
         (f"/api/models/{REPO}/revision/no-such-branch", 404, "RevisionNotFound"),
     ]
     for url, status, code in cases:

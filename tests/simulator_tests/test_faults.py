@@ -197,3 +197,18 @@ def test_reload_picks_up_new_commits(fsim):
     fsim.world.save()
     assert call(fsim.control_url + "/_sim/reload", "POST").status == 200
     assert call(url(fsim, "new.txt")).status == 404
+
+
+def test_revoked_token_is_refused_after_reload(fsim):
+    auth = {"Authorization": f"Bearer {fx.TOKEN_ALICE}"}
+    check = f"{fsim.hub_url}/api/models/{fx.GATED}/auth-check"
+    assert call(check, headers=auth).status == 200
+    fsim.world.revoke_token(fx.TOKEN_ALICE)
+    fsim.reload()
+    try:
+        r = call(check, headers=auth)
+        assert r.status == 401 and "x-error-code" not in r.headers
+        assert r.headers["x-error-message"] == "Invalid credentials in Authorization header"
+    finally:
+        fsim.world.add_token(fx.TOKEN_ALICE, "alice", can_read_private=[fx.PRIVATE], accepted_gated=[fx.GATED])
+        fsim.reload()

@@ -129,6 +129,20 @@ TEST_SUITE("index_migrations") {
     CHECK(rows(db, "pins") == 1);  // the user's word outlives the scan rows
   }
 
+  TEST_CASE("step 3 -> 4 adds the empty access tables and keeps pins and access times") {
+    TempDir dir;
+    LegacyRows legacy{sha('1'), sha('2')};
+    write_legacy_database(dir.path / "i.sqlite", 2, "/c", legacy);
+    index::Database db(dir.path / "i.sqlite");
+    apply_step(db, 2);
+    CHECK(rows(db, "sqlite_master WHERE name='repo_access'") == 0);
+    apply_step(db, 3);
+    CHECK(rows(db, "repo_access") == 0);
+    CHECK(rows(db, "access_grants") == 0);
+    CHECK(value_of(db, "SELECT pinned_at FROM pins") == legacy.pinned_at);
+    CHECK(value_of(db, "SELECT last_access FROM access") == legacy.access_time);
+  }
+
   TEST_CASE("step 2 -> 3 also works on schema-3 tables a schema-2 binary reset for another cache folder") {
     TempDir dir;
     {

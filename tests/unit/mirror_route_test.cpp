@@ -80,6 +80,15 @@ TEST_SUITE("mirror_route") {
     r = parse_route("/api/models/hfl/rbt3/refs");
     REQUIRE(r);
     CHECK(r->endpoint == Endpoint::refs);
+    r = parse_route("/api/models/org/gated-model/auth-check");
+    REQUIRE(r);
+    CHECK(r->endpoint == Endpoint::auth_check);
+    CHECK(r->repo.id == "org/gated-model");
+    r = parse_route("/api/datasets/gpt2-tiny/auth-check");
+    REQUIRE(r);
+    CHECK(r->endpoint == Endpoint::auth_check);
+    CHECK(r->repo.id == "gpt2-tiny");
+    CHECK_FALSE(parse_route("/api/models/org/gated-model/auth-check/extra"));
     r = parse_route("/api/models/hfl/rbt3/paths-info/main");
     REQUIRE(r);
     CHECK(r->endpoint == Endpoint::paths_info);

@@ -1,0 +1,67 @@
+#pragma once
+// The one access check of hfcached (docs/interface.md "Access to gated and private repos"), applied
+// by every route that answers about a repo: the admin token is full trust, access "open" lets
+// everyone through, and otherwise common/access/ decides from the client's own bearer token.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "access/access_control.hpp"
+#include "core/repo_id.hpp"
+
+namespace hfcache::hub {
+class HubClient;
+}
+namespace hfcache::mirror {
+class MirrorError;
+}
+
+namespace hfcache::server {
+
+struct Runtime;
+
+struct AccessOutcome {
+  bool allowed = false;
+  access::Decision decision;
+  // What to fetch the repo's content with: the daemon's client, or, when the daemon has no token of
+  // its own and the repo is restricted, one carrying the granted client's token. Null when offline.
+  std::shared_ptr<hub::HubClient> fetch_hub;
+};
+
+class AccessCheck {
+ public:
+  // `index_db`: the index database (already at the current schema). Throws Error for the secret.
+  AccessCheck(const std::filesystem::path& state_dir, const std::filesystem::path& index_db,
+              const access::AccessOptions& options);
+  ~AccessCheck();
+
+  // `authorization`: the request's Authorization header ("" when absent).
+  AccessOutcome check(const core::RepoRef& repo, std::string_view authorization, const Runtime& runtime);
+  // For listings and the fast lane: may the caller see that `repo` exists, asking nobody. With
+  // `learn`, an unknown or stale status is first learnt from the upstream (one repo info call).
+  bool may_list(const core::RepoRef& repo, std::string_view authorization, const Runtime& runtime,
+                bool learn = false);
+
+ private:
+  std::unique_ptr<access::AccessStore> store_;
+  std::unique_ptr<access::AccessControl> control_;
+};
+
+class DaemonContext;
+
+// For the /v1 routes: returns when the caller may act on `repo`; throws NotFoundError (private or
+// unknown, 404) or AuthError (gated, 401) with the refusal's message otherwise. A context without an
+// access check (unit tests) lets everything through.
+void require_access(DaemonContext& context, const core::RepoRef& repo, std::string_view authorization);
+
+// The token of "Authorization: Bearer TOKEN" ("" for none or another scheme).
+std::string bearer_token(std::string_view authorization);
+
+// The hub's own refusal for a denied repo: 401/404 RepoNotFound for a private one, so its existence
+// does not leak; 401/403 GatedRepo for a gated one; the message says what to do. A repo whose status
+// could not be learnt (upstream away or offline) gets 504/503 like any question the mirror cannot
+// answer now, which is the same for every such repo.
+mirror::MirrorError access_refusal(const core::RepoRef& repo, const access::Decision& decision);
+
+}  // namespace hfcache::server
