@@ -4,7 +4,7 @@
 # a normal and an ASan+UBSan build, then every suite:
 #   unit (doctest), architecture (the layer check of common/layers.toml), simulator (the hub simulator
 #   against the real clients), integration (the real binaries against the simulator), interop
-#   (huggingface_hub/transformers and hfcache on one cache),
+#   (huggingface_hub/transformers and hfcache on one cache), fleet (replicas on a real GlusterFS volume),
 #   and unit + integration again under the sanitizers.
 # Then the fuzzers briefly (tests/fuzz/run.sh). Ends with one line "N passed, N failed". Set HFCACHE_SKIP_SANITIZERS=1 to skip the sanitizer pass.
 # Set HFCACHE_HFHUB1=1 to add hf-hub 1.x (tests/interop/rust1, about 9 more minutes of cargo) to the interop suite.
@@ -61,6 +61,8 @@ run architecture "${py[@]}" tests/architecture --junitxml="$results/architecture
 run simulator "${py[@]}" tests/simulator_tests --junitxml="$results/simulator.xml"
 run integration "${py[@]}" tests/integration --junitxml="$results/integration.xml"
 run interop "${py[@]}" tests/interop --junitxml="$results/interop.xml"
+# Replicas on a real GlusterFS volume (root, /dev/fuse; fails, never skips, without them: docs/fleet-replicas.md).
+run fleet "${py[@]}" tests/fleet --junitxml="$results/fleet.xml"
 
 if [ "${HFCACHE_SKIP_SANITIZERS:-0}" != 1 ]; then
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DENABLE_ASAN=ON -DENABLE_UBSAN=ON >/dev/null \

@@ -31,7 +31,7 @@ struct Runtime {
 
 class DaemonContext {
  public:
-  DaemonContext(core::CacheLayout cache, index::CacheIndex& idx) : layout(std::move(cache)), index(idx) {}
+  DaemonContext(core::CacheLayout cache, index::CacheIndex& idx) : layout(std::move(cache)), index(idx), usage(&layout) {}
 
   const core::CacheLayout layout;  // fixed for the life of the process
   index::CacheIndex& index;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/errors.hpp"
+#include "core/private_temp.hpp"
 
 namespace hfcache::core {
 namespace {
@@ -37,6 +38,14 @@ std::uint64_t prefix_of(const fs::path& path, std::uint64_t max_size) {
   if (!fd) return 0;
   return trusted_prefix(fd.get(), max_size);
 }
+
+// Whatever the destructor leaves, the private file is no longer this process's live download.
+struct ReleaseOnExit {
+  const fs::path& path;
+  ~ReleaseOnExit() {
+    if (!path.empty()) release_private_temp(path);
+  }
+};
 
 }  // namespace
 
@@ -65,13 +74,13 @@ BlobWriter::BlobWriter(const CacheLayout& layout, const RepoRef& repo, std::stri
       hasher_(etag_, size) {
   fs::create_directories(incomplete_.parent_path());
   adopt_leftovers();
-  if (writing_.empty() && ranged()) {
-    // Ranges leave holes: write a private file, so the shared name always holds a clean prefix.
+  if (writing_.empty()) {
+    // Every writer writes a private file, taking the shared prefix over by an atomic rename: two
+    // writers of one blob (where flock does nothing across hosts) never write one file, and a
+    // commit renames exactly the bytes it verified. The shared name always holds a clean prefix.
     writing_ = incomplete_;
-    writing_.replace_filename(etag_ + "." + util::random_hex(8) + ".incomplete");
+    writing_.replace_filename(private_temp_name(etag_));
     if (::rename(incomplete_.c_str(), writing_.c_str()) != 0 && errno != ENOENT) throw_errno("rename " + incomplete_.string());
-  } else if (writing_.empty()) {
-    writing_ = incomplete_;
   }
   open_existing();
   hash_from_disk(resume_offset_);  // so a write at the resume point keeps hashing from the buffer
@@ -142,9 +151,10 @@ void BlobWriter::stop_hasher() {
 }
 
 void BlobWriter::adopt_leftovers() {
-  // Private files of crashed ranged writers (ours, or huggingface_hub >= 1.18's): with a journal, the
-  // one it describes is taken as it is; otherwise keep the longest trusted prefix under the shared
-  // name and drop the rest. We hold the blob's lock, so none is live.
+  // Private files of crashed writers (ours, or huggingface_hub >= 1.18's): with a journal, the one it
+  // describes is taken as it is; otherwise keep the longest trusted prefix under the shared name and
+  // drop the rest. We hold the blob's lock, yet where flock does nothing across hosts another writer
+  // may be live: files that may be a live writer's are left alone (core/private_temp.hpp).
   std::uint64_t best = prefix_of(incomplete_, size_);
   std::error_code ec;
   std::string prefix = etag_ + ".";
@@ -154,10 +164,12 @@ void BlobWriter::adopt_leftovers() {
     if (name.starts_with(prefix) && name.ends_with(".incomplete") && entry.path() != incomplete_) leftovers.push_back(entry.path());
   }
   for (const auto& path : leftovers) {
+    if (!private_temp_abandoned(path, etag_)) continue;  // a live writer's (this host's, or another's lately)
     if (writing_.empty() && adopt_journaled(path)) {
       std::uint64_t covered = 0;
       for (const auto& [start, end] : done_ranges_) covered += end - start;
       if (covered > best) continue;
+      release_private_temp(writing_);
       writing_.clear();  // the prefix under the shared name holds more: use that
       done_ranges_.clear();
     }
@@ -179,12 +191,14 @@ bool BlobWriter::adopt_journaled(const fs::path& candidate) {
   auto ranges = RangeJournal::load(journal_path_, fd.get(), etag_, size_);
   if (!ranges || ranges->empty()) return false;
   writing_ = candidate;
+  claim_private_temp(writing_);
   done_ranges_ = std::move(*ranges);
   return true;
 }
 
 BlobWriter::~BlobWriter() {
   stop_hasher();
+  ReleaseOnExit release{writing_};
   if (done_ || !fd_) return;  // no fd: nothing was ever written, so there is no file
   // With a journal the private file keeps every range written, for the next ranged writer.
   if (journal_ && journal_->active()) return;
@@ -293,6 +307,12 @@ void BlobWriter::commit() {
                              std::to_string(size_) + " bytes" + (complete ? ", wrong hash)" : ")"),
                          "the upstream or a proxy served corrupt data; nothing was kept, run the command again");
   }
+  if (blob_present_at(final_, size_)) {
+    // Another writer (a replica where flock does nothing) verified and placed the same blob first:
+    // keep theirs, which readers may have open, and drop our identical copy.
+    discard();
+    return;
+  }
   if (::fsync(fd_.get()) != 0) throw_errno("fsync " + writing_.string());
   // Where locks do not work (some NFS), another writer may have replaced our file: never rename a
   // file we did not verify.
@@ -313,11 +333,14 @@ void BlobWriter::discard() {
   if (journal_) journal_->remove();
 }
 
-bool blob_present(const CacheLayout& layout, const RepoRef& repo, std::string_view etag, std::uint64_t size) {
+bool blob_present_at(const fs::path& path, std::uint64_t size) {
   struct stat st {};
-  auto path = layout.blob_path(repo, etag);
   // stat, not lstat: the shared blob store of newer huggingface_hub makes blobs/<etag> a symlink.
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) == size;
+}
+
+bool blob_present(const CacheLayout& layout, const RepoRef& repo, std::string_view etag, std::uint64_t size) {
+  return blob_present_at(layout.blob_path(repo, etag), size);
 }
 
 }  // namespace hfcache::core

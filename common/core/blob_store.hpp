@@ -5,13 +5,15 @@
 //
 // Resume: blobs/<etag>.incomplete is, whenever nobody writes it, a valid prefix of the blob (the
 // name huggingface_hub <= 1.17 also resumes from, trusting its size alone). So:
-//  1. sequential writers append to it directly (it stays a prefix, even after a crash);
-//  2. ranged writers (parallel ranges, which leave holes until done) first move it to a private
-//     blobs/<etag>.<8hex>.incomplete, the pattern of huggingface_hub >= 1.18 that older versions
-//     ignore; on a clean stop the private file is cut back to its hashed prefix and moved back
-//     (with a journal, see 4, it stays as it is);
-//  3. after a crash, a private file is adopted by the next writer: its prefix before the first hole
-//     (less one file-system block, since holes start at block boundaries) is trusted.
+//  1. every writer first moves it (an atomic rename) to a private blobs/<etag>.<8hex>-<host>-<pid>.incomplete
+//     (core/private_temp.hpp; huggingface_hub >= 1.18 writes <etag>.<8hex>.incomplete the same way)
+//     and writes only that file: where flock does nothing across hosts, two writers of a blob make
+//     two files and a duplicate download, never one torn file;
+//  2. on a clean stop the private file is cut back to its hashed prefix and moved back to the shared
+//     name (with a journal, see 4, it stays as it is);
+//  3. after a crash, a private file is adopted by the next writer once its writer is known dead (or,
+//     another host's, has not changed for 10 minutes): its prefix before the first hole (less one
+//     file-system block, since holes start at block boundaries) is trusted.
 //  4. with a journal (RangeJournal, in hfcache's state folder), a ranged writer records every
 //     range it writes; after a crash the next ranged writer adopts the private file with every
 //     journaled range, so only what was in flight is fetched again.
@@ -64,6 +66,8 @@ class BlobWriter {
   // Every range already on disk (the resume prefix, and in ranged modes the journaled ranges).
   const ByteRanges& done_ranges() const { return done_ranges_; }
   std::uint64_t size() const { return size_; }
+  // The private file being written (readers of a download in flight open it).
+  const std::filesystem::path& path() const { return writing_; }
 
   // Write bytes at `offset` (thread-safe; pwrite). Bytes at the hashed frontier are hashed from the
   // buffer; others are read back by contiguous_upto.
@@ -74,8 +78,9 @@ class BlobWriter {
   // [0, end) is now on disk: hash what has not been hashed yet (reading it back from the page cache).
   void contiguous_upto(std::uint64_t end);
 
-  // Verify size and hash, fsync, rename into blobs/<etag>, fsync the folder. Throws IntegrityError
-  // (and deletes the file) when the bytes do not match the etag.
+  // Verify size and hash, fsync, rename into blobs/<etag>, fsync the folder (or, when another writer
+  // placed the blob meanwhile, delete our copy). Throws IntegrityError (and deletes the file) when
+  // the bytes do not match the etag.
   void commit();
 
  private:
@@ -114,6 +119,8 @@ class BlobWriter {
   std::thread hash_thread_;
 };
 
+// True if `path` is (or links to) a regular file of `size` bytes.
+bool blob_present_at(const std::filesystem::path& path, std::uint64_t size);
 // True if blobs/<etag> exists as a regular file of `size` bytes.
 bool blob_present(const CacheLayout& layout, const RepoRef& repo, std::string_view etag, std::uint64_t size);
 

@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "core/cache_scan.hpp"
+#include "core/private_temp.hpp"
 #include "core/revision.hpp"
 #include "core/tree_cache.hpp"
 #include "core/write_lock.hpp"
@@ -120,9 +121,9 @@ bool is_download_temp(std::string_view name) {
   if (dot == std::string_view::npos || !is_etag(name.substr(0, dot))) return false;
   auto rest = name.substr(dot);
   if (rest == ".incomplete" || rest == ".part" || rest == ".lock") return true;
-  // .<8 hex>.incomplete: huggingface_hub >= 1.18's per-writer name, and hfcache's ranged writers.
-  return rest.size() == 1 + 8 + incomplete_suffix.size() && rest.ends_with(incomplete_suffix) &&
-         is_hex(rest.substr(1, 8));
+  // .<8 hex>.incomplete: huggingface_hub >= 1.18's per-writer name; .<8 hex>-<host>-<pid>.incomplete: hfcache's.
+  return rest.size() > 1 + incomplete_suffix.size() && rest.ends_with(incomplete_suffix) &&
+         is_private_temp_infix(rest.substr(1, rest.size() - 1 - incomplete_suffix.size()));
 }
 
 std::vector<Leftover> find_leftovers(const CacheLayout& layout, const RepoRef& repo, bool with_orphans) {

@@ -210,7 +210,7 @@ void FlightRegistry::fetch(Flight& flight, const FetchJob& job) {
     flight.open_reader(std::move(reader), readable(offset));
     reader_open = true;
   };
-  auto incomplete = layout_.incomplete_path(job.repo, job.etag);
+  const auto& incomplete = writer.path();
   if (offset > 0) open_reader(incomplete);
 
   bool overflow = false;

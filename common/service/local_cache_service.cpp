@@ -7,6 +7,7 @@
 #include "core/cache_lookup.hpp"
 #include "core/cache_scan.hpp"
 #include "core/errors.hpp"
+#include "core/revision_in_use.hpp"
 #include "hub/hub_client.hpp"
 #include "index/index_catalog.hpp"
 #include "index/index_for_settings.hpp"
@@ -125,13 +126,16 @@ repair::RepairReport LocalCacheService::repair(const api::RepairRequest& request
   return report;
 }
 
+bool LocalCacheService::in_use_anywhere(const core::RepoRef& repo, const std::string& commit) const {
+  return (backing_.in_use && backing_.in_use(repo, commit)) || core::revision_in_use_elsewhere(backing_.layout, repo, commit);
+}
+
 api::RemoveAnswer LocalCacheService::remove(const api::RemoveRequest& request) {
   auto plan = maintenance::plan_remove(backing_.layout, request.repo, request.revision);
-  if (backing_.in_use)
-    for (const auto& commit : plan.commits)
-      if (backing_.in_use(request.repo, commit))
-        throw InUseError(request.repo.display() + "@" + commit + " is in use (being served or pulled)",
-                         "try again when the pull or download has finished");
+  for (const auto& commit : plan.commits)
+    if (in_use_anywhere(request.repo, commit))
+      throw InUseError(request.repo.display() + "@" + commit + " is in use (being served or pulled)",
+                       "try again when the pull or download has finished");
   if (!request.dry_run) {
     maintenance::execute_remove(backing_.layout, plan);
     refresh_index(request.repo);
@@ -143,7 +147,10 @@ api::GcAnswer LocalCacheService::gc(const api::GcRequest& request) {
   // Without the index gc would not know the pins: no gc then (the error says why).
   auto& idx = backing_.index();
   idx.refresh_stale();
-  auto plan = maintenance::plan_gc(backing_.layout, request.max_size, index::usage_from_index(idx), backing_.in_use);
+  auto plan = maintenance::plan_gc(backing_.layout, request.max_size, index::usage_from_index(idx),
+                                   [this](const core::RepoRef& repo, const std::string& commit) {
+                                     return in_use_anywhere(repo, commit);
+                                   });
   if (!request.dry_run) {
     maintenance::execute_gc(backing_.layout, plan);
     for (const auto& repo : maintenance::repos_changed_by(plan)) idx.refresh_repo(repo);

@@ -51,6 +51,8 @@ class LocalCacheService final : public CacheService {
   // Bring the index up to date after a change; a failure is only a warning (the folder is the
   // truth, and the next command catches up).
   void refresh_index(const core::RepoRef& repo);
+  // In use here (the caller's in_use) or by any process sharing the cache (core/revision_in_use.hpp).
+  bool in_use_anywhere(const core::RepoRef& repo, const std::string& commit) const;
   void require_cache_folder() const;
 
   LocalBacking backing_;

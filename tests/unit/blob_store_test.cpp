@@ -1,12 +1,14 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include "core/blob_store.hpp"
 #include "core/errors.hpp"
+#include "core/private_temp.hpp"
 #include "util/file_lock.hpp"
 #include "util/fs.hpp"
 #include "util/hash.hpp"
@@ -233,5 +235,52 @@ TEST_SUITE("blob_store") {
     w.write_at(0, data.data(), data.size());
     CHECK_THROWS_AS(w.commit(), IntegrityError);
     CHECK_FALSE(fs::exists(layout.blob_path(repo, etag)));
+  }
+
+  // Replicas on a shared file system where flock does nothing: nothing excludes two writers.
+  TEST_CASE("two writers of one blob with no lock between them write two files; both commit, the blob is whole") {
+    TempDir t;
+    CacheLayout layout(t.path);
+    RepoRef repo{RepoType::model, "org/x"};
+    auto data = content(2 << 20);
+    auto etag = util::sha256_hex(data);
+    BlobWriter a(layout, repo, etag, data.size(), BlobWriter::Mode::sequential);
+    a.write_at(0, data.data(), 1 << 20);
+    BlobWriter b(layout, repo, etag, data.size(), BlobWriter::Mode::sequential);
+    CHECK(b.resume_offset() == 0);  // a is live: its file is not taken over
+    CHECK(a.path() != b.path());
+    b.write_at(0, data.data(), 1 << 19);
+    a.write_at(1 << 20, data.data() + (1 << 20), 1 << 20);
+    a.commit();
+    b.write_at(1 << 19, data.data() + (1 << 19), data.size() - (1 << 19));
+    b.commit();  // the blob is in place: b's copy goes
+    CHECK(blob_present(layout, repo, etag, data.size()));
+    std::ifstream in(layout.blob_path(repo, etag), std::ios::binary);
+    std::string on_disk((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(util::sha256_hex(on_disk) == etag);
+    CHECK(std::distance(fs::directory_iterator(layout.blobs_dir(repo)), fs::directory_iterator()) == 1);
+  }
+
+  TEST_CASE("another host's private file is resumed from only once it has been still for a while") {
+    TempDir t;
+    CacheLayout layout(t.path);
+    RepoRef repo{RepoType::model, "org/x"};
+    auto data = content(3 << 20);
+    auto etag = util::sha256_hex(data);
+    fs::create_directories(layout.blobs_dir(repo));
+    auto theirs = layout.blobs_dir(repo) / (etag + ".0123abcd-otherhost-4242.incomplete");
+    { std::ofstream(theirs, std::ios::binary).write(data.data(), 1 << 20); }
+    {
+      BlobWriter w(layout, repo, etag, data.size(), BlobWriter::Mode::sequential);
+      CHECK(w.resume_offset() == 0);  // written just now: maybe live
+    }
+    CHECK(fs::file_size(theirs) == (1u << 20));
+    fs::last_write_time(theirs, fs::file_time_type::clock::now() - abandoned_private_temp_age - std::chrono::minutes(1));
+    BlobWriter w(layout, repo, etag, data.size(), BlobWriter::Mode::sequential);
+    CHECK(w.resume_offset() == (1u << 20));
+    CHECK_FALSE(fs::exists(theirs));
+    w.write_at(1 << 20, data.data() + (1 << 20), data.size() - (1 << 20));
+    w.commit();
+    CHECK(blob_present(layout, repo, etag, data.size()));
   }
 }

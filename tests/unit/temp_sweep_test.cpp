@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 
+#include "core/private_temp.hpp"
 #include "core/temp_sweep.hpp"
 #include "core/tree_cache.hpp"
 #include "core/write_lock.hpp"
@@ -66,6 +67,11 @@ TEST_SUITE("temp_sweep") {
     auto etag = std::string(64, 'b');
     CHECK(is_download_temp(etag + ".incomplete"));
     CHECK(is_download_temp(etag + ".0123abcd.incomplete"));
+    CHECK(is_download_temp(etag + ".0123abcd-gpu_node_7-4242.incomplete"));  // hfcache's private name
+    CHECK(is_download_temp(etag + "." + private_temp_name(etag).substr(etag.size() + 1)));
+    CHECK_FALSE(is_download_temp(etag + ".0123abcd-.incomplete"));
+    CHECK_FALSE(is_download_temp(etag + ".0123abcd-host-x1.incomplete"));
+    CHECK_FALSE(is_download_temp(etag + ".0123abcd-ho.st-1.incomplete"));
     CHECK(is_download_temp(etag + ".part"));
     CHECK(is_download_temp(etag + ".lock"));
     CHECK_FALSE(is_download_temp(etag));
