@@ -13,6 +13,7 @@
 
 #include "api_routes.hpp"
 #include "core/errors.hpp"
+#include "core/revision.hpp"
 #include "daemon_context.hpp"
 #include "http_front.hpp"
 #include "httplib_engine.hpp"
@@ -95,6 +96,21 @@ Daemon::Daemon(config::FlagValues flags, std::optional<std::string> config_file,
 
 Daemon::~Daemon() = default;
 
+void Daemon::prefetch(const config::Settings& settings) {
+  for (const auto& spec : settings.prefetch) {
+    try {
+      auto parsed = core::parse_repo_arg(spec, std::nullopt, true);
+      pull::PullRequest request;
+      request.repo = parsed.repo;
+      request.revision = parsed.revision.value_or(std::string(core::default_revision));
+      auto submitted = pulls_->submit(request, true);
+      spdlog::info("prefetch {}: pull {} queued; pinned when done", spec, submitted.id);
+    } catch (const std::exception& e) {
+      spdlog::warn("prefetch {}: not queued: {}", spec, e.what());
+    }
+  }
+}
+
 int Daemon::run() {
   if (!front_->bind(listen_.host, listen_.port)) {
     spdlog::error("cannot listen on {}: the address is in use or not available", listen_.text());
@@ -104,6 +120,7 @@ int Daemon::run() {
   auto runtime = context_->runtime();
   spdlog::info("hfcached 0.1.0 serving {} on http://{} (upstream {}{})", context_->layout.root().string(), listen_.text(),
                runtime->settings.endpoint, runtime->hub ? "" : ", offline");
+  prefetch(runtime->settings);
   if (!stop_requested_) {
     notify_systemd("READY=1\nSTATUS=serving " + context_->layout.root().string());
     front_->run();
