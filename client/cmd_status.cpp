@@ -69,7 +69,18 @@ void print_status(const std::string& url, const api::Health& health, const std::
   std::printf("cache:        %s (%zu repo(s)", text(health.cache_dir).c_str(), health.repos);
   if (metrics.count("hfcache_cache_size_bytes")) std::printf(", %s", bytes(metrics, "hfcache_cache_size_bytes").c_str());
   std::printf(")\n");
-  std::printf("upstream:     %s (%s)\n", text(health.endpoint).c_str(), health.offline ? "offline: cache only" : "online");
+  if (health.upstreams.size() <= 1) {
+    std::printf("upstream:     %s (%s)\n", text(health.endpoint).c_str(), health.offline ? "offline: cache only" : "online");
+  } else {
+    std::printf("upstreams:    %zu tiers, tried in order (this tier: %s)\n", health.upstreams.size(), text(health.tier_id).c_str());
+  }
+  for (const auto& u : health.upstreams) {
+    if (health.upstreams.size() <= 1 && u.up) break;
+    if (u.up) std::printf("  %-40s up\n", u.endpoint.c_str());
+    else
+      std::printf("  %-40s DOWN (tried first again in %llds): %s\n", u.endpoint.c_str(),
+                  static_cast<long long>(u.down_for_s), u.last_error.c_str());
+  }
   std::printf("uptime:       %s\n", duration(health.uptime_s).c_str());
   std::printf("active pulls: %zu", health.active_pulls);
   if (!metrics.empty())

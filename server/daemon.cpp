@@ -15,6 +15,7 @@
 #include "access_check.hpp"
 #include "api_routes.hpp"
 #include "core/errors.hpp"
+#include "core/revision.hpp"
 #include "daemon_context.hpp"
 #include "http_front.hpp"
 #include "httplib_engine.hpp"
@@ -104,6 +105,21 @@ Daemon::Daemon(config::FlagValues flags, std::optional<std::string> config_file,
 
 Daemon::~Daemon() = default;
 
+void Daemon::prefetch(const config::Settings& settings) {
+  for (const auto& spec : settings.prefetch) {
+    try {
+      auto parsed = core::parse_repo_arg(spec, std::nullopt, true);
+      pull::PullRequest request;
+      request.repo = parsed.repo;
+      request.revision = parsed.revision.value_or(std::string(core::default_revision));
+      auto submitted = pulls_->submit(request, true);
+      spdlog::info("prefetch {}: pull {} queued; pinned when done", spec, submitted.id);
+    } catch (const std::exception& e) {
+      spdlog::warn("prefetch {}: not queued: {}", spec, e.what());
+    }
+  }
+}
+
 int Daemon::run() {
   if (!front_->bind(listen_.host, listen_.port)) {
     spdlog::error("cannot listen on {}: the address is in use or not available", listen_.text());
@@ -117,6 +133,7 @@ int Daemon::run() {
                    ? "access \"open\": every repo, gated and private ones included, is served to every client"
                    : "access \"hub\": gated and private repos are served only to clients whose own token the upstream "
                      "accepts for them");
+  prefetch(runtime->settings);
   if (!stop_requested_) {
     notify_systemd("READY=1\nSTATUS=serving " + context_->layout.root().string());
     front_->run();

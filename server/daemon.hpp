@@ -45,6 +45,8 @@ class Daemon {
 
  private:
   void wait_for_drain();
+  // The prefetch setting: each revision queued as a pull job that pins it when done.
+  void prefetch(const config::Settings& settings);
 
   config::FlagValues flags_;
   std::optional<std::string> config_file_;

@@ -27,6 +27,7 @@ struct Runtime {
   std::shared_ptr<hub::HubClient> hub;  // null when offline (--offline / HF_HUB_OFFLINE=1)
   std::string admin_token;              // empty: none configured (then only loopback may administer)
   bool loopback_only = true;            // the listen address is a loopback address
+  std::string tier_id;                  // this daemon's Via received-by (tiers: loop detection)
 };
 
 class DaemonContext {

@@ -1,6 +1,7 @@
 #include "daemon_options.hpp"
 
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "core/errors.hpp"
 
@@ -13,7 +14,8 @@ const char* const daemon_usage =
     "  --config FILE       settings file (default $HFCACHE_CONFIG, else /etc/hfcache/hfcache.json if present)\n"
     "  --listen HOST:PORT  where to listen (default 127.0.0.1:8765; off loopback, admin calls need the admin token)\n"
     "  --cache-dir DIR     the hub cache to serve (default $HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub)\n"
-    "  --endpoint URL      the upstream hub (default $HF_ENDPOINT, else https://huggingface.co)\n"
+    "  --endpoint URL      the upstream hub (default $HF_ENDPOINT, else https://huggingface.co); repeated:\n"
+    "                      upstream tiers tried in order, a failed one passed over for a while\n"
     "  --offline           never contact the upstream; serve what the cache holds\n"
     "  --token-file FILE   file holding the upstream hub token\n"
     "  --log-level LEVEL   trace, debug, info, warn, error (default info)\n"
@@ -26,6 +28,7 @@ DaemonOptions parse_daemon_options(const std::vector<std::string>& args) {
       {"--config", ""},         {"--listen", "listen"},         {"--cache-dir", "cache_dir"},
       {"--endpoint", "endpoint"}, {"--token-file", "token_file"}, {"--log-level", "log_level"}};
   DaemonOptions out;
+  nlohmann::json endpoints = nlohmann::json::array();
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string flag = args[i], value;
     bool has_value = false;
@@ -45,12 +48,19 @@ DaemonOptions parse_daemon_options(const std::vector<std::string>& args) {
         if (i + 1 >= args.size()) throw UsageError(flag + " needs a value", daemon_usage);
         value = args[++i];
       }
-      if (it->second.empty()) out.config_file = value;
-      else out.flags[it->second] = value;
+      if (it->second.empty()) {
+        out.config_file = value;
+      } else if (it->second == "endpoint") {
+        endpoints.push_back(value);  // repeated: the tiers in order
+      } else {
+        out.flags[it->second] = value;
+      }
     } else {
       throw UsageError("unknown option '" + args[i] + "'", "run `hfcached --help` for the options");
     }
   }
+  if (endpoints.size() == 1) out.flags["endpoint"] = endpoints[0].get<std::string>();
+  else if (endpoints.size() > 1) out.flags["endpoint"] = endpoints.dump();
   return out;
 }
 

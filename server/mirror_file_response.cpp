@@ -60,7 +60,7 @@ FilePlan plan_file_response(const mirror::FileAnswer& file, const std::string* r
   if (file.etag.size() == 64) plan.headers.emplace_back("X-Linked-Etag", "\"" + file.etag + "\"");
   plan.headers.emplace_back("X-Linked-Size", std::to_string(file.size));
   plan.headers.emplace_back("Accept-Ranges", "bytes");
-  plan.headers.emplace_back("X-Cache", file.cache_hit ? "hit" : "miss");
+  plan.headers.emplace_back("X-Cache", file.cache_hit ? "HIT" : "MISS");
 
   if (if_none_match && http::etag_matches(*if_none_match, file.etag)) {
     plan.status = 304;

@@ -14,6 +14,8 @@
 #include "index/cache_index.hpp"
 #include "mirror/mirror_error.hpp"
 #include "http/byte_range.hpp"
+#include "http/via_header.hpp"
+#include "hub/request_via.hpp"
 #include "mirror/mirror_service.hpp"
 #include "mirror/route.hpp"
 #include "mirror_api.hpp"
@@ -26,6 +28,18 @@ namespace {
 // A served revision's last-access time is written to the index at most this often (a SQLite
 // write per file request would be the slowest part of serving small files).
 constexpr std::chrono::seconds touch_interval{30};
+
+// Upstream requests this thread made for the request it serves: none means the cache answered
+// alone (X-Cache: HIT).
+thread_local std::uint64_t upstream_requests_here = 0;
+
+// Every Via field of a request, joined as one list.
+std::string via_of(const httplib::Request& req) {
+  std::string out;
+  auto [first, last] = req.headers.equal_range("Via");
+  for (auto it = first; it != last; ++it) out += (out.empty() ? "" : ", ") + it->second;
+  return out;
+}
 
 bool is_api_path(std::string_view path) { return path.starts_with("/v1/") || path == "/v1" || path == "/metrics"; }
 
@@ -43,7 +57,10 @@ bool httplib_single_range(std::string_view value) {
 
 mirror::MirrorHooks hooks_for(DaemonContext& context) {
   mirror::MirrorHooks hooks;
-  hooks.upstream_request = [&context] { context.metrics.upstream_requests++; };
+  hooks.upstream_request = [&context] {
+    context.metrics.upstream_requests++;
+    ++upstream_requests_here;
+  };
   hooks.upstream_bytes = [&context](std::uint64_t n) { context.metrics.upstream_bytes += n; };
   hooks.upstream_error = [&context](const std::string&) { context.metrics.upstream_errors++; };
   hooks.write_cachedir_tag = [&context] {
@@ -100,6 +117,10 @@ class MirrorRoutes {
         if (!context_.access->may_list(route->repo, authorization ? *authorization : std::string_view(), *runtime))
           return std::nullopt;
       }
+      // A request back at a daemon it passed through: the slow path answers 508. Requests from the
+      // tiers below carry Via on every call, so the check is here rather than a bypass of the lane.
+      if (const auto* via = head.header("Via"); via && runtime && http::via_contains(*via, runtime->tier_id))
+        return std::nullopt;
       auto file = service_.cached_file(route->repo, *route->revision, route->path,
                                        runtime && runtime->hub ? runtime->hub.get() : nullptr);
       if (!file) return std::nullopt;
@@ -107,6 +128,7 @@ class MirrorRoutes {
       // Recording the use in the index is a SQLite write: the slow path does it.
       if (!head_only && touch_due(route->repo, file->commit)) return std::nullopt;
       auto plan = plan_file_response(*file, range, if_none_match);
+      if (runtime) plan.headers.emplace_back("Via", http::append_via("", runtime->tier_id, "hfcached"));
       FastResponse answer;
       answer.head = file_response_head(plan);
       if (plan.has_body() && !head_only && plan.length > 0) {
@@ -123,7 +145,7 @@ class MirrorRoutes {
       }
       if (plan.status >= 400) context_.metrics.responses_4xx++;
       if (spdlog::should_log(spdlog::level::debug))
-        spdlog::debug("{} {} {} {} bytes 0 ms hit", head.method, raw_path, plan.status, answer.length);
+        spdlog::debug("{} {} {} {} bytes 0 ms HIT", head.method, raw_path, plan.status, answer.length);
       return answer;
     } catch (const std::exception&) {
       return std::nullopt;  // the slow path words the error
@@ -140,7 +162,19 @@ class MirrorRoutes {
     // is not const (httplib owns it and hands a const view), so this is well defined.
     const_cast<httplib::Request&>(req).ranges.clear();
     context_.metrics.requests_mirror++;
+    auto runtime = context_.runtime();
+    const std::string tier = runtime ? runtime->tier_id : std::string();
+    const std::string via = via_of(req);
+    const std::uint64_t asked_before = upstream_requests_here;
     try {
+      // A request that already passed through this daemon is a loop in the tiers' configuration:
+      // answering it would send it round again.
+      if (!tier.empty() && http::via_contains(via, tier)) {
+        throw mirror::MirrorError(508, "LoopDetected",
+                                  "loop in the upstream tiers: this request already passed through " + tier +
+                                      " (Via: " + via + "); check the endpoint settings of the tiers it names");
+      }
+      hub::ViaScope scope(via);
       dispatch(req, res);
     } catch (const mirror::MirrorError& e) {
       send_mirror_error(res, e);
@@ -152,6 +186,11 @@ class MirrorRoutes {
       }
       send_mirror_error(res, error);
     }
+    // Which tier answered, for clients and curl -I: HIT from this cache alone, MISS through upstream.
+    // An error the upstream's absence caused (504, 502) counts as a miss even when none was asked.
+    if (!res.has_header("X-Cache"))
+      res.set_header("X-Cache", upstream_requests_here != asked_before || res.status >= 500 ? "MISS" : "HIT");
+    if (!tier.empty()) res.set_header("Via", http::append_via("", tier, "hfcached"));
   }
 
  private:

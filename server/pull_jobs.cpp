@@ -45,6 +45,7 @@ constexpr auto bytes_event_interval = std::chrono::milliseconds(100);
 
 struct PullJobs::Job {
   std::atomic<bool> cancel{false};
+  bool pin = false;
 
   mutable std::mutex mutex;
   api::PullJob status;  // what GET /v1/pulls/{id} answers
@@ -97,16 +98,18 @@ PullJobs::~PullJobs() {
   for (auto& w : workers_) w.join();
 }
 
-api::PullSubmitted PullJobs::submit(const pull::PullRequest& request) {
+api::PullSubmitted PullJobs::submit(const pull::PullRequest& request, bool pin) {
   std::lock_guard lock(mutex_);
   if (cancelled_)
     throw OfflineError("the daemon is stopping and takes no new pulls", "post the pull again after the restart");
   auto key = api::pull_identity(request);
   if (auto it = active_by_key_.find(key); it != active_by_key_.end()) {
     std::lock_guard job_lock(it->second->mutex);
+    it->second->pin = it->second->pin || pin;
     return {it->second->status.id, it->second->status.state, true};
   }
   auto job = std::make_shared<Job>();
+  job->pin = pin;
   job->status.id = "p" + std::to_string(next_id_++) + "-" + util::random_hex(8);
   job->status.request = request;
   jobs_[job->status.id] = job;
@@ -231,6 +234,15 @@ void PullJobs::run(Job& job) {
     if (!result.from_cache_only) context_.metrics.upstream_requests++;  // at least the revision lookup
     context_.index.refresh_repo(repo);
     context_.index.touch(repo, result.commit);
+    bool pin = false;
+    {
+      std::lock_guard lock(job.mutex);
+      pin = job.pin;
+    }
+    if (pin) {
+      context_.index.set_pinned(repo, result.commit, true);
+      spdlog::info("pull {}: {} pinned ({})", id, what, result.commit);
+    }
     spdlog::info("pull {}: {} done: {} ({} files, {} downloaded)", id, what, result.commit, result.files,
                  result.files_downloaded);
     std::lock_guard lock(job.mutex);

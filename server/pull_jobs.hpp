@@ -34,7 +34,8 @@ class PullJobs {
   PullJobs& operator=(const PullJobs&) = delete;
 
   // Identical pulls (api::pull_identity) share a job: then `shared` is set.
-  api::PullSubmitted submit(const pull::PullRequest& request);
+  // `pin`: the revision is pinned once pulled (the prefetch setting), so gc keeps it.
+  api::PullSubmitted submit(const pull::PullRequest& request, bool pin = false);
 
   // The job as GET /v1/pulls/{id} shows it; nullopt for an unknown (or long forgotten) id.
   std::optional<api::PullJob> status(const std::string& id) const;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errors.hpp"
+#include "core/repo_id.hpp"
 #include "util/fs.hpp"
 
 namespace hfcache::config {
@@ -55,17 +56,49 @@ int parse_int(const std::string& key, const std::string& v, int lo, int hi) {
   }
 }
 
+// A JSON array of strings (a config file value), or one string.
+std::vector<std::string> string_list(const std::string& key, const std::string& v) {
+  if (!v.starts_with('[')) return {v};
+  json doc;
+  try {
+    doc = json::parse(v);
+  } catch (const json::exception&) {
+    throw UsageError("bad value for " + key + ": not a JSON array", "write a JSON array of strings");
+  }
+  std::vector<std::string> out;
+  for (const auto& item : doc) {
+    if (!item.is_string()) throw UsageError("bad value for " + key + ": " + item.dump() + " is not a string");
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+std::string endpoint_url(std::string v) {
+  if (!v.starts_with("http://") && !v.starts_with("https://"))
+    throw UsageError("bad endpoint '" + v + "'", "give an http:// or https:// URL");
+  while (v.ends_with('/')) v.pop_back();
+  return v;
+}
+
+void set_endpoints(Settings& s, const std::string& v) {
+  std::vector<std::string> list;
+  for (auto& item : string_list("endpoint", v)) list.push_back(endpoint_url(std::move(item)));
+  if (list.empty()) throw UsageError("the endpoint list is empty", "give at least one upstream URL");
+  for (std::size_t i = 0; i < list.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (list[i] == list[j]) throw UsageError("endpoint " + list[i] + " is listed twice");
+  s.endpoints = std::move(list);
+  s.endpoint = s.endpoints.front();
+}
+
 const std::vector<Key>& keys() {
   static const std::vector<Key> table = {
       {"cache_dir", "path", "HF_HUB_CACHE", "the hub cache folder (default ~/.cache/huggingface/hub, or $HF_HOME/hub)",
        [](Settings& s, const std::string& v) { s.cache_dir = expand_user(v); }},
-      {"endpoint", "url", "HF_ENDPOINT", "the upstream hub (default https://huggingface.co)",
-       [](Settings& s, const std::string& v) {
-         if (!v.starts_with("http://") && !v.starts_with("https://"))
-           throw UsageError("bad endpoint '" + v + "'", "give an http:// or https:// URL");
-         s.endpoint = v;
-         while (s.endpoint.ends_with('/')) s.endpoint.pop_back();
-       }},
+      {"endpoint", "url or list", "HF_ENDPOINT",
+       "the upstream hub, or a list of upstream tiers tried in order (a JSON array; --endpoint repeated); "
+       "HF_ENDPOINT is one URL (default https://huggingface.co)",
+       [](Settings& s, const std::string& v) { set_endpoints(s, v); }},
       {"token_file", "path", "HF_TOKEN_PATH", "file holding the hub token (default $HF_HOME/token)",
        [](Settings& s, const std::string& v) { s.token_file = expand_user(v).string(); }},
       {"offline", "bool", "HF_HUB_OFFLINE", "never contact the upstream; answer from the cache only",
@@ -138,6 +171,32 @@ const std::vector<Key>& keys() {
        "can answer instead (refs, listings it holds); then the cache answers (default 2)",
        [](Settings& s, const std::string& v) {
          s.upstream_request_timeout_s = parse_int("upstream_request_timeout_s", v, 1, 600);
+       }},
+      // Tiers: one block (docs/fleet.md).
+      {"tier_id", "string", "",
+       "hfcached: this daemon's entry in Via, by which a request looping back is refused with 508 (default "
+       "host name:listen port)",
+       [](Settings& s, const std::string& v) { s.tier_id = v; }},
+      {"tier_backoff_s", "int", "",
+       "hfcached: seconds a failed upstream tier is passed over before it is tried first again; doubles while "
+       "it keeps failing (default 10)",
+       [](Settings& s, const std::string& v) { s.tier_backoff_s = parse_int("tier_backoff_s", v, 1, 3600); }},
+      {"tier_backoff_max_s", "int", "", "hfcached: the longest a failed upstream tier is passed over (default 300)",
+       [](Settings& s, const std::string& v) {
+         s.tier_backoff_max_s = parse_int("tier_backoff_max_s", v, 1, 86400);
+       }},
+      {"prefetch", "list", "",
+       "hfcached: revisions pulled at start and kept pinned, as a JSON array of \"repo@rev\" (\"datasets/org/x@main\")",
+       [](Settings& s, const std::string& v) {
+         s.prefetch = string_list("prefetch", v);
+         for (const auto& spec : s.prefetch) {
+           try {
+             core::parse_repo_arg(spec, std::nullopt, true);
+           } catch (const UsageError& e) {
+             throw UsageError("bad prefetch entry '" + spec + "': " + e.what(),
+                              "write \"org/name@revision\" (\"datasets/org/name@main\" for a dataset)");
+           }
+         }
        }},
       {"mirror_ref_ttl_s", "int", "",
        "hfcached: seconds a branch or tag -> commit answer from upstream is reused before asking again (default 20)",
@@ -225,6 +284,13 @@ Settings load_settings(const FlagValues& flags, const std::optional<std::string>
   for (const auto& k : keys()) {
     if (!*k.env) continue;
     if (auto v = env(k.env)) {
+      // HF_ENDPOINT is one URL for every client that reads it; a list is the config's or the flags'.
+      if (std::string_view(k.name) == "endpoint") {
+        s.endpoint = endpoint_url(*v);
+        s.endpoints = {s.endpoint};
+        s.origin[k.name] = std::string("env ") + k.env;
+        continue;
+      }
       k.apply(s, *v);
       s.origin[k.name] = std::string("env ") + k.env;
     }

@@ -13,7 +13,7 @@ namespace hfcache::config {
 
 struct Settings {
   std::filesystem::path cache_dir;  // the hub cache folder
-  std::string endpoint = "https://huggingface.co";
+  std::string endpoint = "https://huggingface.co";  // the first of `endpoints`
   std::optional<std::string> token_file;  // a file holding the hub token (never the token itself)
   bool offline = false;
   std::string ca_bundle;
@@ -53,6 +53,16 @@ struct Settings {
   int access_grant_ttl_s = 600;             // a granted (token, repo) is asked again after this
   int access_deny_ttl_s = 60;               // a refused one after this
   int access_offline_grace_s = 30 * 86400;  // offline, a grant this recent still counts
+
+  // Tiers (docs/interface.md "Tiers", docs/fleet.md): the upstreams in the order tried, this
+  // daemon's Via id ("" = host name and listen port), how long a failed upstream is passed over
+  // (doubling to the max), and the revisions fetched at start and kept pinned ("repo@rev", with
+  // "datasets/" or "spaces/" before the id for those types).
+  std::vector<std::string> endpoints{"https://huggingface.co"};
+  std::string tier_id;
+  int tier_backoff_s = 10;
+  int tier_backoff_max_s = 300;
+  std::vector<std::string> prefetch;
 
   // key -> where its value came from ("default", "env HF_HOME", "file /etc/hfcache/hfcache.json", "flag")
   std::map<std::string, std::string> origin;

@@ -17,6 +17,9 @@ struct CallLimits {
   using Clock = std::chrono::steady_clock;
   std::optional<Clock::time_point> deadline;  // the call gives up by then (DeadlineExceeded); none: no limit
   bool retry_unreachable = true;              // false: refused, unreachable or unresolved fails at once
+  // Retries at most (of a 5xx, 429 or network error); none: the client's max_retries. A tier that is
+  // not the last one left gets 0, so a failing upstream hands over to the next at once.
+  std::optional<int> max_retries;
 
   // A call that must end `budget` from `now` and gives up at once on an unreachable upstream.
   static CallLimits within(std::chrono::milliseconds budget, Clock::time_point now = Clock::now());

@@ -21,22 +21,26 @@ HubClient::~HubClient() = default;
 
 const HubOptions& HubClient::options() const { return impl_->options; }
 
+std::vector<UpstreamState> HubClient::upstreams() const { return impl_->chain.states(); }
+
 std::string HubClient::resolve_url(const core::RepoRef& repo, const std::string& revision,
                                    const std::string& path) const {
-  return impl_->endpoint_text + "/" + std::string(repo.url_prefix()) + repo.id + "/resolve/" +
-         http::quote_revision(revision) + "/" + http::quote_path(path);
+  return impl_->endpoint_texts[impl_->chain.order().front()] + "/" + std::string(repo.url_prefix()) + repo.id +
+         "/resolve/" + http::quote_revision(revision) + "/" + http::quote_path(path);
 }
 
 std::string HubClient::resolve_commit(const core::RepoRef& repo, const std::string& revision,
                                       const CallLimits& limits) {
-  auto url = parse_or_throw(impl_->endpoint_text + "/api/" + std::string(core::plural(repo.type)) + "/" + repo.id +
-                                "/revision/" + http::quote_revision(revision),
-                            "revision URL");
-  auto context = impl_->context_for(url);
-  context.repo = repo;
-  context.revision = revision;
-  auto answer = impl_->get_json(url, context, limits);
-  return parse_revision_sha(answer.response.body, answer.url.str());
+  return impl_->across_tiers(limits, [&](const std::string& base, const CallLimits& these) {
+    auto url = parse_or_throw(base + "/api/" + std::string(core::plural(repo.type)) + "/" + repo.id + "/revision/" +
+                                  http::quote_revision(revision),
+                              "revision URL");
+    auto context = impl_->context_for(url);
+    context.repo = repo;
+    context.revision = revision;
+    auto answer = impl_->get_json(url, context, these);
+    return parse_revision_sha(answer.response.body, answer.url.str());
+  });
 }
 
 HubClient::Visibility HubClient::repo_visibility(const core::RepoRef& repo, const CallLimits& limits) {
@@ -64,19 +68,27 @@ std::unique_ptr<HubClient> HubClient::with_token(std::optional<std::string> toke
 }
 
 RepoRefs HubClient::list_refs(const core::RepoRef& repo, const CallLimits& limits) {
-  auto url = parse_or_throw(
-      impl_->endpoint_text + "/api/" + std::string(core::plural(repo.type)) + "/" + repo.id + "/refs?include_prs=1",
-      "refs URL");
-  auto context = impl_->context_for(url);
-  context.repo = repo;
-  auto answer = impl_->get_json(url, context, limits);
-  return parse_refs(answer.response.body, answer.url.str());
+  return impl_->across_tiers(limits, [&](const std::string& base, const CallLimits& these) {
+    auto url = parse_or_throw(
+        base + "/api/" + std::string(core::plural(repo.type)) + "/" + repo.id + "/refs?include_prs=1", "refs URL");
+    auto context = impl_->context_for(url);
+    context.repo = repo;
+    auto answer = impl_->get_json(url, context, these);
+    return parse_refs(answer.response.body, answer.url.str());
+  });
 }
 
 std::vector<RemoteFile> HubClient::list_files(const core::RepoRef& repo, const std::string& commit,
                                               const CallLimits& limits) {
-  auto url = parse_or_throw(impl_->endpoint_text + "/api/" + std::string(core::plural(repo.type)) + "/" + repo.id +
-                                "/tree/" + http::quote_revision(commit) + "?recursive=true&expand=false",
+  return impl_->across_tiers(limits, [&](const std::string& base, const CallLimits& these) {
+    return list_files_on(base, repo, commit, these);
+  });
+}
+
+std::vector<RemoteFile> HubClient::list_files_on(const std::string& base, const core::RepoRef& repo,
+                                                 const std::string& commit, const CallLimits& limits) {
+  auto url = parse_or_throw(base + "/api/" + std::string(core::plural(repo.type)) + "/" + repo.id + "/tree/" +
+                                http::quote_revision(commit) + "?recursive=true&expand=false",
                             "tree URL");
   auto context = impl_->context_for(url);
   context.repo = repo;
@@ -102,7 +114,17 @@ std::vector<RemoteFile> HubClient::list_files(const core::RepoRef& repo, const s
 
 FileMetadata HubClient::file_metadata(const core::RepoRef& repo, const std::string& revision,
                                       const std::string& path, const CallLimits& limits) {
-  auto url = parse_or_throw(resolve_url(repo, revision, path), "resolve URL");
+  return impl_->across_tiers(limits, [&](const std::string& base, const CallLimits& these) {
+    return file_metadata_on(base, repo, revision, path, these);
+  });
+}
+
+FileMetadata HubClient::file_metadata_on(const std::string& base, const core::RepoRef& repo,
+                                         const std::string& revision, const std::string& path,
+                                         const CallLimits& limits) {
+  auto url = parse_or_throw(base + "/" + std::string(repo.url_prefix()) + repo.id + "/resolve/" +
+                                http::quote_revision(revision) + "/" + http::quote_path(path),
+                            "resolve URL");
   for (int hops = 0;; ++hops) {
     auto response = impl_->with_retries("HEAD", url, limits, [&](const http::RequestLimits& request) {
       auto headers = impl_->headers_for(url);

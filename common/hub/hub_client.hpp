@@ -16,11 +16,18 @@
 #include "core/errors.hpp"
 #include "core/repo_id.hpp"
 #include "hub/call_limits.hpp"
+#include "hub/upstream_chain.hpp"
 
 namespace hfcache::hub {
 
 struct HubOptions {
   std::string endpoint = "https://huggingface.co";  // no trailing slash
+  // The tiers, tried in order (UpstreamChain); empty: `endpoint` alone. The token goes to each.
+  std::vector<std::string> endpoints;
+  UpstreamChain::Options tier_backoff;
+  UpstreamChain::ChangeHook on_tier_change;  // one call per up/down change (log line, metric)
+  // This daemon's received-by in Via (docs/interface.md "Tiers"); "" sends no Via (the CLI).
+  std::string via_id;
   std::optional<std::string> token;                 // sent as "Authorization: Bearer" to the endpoint's host only
   std::string ca_bundle;                            // PEM file; empty = the system CA store
   std::chrono::milliseconds connect_timeout{10'000};
@@ -81,6 +88,9 @@ class HubClient {
 
   const HubOptions& options() const;
 
+  // The tiers in configured order, and which are up (for /v1/health and metrics).
+  std::vector<UpstreamState> upstreams() const;
+
   // GET /api/{type}s/{id}/revision/{rev}: the 40-hex commit `revision` points at.
   // Throws NotFoundError (repo or revision), AuthError, OfflineError, Error.
   // Every call takes CallLimits (call_limits.hpp): a deadline for the whole call, retries included,
@@ -114,17 +124,25 @@ class HubClient {
   FileMetadata file_metadata(const core::RepoRef& repo, const std::string& revision, const std::string& path,
                              const CallLimits& limits = {});
 
-  // The resolve URL of a file: {endpoint}/{prefix}{id}/resolve/{quote(rev, safe="")}/{quote(path)}.
+  // The resolve URL of a file: {endpoint}/{prefix}{id}/resolve/{quote(rev, safe="")}/{quote(path)}, on the
+  // tier that would be asked first now (download fails over to the others).
   std::string resolve_url(const core::RepoRef& repo, const std::string& revision, const std::string& path) const;
 
   // GET `url` from byte `offset` (Range: bytes=offset- or offset-(end-1) when `end` is set), following
   // redirects (the token only to the endpoint's host) and retrying the initial response on
   // 408/429/5xx. Streams the body into `sink`. Returns the bytes delivered. A connection lost
-  // mid-body throws TransferError with the byte count so far, so the caller can resume.
+  // mid-body throws TransferError with the byte count so far, so the caller can resume. A URL on one
+  // of the tiers that fails before any byte is tried on the next tier (same path).
   std::uint64_t download(const std::string& url, std::uint64_t offset, std::optional<std::uint64_t> end,
                          const ByteSink& sink);
 
  private:
+  std::vector<RemoteFile> list_files_on(const std::string& base, const core::RepoRef& repo, const std::string& commit,
+                                        const CallLimits& limits);
+  FileMetadata file_metadata_on(const std::string& base, const core::RepoRef& repo, const std::string& revision,
+                                const std::string& path, const CallLimits& limits);
+  std::uint64_t download_once(const std::string& url, std::uint64_t offset, std::optional<std::uint64_t> end,
+                              const ByteSink& sink, std::optional<int> max_retries);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
@@ -141,6 +159,13 @@ struct TransferError : OfflineError {
 // The client's stop token was requested (the daemon is shutting down): the call gave up at once.
 struct StopRequested : Error {
   StopRequested() : Error(ExitCode::failure, "cancelled: hfcached is stopping") {}
+};
+
+// The upstream tier answered 508: the request already passed through it, so the tiers' endpoint
+// settings form a loop. Not a failure to fail over from or retry: a configuration to fix.
+struct UpstreamLoopError : Error {
+  explicit UpstreamLoopError(const std::string& what)
+      : Error(ExitCode::failure, what, "fix the endpoint settings of the tiers named in Via so none points back") {}
 };
 
 struct DownloadCancelled : Error {

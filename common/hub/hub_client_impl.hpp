@@ -2,12 +2,15 @@
 // Internals shared by hub_client.cpp and hub_download.cpp: the parsed endpoint, the transport, the
 // retry loop and the header rules (the token only ever goes to the endpoint's origin).
 #include <functional>
+#include <optional>
+#include <vector>
 #include <string>
 #include <string_view>
 
 #include "hub/call_limits.hpp"
 #include "hub/hub_client.hpp"
 #include "hub/hub_errors.hpp"
+#include "hub/upstream_chain.hpp"
 #include "http/http_transport.hpp"
 #include "http/retry_policy.hpp"
 #include "http/url.hpp"
@@ -21,10 +24,47 @@ struct HubClient::Impl {
   explicit Impl(HubOptions opts);
 
   HubOptions options;
-  std::string endpoint_text;  // options.endpoint without trailing slashes
+  std::vector<std::string> endpoint_texts;  // the tiers in configured order, without trailing slashes
+  std::vector<http::Url> endpoint_urls;
+  std::string endpoint_text;  // the first tier (messages, the gated-repo link)
   http::Url endpoint;
+  UpstreamChain chain;
   http::RetryPolicy policy;
   http::HttpTransport transport;
+
+  // The tier whose endpoint `url` starts with, if any.
+  std::optional<std::size_t> tier_of(std::string_view url) const;
+
+  // Run `call(endpoint_text, limits)` on each tier in the chain's order until one answers: a tier
+  // that is unreachable or fails (OfflineError: no connection, 5xx, 429, deadline) is marked down
+  // and the next one asked, with no retries unless it is the last one left. An authoritative answer
+  // (found, not found, refused) marks it up and ends the call.
+  template <class Call>
+  auto across_tiers(const CallLimits& limits, Call&& call) -> decltype(call(std::string(), limits)) {
+    auto order = chain.order();
+    for (std::size_t k = 0;; ++k) {
+      const std::size_t tier = order[k];
+      const bool last = k + 1 == order.size();
+      CallLimits these = limits;
+      if (!last) {
+        these.retry_unreachable = false;
+        these.max_retries = 0;
+      }
+      try {
+        auto answer = call(endpoint_texts[tier], these);
+        chain.succeeded(tier);
+        return answer;
+      } catch (const OfflineError& e) {
+        if (chain.size() > 1) chain.failed(tier, e.what());
+        if (last || limits.expired()) throw;
+      } catch (const StopRequested&) {
+        throw;
+      } catch (const Error&) {
+        chain.succeeded(tier);  // it answered: not found, refused, bad request
+        throw;
+      }
+    }
+  }
 
   bool sends_token_to(const http::Url& url) const;
   // User-Agent, and Authorization when `url` has the endpoint's origin.

@@ -37,6 +37,34 @@ struct Attempt {
 
 std::uint64_t HubClient::download(const std::string& url_text, std::uint64_t offset,
                                   std::optional<std::uint64_t> end, const ByteSink& sink) {
+  auto tier = impl_->tier_of(url_text);
+  if (!tier || impl_->chain.size() < 2) return download_once(url_text, offset, end, sink, std::nullopt);
+  // The same path on each tier in turn, the URL's own tier first.
+  const std::string suffix = url_text.substr(impl_->endpoint_texts[*tier].size());
+  auto order = impl_->chain.order();
+  std::erase(order, *tier);
+  order.insert(order.begin(), *tier);
+  for (std::size_t k = 0;; ++k) {
+    const bool last = k + 1 == order.size();
+    try {
+      auto delivered = download_once(impl_->endpoint_texts[order[k]] + suffix, offset, end, sink,
+                                     last ? std::nullopt : std::optional<int>(0));
+      impl_->chain.succeeded(order[k]);
+      return delivered;
+    } catch (const TransferError& e) {
+      if (e.bytes_delivered > 0) throw;  // the caller resumes from there
+      impl_->chain.failed(order[k], e.what());
+      if (last) throw;
+    } catch (const OfflineError& e) {
+      impl_->chain.failed(order[k], e.what());
+      if (last) throw;
+    }
+  }
+}
+
+std::uint64_t HubClient::download_once(const std::string& url_text, std::uint64_t offset,
+                                       std::optional<std::uint64_t> end, const ByteSink& sink,
+                                       std::optional<int> max_retries) {
   if (end && *end < offset) {
     throw UsageError("invalid byte range " + std::to_string(offset) + "-" + std::to_string(*end));
   }
@@ -106,7 +134,7 @@ std::uint64_t HubClient::download(const std::string& url_text, std::uint64_t off
     if (!result.started) {
       const auto& error = *result.error;
       auto decision = error.retryable() ? http::decide_after_network_error(impl_->policy, retries) : http::RetryDecision{};
-      if (!decision.retry) throw_transport_error(error);
+      if (!decision.retry || (max_retries && retries >= *max_retries)) throw_transport_error(error);
       impl_->pause_before_retry("GET", url, error.message, retries++, decision.delay);
       continue;
     }
@@ -147,7 +175,7 @@ std::uint64_t HubClient::download(const std::string& url_text, std::uint64_t off
     http::ServerWaitHints hints{response.headers.get("Retry-After").value_or(""),
                           response.headers.get("RateLimit").value_or("")};
     auto decision = http::decide_after_status(impl_->policy, retries, response.status, hints);
-    if (decision.retry) {
+    if (decision.retry && !(max_retries && retries >= *max_retries)) {
       impl_->pause_before_retry("GET", url, "status " + std::to_string(response.status), retries++, decision.delay);
       continue;
     }

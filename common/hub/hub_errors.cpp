@@ -153,6 +153,9 @@ void throw_hub_error(const HubRequestContext& context, const http::HttpResponse&
                        "accept the conditions at " + page + (context.token_sent ? "" : ", then " + std::string(login_hint)),
                        code);
   }
+  if (status == 508) {
+    throw UpstreamLoopError(compose(context, response, "loop in the upstream tiers (508 Loop Detected)"));
+  }
   if (header_message == disabled_message) {
     throw Error(ExitCode::failure, compose(context, response, repo + " is disabled on the hub"));
   }

@@ -1,5 +1,6 @@
 #include "hub/hub_from_settings.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 
@@ -10,11 +11,16 @@
 namespace hfcache::hub {
 
 std::unique_ptr<HubClient> make_hub_client(const config::Settings& settings,
-                                           const std::optional<std::string>& explicit_token, std::stop_token stop) {
+                                           const std::optional<std::string>& explicit_token, std::stop_token stop,
+                                           const std::function<void(HubOptions&)>& adjust) {
   HubOptions options;
   if (explicit_token) options.token = load_token(explicit_token);
   options.endpoint = settings.endpoint;
   while (options.endpoint.ends_with('/')) options.endpoint.pop_back();
+  options.endpoints = settings.endpoints;
+  if (options.endpoints.empty() || options.endpoints.front() != options.endpoint) options.endpoints = {options.endpoint};
+  options.tier_backoff.backoff = std::chrono::seconds(settings.tier_backoff_s);
+  options.tier_backoff.max_backoff = std::chrono::seconds(std::max(settings.tier_backoff_s, settings.tier_backoff_max_s));
   bool env_token = std::getenv("HF_TOKEN") || std::getenv("HUGGING_FACE_HUB_TOKEN");
   std::string origin = settings.origin.count("token_file") ? settings.origin.at("token_file") : "";
   if (!options.token && settings.token_file && origin == "flag") {
@@ -36,6 +42,7 @@ std::unique_ptr<HubClient> make_hub_client(const config::Settings& settings,
   options.read_timeout = std::chrono::seconds(settings.read_timeout_s);
   options.max_retries = settings.max_retries;
   options.stop = std::move(stop);
+  if (adjust) adjust(options);
   return std::make_unique<HubClient>(options);
 }
 

@@ -5,6 +5,8 @@
 
 #include "core/errors.hpp"
 #include "hub/hub_client_impl.hpp"
+#include "hub/request_via.hpp"
+#include "http/via_header.hpp"
 #include "util/stop_wait.hpp"
 
 namespace hfcache::hub {
@@ -27,6 +29,18 @@ http::TransportOptions transport_options(const HubOptions& options) {
 std::string strip_trailing_slashes(std::string text) {
   while (text.ends_with('/')) text.pop_back();
   return text;
+}
+
+bool out_of_retries(const CallLimits& limits, int retries_done) {
+  return limits.max_retries && retries_done >= *limits.max_retries;
+}
+
+std::vector<std::string> tier_endpoints(const HubOptions& options) {
+  std::vector<std::string> out;
+  for (const auto& e : options.endpoints.empty() ? std::vector<std::string>{options.endpoint} : options.endpoints) {
+    out.push_back(strip_trailing_slashes(e));
+  }
+  return out;
 }
 
 }  // namespace
@@ -58,8 +72,10 @@ void throw_transport_error(const http::TransportError& error) {
 
 HubClient::Impl::Impl(HubOptions opts)
     : options(std::move(opts)),
-      endpoint_text(strip_trailing_slashes(options.endpoint)),
+      endpoint_texts(tier_endpoints(options)),
+      endpoint_text(endpoint_texts.front()),
       endpoint(parse_or_throw(endpoint_text, "hub endpoint")),
+      chain(endpoint_texts, options.tier_backoff, options.on_tier_change),
       policy{options.max_retries, options.base_backoff, options.max_backoff, options.max_server_wait},
       transport(transport_options(options)) {
   // A CR or LF would let a header value start a new header.
@@ -70,15 +86,30 @@ HubClient::Impl::Impl(HubOptions opts)
     throw UsageError("the hub token contains control characters", "check HF_TOKEN or the token file");
   }
   if (has_control(options.user_agent)) throw UsageError("the user agent contains control characters");
+  if (has_control(options.via_id)) throw UsageError("the tier id contains control characters");
+  for (const auto& text : endpoint_texts) endpoint_urls.push_back(parse_or_throw(text, "hub endpoint"));
+}
+
+std::optional<std::size_t> HubClient::Impl::tier_of(std::string_view url) const {
+  for (std::size_t i = 0; i < endpoint_texts.size(); ++i) {
+    const auto& base = endpoint_texts[i];
+    if (url.starts_with(base) && (url.size() == base.size() || url[base.size()] == '/')) return i;
+  }
+  return std::nullopt;
 }
 
 bool HubClient::Impl::sends_token_to(const http::Url& url) const {
-  return options.token && !options.token->empty() && http::same_origin(url, endpoint);
+  if (!options.token || options.token->empty()) return false;
+  return std::any_of(endpoint_urls.begin(), endpoint_urls.end(),
+                     [&](const http::Url& tier) { return http::same_origin(url, tier); });
 }
 
 http::HttpHeaders HubClient::Impl::headers_for(const http::Url& url) const {
   http::HttpHeaders headers{{"User-Agent", options.user_agent}};
   if (sends_token_to(url)) headers.add("Authorization", "Bearer " + *options.token);
+  // Every hop adds its entry to the Via of the request it serves (RFC 9110 7.6.3): the next tier
+  // refuses a request that already passed through it.
+  if (!options.via_id.empty()) headers.add("Via", http::append_via(incoming_via(), options.via_id, "hfcached"));
   return headers;
 }
 
@@ -113,7 +144,7 @@ http::HttpResponse HubClient::Impl::with_retries(std::string_view method, const 
                             response.headers.get("RateLimit").value_or("")};
       // Out of time: the status itself is the answer (a 5xx falls back like an unreachable upstream).
       auto decision = within_deadline(http::decide_after_status(policy, retries, response.status, hints), limits);
-      if (!decision.retry) return std::move(*result.response);
+      if (!decision.retry || out_of_retries(limits, retries)) return std::move(*result.response);
       pause_before_retry(method, url, "status " + std::to_string(response.status), retries, decision.delay);
       continue;
     }
@@ -122,6 +153,7 @@ http::HttpResponse HubClient::Impl::with_retries(std::string_view method, const 
     if (ends_call_at_once(error, limits)) throw_transport_error(error);
     auto wanted = error.retryable() ? http::decide_after_network_error(policy, retries) : http::RetryDecision{};
     auto decision = within_deadline(wanted, limits);
+    if (out_of_retries(limits, retries)) throw_transport_error(error);
     if (!decision.retry) {
       bool out_of_time = wanted.retry || (limits.deadline && *limits.remaining() < min_attempt_time &&
                                           error.retryable());

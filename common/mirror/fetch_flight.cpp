@@ -10,6 +10,7 @@
 #include "core/refs.hpp"
 #include "core/revision.hpp"
 #include "core/snapshot.hpp"
+#include "hub/request_via.hpp"
 #include "hub/hub_client.hpp"
 #include "mirror/mirror_error.hpp"
 #include "util/file_lock.hpp"
@@ -152,7 +153,11 @@ std::shared_ptr<Flight> FlightRegistry::join_or_start(FetchJob job, LinkRequest 
   auto flight = std::make_shared<Flight>(job.size);
   flight->add_link(std::move(link));
   // The thread first: if it cannot start, no entry is left for later requests to wait on forever.
-  std::thread worker([this, flight, job = std::move(job), key] { run(flight, job, key); });
+  // The fetch's upstream requests carry the Via of the request that started it.
+  std::thread worker([this, flight, job = std::move(job), key, via = hub::incoming_via()] {
+    hub::ViaScope scope(via);
+    run(flight, job, key);
+  });
   flights_[key] = flight;
   if (started) *started = true;
   workers_.push_back({flight, std::move(worker)});

@@ -9,6 +9,7 @@ MirrorError to_mirror_error(const std::exception& error) {
   if (const auto* entry = dynamic_cast<const hub::EntryNotFoundError*>(&error)) {
     return MirrorError(404, "EntryNotFound", entry->what(), entry->commit);
   }
+  if (dynamic_cast<const hub::UpstreamLoopError*>(&error)) return MirrorError(508, "LoopDetected", error.what());
   if (const auto* typed = dynamic_cast<const Error*>(&error)) {
     std::string message = typed->what();
     if (!typed->hint().empty()) message += " (" + typed->hint() + ")";

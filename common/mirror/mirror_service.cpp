@@ -17,6 +17,17 @@
 namespace hfcache::mirror {
 namespace {
 
+// The other paths of `listing` whose content is blob `etag` (a listing repeats a blob for copies:
+// tokenizer files in several folders, the same weights under two names).
+std::vector<std::string> same_blob_paths(const RepoListing& listing, const std::string& path, const std::string& etag) {
+  std::vector<std::string> out;
+  for (const auto& file : listing.files()) {
+    if (file.path != path && file.etag() == etag) out.push_back(file.path);
+  }
+  return out;
+}
+
+
 // Listings kept in memory; beyond this the memo starts over (they are cheap to re-read from trees/).
 constexpr std::size_t max_listings = 256;
 
@@ -306,9 +317,12 @@ FileAnswer MirrorService::file(const core::RepoRef& repo, const std::string& rev
         // Under the blob's lock, as gc deletes orphans under it: a link made now never dangles. Copies
         // where the file system holds no links, as the fetch path decides.
         util::FileLock lock(layout_.lock_path(repo, answer.etag));
-        if (core::blob_present(layout_, repo, answer.etag, entry->size))
-          core::link_snapshot_file(layout_, repo, commit, path, answer.etag,
-                                   util::supports_symlinks(layout_.repo_dir(repo)), false);
+        if (core::blob_present(layout_, repo, answer.etag, entry->size)) {
+          const bool symlinks = util::supports_symlinks(layout_.repo_dir(repo));
+          core::link_snapshot_file(layout_, repo, commit, path, answer.etag, symlinks, false);
+          for (const auto& other : same_blob_paths(*listing, path, answer.etag))
+            core::link_snapshot_file(layout_, repo, commit, other, answer.etag, symlinks, false);
+        }
       } catch (const std::exception& e) {
         spdlog::warn("mirror: linking {} {} failed: {}", repo.display(), path, e.what());
       }
@@ -352,6 +366,19 @@ FileAnswer MirrorService::file(const core::RepoRef& repo, const std::string& rev
   LinkRequest link{commit, path, rev};
   auto flight = flights_.join_or_start(std::move(job), link);
   if (!flight) throw MirrorError(500, "", "no fetch for " + path);
+  // Complete snapshots: every path of the listing with this blob gets its entry when it lands, so a
+  // direct reader of the cache (huggingface_hub offline) finds each of them.
+  for (const auto& other : same_blob_paths(*listing, path, answer.etag)) {
+    if (flight->add_link({commit, other, ""})) continue;
+    try {  // the fetch has linked its paths already: the blob is in place
+      util::FileLock lock(layout_.lock_path(repo, answer.etag));
+      if (core::blob_present(layout_, repo, answer.etag, answer.size))
+        core::link_snapshot_file(layout_, repo, commit, other, answer.etag,
+                                 util::supports_symlinks(layout_.repo_dir(repo)), false);
+    } catch (const std::exception& e) {
+      spdlog::warn("mirror: linking {} {} failed: {}", repo.display(), other, e.what());
+    }
+  }
   answer.flight = flight;
   return answer;
 }

@@ -3,7 +3,7 @@
 # reader and chunked decoder, the upstream transport's response-head reader, and the zip export path
 # (Windows name rules, zip writer), N seconds in total (default 30), shared evenly:
 #   1. build tests/fuzz with clang into build-fuzz/: lnk_parser_fuzz, archive_import_fuzz, api_contract_fuzz,
-#      request_head_fuzz, chunked_decoder_fuzz, response_head_fuzz zip_export_fuzz and lfs_pointer_fuzz (libFuzzer + ASan + UBSan) and lnk_parser_tests (the doctest suite under the same
+#      request_head_fuzz, chunked_decoder_fuzz, response_head_fuzz, zip_export_fuzz, lfs_pointer_fuzz and via_header_fuzz (libFuzzer + ASan + UBSan) and lnk_parser_tests (the doctest suite under the same
 #      sanitizers);
 #   2. run lnk_parser_tests, which also writes the .lnk seed corpus to build-fuzz/seeds; write the archive seeds
 #      (small hub-layout tars, one with ../ names) to build-fuzz/archive-seeds with Python's tarfile, and the
@@ -225,6 +225,20 @@ fold="\x0d\x0a "
 interim="100 Continue"
 DICT
 
+# Via seeds: a tier chain, comments with commas and nesting, broken members.
+rm -rf "$build/via-seeds"
+mkdir -p "$build/via-seeds"
+printf '1.1 node-1:8765 (hfcached), HTTP/1.1 site.lab:8765' >"$build/via-seeds/chain.txt"
+printf '1.0 fred, 1.1 p.example.net (a, (nested) \\) c), ,  2 [::1]:80' >"$build/via-seeds/comments.txt"
+printf '1.1 (unclosed, 1.1 x y z,HTTP/2' >"$build/via-seeds/broken.txt"
+cat >"$build/via.dict" <<'DICT'
+proto="1.1 "
+comma=", "
+open="("
+close=")"
+quote="\\"
+DICT
+
 # Zip export seeds: member names, one per line, breaking each Windows rule, beside ordinary ones.
 rm -rf "$build/zip-seeds"
 mkdir -p "$build/zip-seeds"
@@ -276,5 +290,6 @@ fuzz chunked_decoder "$share" "$build/chunked-corpus" "$build/chunked-seeds" "$b
 fuzz response_head "$share" "$build/response-corpus" "$build/response-seeds" "$build/response-crashes" 8192 \
   "$build/response.dict" || failed=1
 fuzz lfs_pointer "$share" "$build/lfs-corpus" "$build/lfs-seeds" "$build/lfs-crashes" 2048 "$build/lfs.dict" || failed=1
+fuzz via_header "$share" "$build/via-corpus" "$build/via-seeds" "$build/via-crashes" 4096 "$build/via.dict" || failed=1
 fuzz zip_export "$share" "$build/zip-corpus" "$build/zip-seeds" "$build/zip-crashes" 8192 "$build/zip.dict" || failed=1
 exit "$failed"

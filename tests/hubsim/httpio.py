@@ -265,6 +265,7 @@ class SimHandler(BaseHTTPRequestHandler):
             "time": time.time(), "host": req.role, "method": req.method, "path": req.raw_path,
             "decoded_path": req.decoded_path, "query": req.query_string,
             "range": req.headers.get("Range"), "authorization": req.authorization is not None,
+            "via": req.headers.get("Via"),
             "status": None, "body_bytes": 0, "fault": fault.kind if fault is not None else None,
         }
 

@@ -74,7 +74,7 @@ def test_pull_through_answers_like_the_hub_and_fills_the_cache(sim, hfcached, ca
     # Served again from the cache: no second transfer upstream.
     sim.clear_log()
     again = get(d.url, f"/{REPO}/resolve/{commit}/model.safetensors")
-    assert again.status == 200 and again.headers["x-cache"] == "hit"
+    assert again.status == 200 and again.headers["x-cache"] == "HIT"
     assert sim.requests() == []
 
 

@@ -135,7 +135,10 @@ TEST_SUITE("api_calls") {
   }
 
   TEST_CASE("health reads back; an answer without cache_dir is not hfcached") {
-    api::Health h{"stopping", "0.1.0", "/var/cache/hfcache/hub", "https://huggingface.co", true, "127.0.0.1:8765", 42, 1, 3, true};
+    api::Health h{"stopping", "0.1.0", "/var/cache/hfcache/hub", "https://huggingface.co", true, "127.0.0.1:8765", 42, 1, 3, true, "", {}};
+    CHECK(api::health_from_json(api::to_json(h)) == h);
+    h.tier_id = "node-1:8765";
+    h.upstreams = {{"http://site-a:8765", false, 7, "connection refused"}, {"https://huggingface.co", true, 0, ""}};
     CHECK(api::health_from_json(api::to_json(h)) == h);
     CHECK_FALSE(api::health_from_json(json{{"status", "ok"}}));
     CHECK(api::health_from_json(json{{"cache_dir", "/c"}})->status == "ok");

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "admin_auth.hpp"
+#include "config/settings.hpp"
 #include "core/errors.hpp"
 #include "daemon_context.hpp"
 #include "daemon_options.hpp"
@@ -50,6 +51,22 @@ TEST_SUITE("server_daemon_options") {
     CHECK(o.flags.at("token_file") == "/t");
     CHECK(o.flags.at("log_level") == "debug");
     CHECK_FALSE(o.help);
+  }
+
+  TEST_CASE("--endpoint repeated is the tier list, in order; the settings read it as the chain") {
+    auto o = parse_daemon_options({"--endpoint", "http://site-a:8765", "--endpoint=http://site-b:8765/"});
+    CHECK(o.flags.at("endpoint") == R"(["http://site-a:8765","http://site-b:8765/"])");
+    auto s = config::load_settings(o.flags, std::nullopt);
+    CHECK(s.endpoints == std::vector<std::string>{"http://site-a:8765", "http://site-b:8765"});
+    CHECK(s.endpoint == "http://site-a:8765");
+    CHECK(config::load_settings({{"endpoint", "https://hub.example/"}}, std::nullopt).endpoints ==
+          std::vector<std::string>{"https://hub.example"});
+    CHECK_THROWS_AS(config::load_settings({{"endpoint", R"(["http://a", "http://a"])"}}, std::nullopt), UsageError);
+    CHECK_THROWS_AS(config::load_settings({{"endpoint", "[]"}}, std::nullopt), UsageError);
+    CHECK_THROWS_AS(config::load_settings({{"endpoint", R"(["http://a", 5])"}}, std::nullopt), UsageError);
+    CHECK_THROWS_AS(config::load_settings({{"prefetch", R"(["not a repo@@"])"}}, std::nullopt), UsageError);
+    CHECK(config::load_settings({{"prefetch", R"(["hfl/rbt3@main", "datasets/org/x"])"}}, std::nullopt).prefetch.size() ==
+          2);
   }
 
   TEST_CASE("--help, --version, unknown flags and missing values") {
