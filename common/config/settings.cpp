@@ -286,6 +286,9 @@ Settings load_settings(const FlagValues& flags, const std::optional<std::string>
     if (auto v = env(k.env)) {
       // HF_ENDPOINT is one URL for every client that reads it; a list is the config's or the flags'.
       if (std::string_view(k.name) == "endpoint") {
+        if (v->starts_with('['))
+          throw UsageError("HF_ENDPOINT holds a list", "HF_ENDPOINT is one URL for every client; put the list of "
+                                                       "upstream tiers in the config file's endpoint key");
         s.endpoint = endpoint_url(*v);
         s.endpoints = {s.endpoint};
         s.origin[k.name] = std::string("env ") + k.env;

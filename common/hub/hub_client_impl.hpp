@@ -67,6 +67,7 @@ struct HubClient::Impl {
   }
 
   bool sends_token_to(const http::Url& url) const;
+  bool is_tier(const http::Url& url) const;  // `url` has the origin of one of the tiers
   // User-Agent, and Authorization when `url` has the endpoint's origin.
   http::HttpHeaders headers_for(const http::Url& url) const;
   HubRequestContext context_for(const http::Url& url) const;

@@ -167,7 +167,7 @@ std::uint64_t HubClient::download_once(const std::string& url_text, std::uint64_
       continue;
     }
     // A signed CDN URL expires (X-Amz-Expires=3600): the caller resolves again when it resumes.
-    if ((response.status == 401 || response.status == 403) && !http::same_origin(url, impl_->endpoint)) {
+    if ((response.status == 401 || response.status == 403) && !impl_->is_tier(url)) {
       throw TransferError("the download URL was refused by " + url.authority() + " (" +
                               std::to_string(response.status) + "; a signed URL may have expired)",
                           0);

@@ -99,7 +99,10 @@ std::optional<std::size_t> HubClient::Impl::tier_of(std::string_view url) const 
 }
 
 bool HubClient::Impl::sends_token_to(const http::Url& url) const {
-  if (!options.token || options.token->empty()) return false;
+  return options.token && !options.token->empty() && is_tier(url);
+}
+
+bool HubClient::Impl::is_tier(const http::Url& url) const {
   return std::any_of(endpoint_urls.begin(), endpoint_urls.end(),
                      [&](const http::Url& tier) { return http::same_origin(url, tier); });
 }

@@ -1,6 +1,8 @@
 // hfcached's command line, listen address and admin check: pure functions, no daemon started.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+
 #include "admin_auth.hpp"
 #include "config/settings.hpp"
 #include "core/errors.hpp"
@@ -65,6 +67,11 @@ TEST_SUITE("server_daemon_options") {
     CHECK_THROWS_AS(config::load_settings({{"endpoint", "[]"}}, std::nullopt), UsageError);
     CHECK_THROWS_AS(config::load_settings({{"endpoint", R"(["http://a", 5])"}}, std::nullopt), UsageError);
     CHECK_THROWS_AS(config::load_settings({{"prefetch", R"(["not a repo@@"])"}}, std::nullopt), UsageError);
+    setenv("HF_ENDPOINT", R"(["http://a", "http://b"])", 1);
+    CHECK_THROWS_AS(config::load_settings({}, std::nullopt), UsageError);
+    setenv("HF_ENDPOINT", "http://one:1/", 1);
+    CHECK(config::load_settings({}, std::nullopt).endpoints == std::vector<std::string>{"http://one:1"});
+    unsetenv("HF_ENDPOINT");
     CHECK(config::load_settings({{"prefetch", R"(["hfl/rbt3@main", "datasets/org/x"])"}}, std::nullopt).prefetch.size() ==
           2);
   }
