@@ -170,6 +170,34 @@ def test_a_clone_on_a_tag(hfcache, cache_dir, sim, bare, tmp_path):
     assert repo_state(cache_dir) == pulled_state(hfcache, sim, tmp_path, "v1.0")
 
 
+def test_branches_and_tags_at_the_commit_become_refs(hfcache, cache_dir, sim, bare, tmp_path):
+    src = clone(bare, tmp_path / "rbt3", remote(sim))
+    lfs_pull(sim.world, RBT3, src)
+    git("branch", "release", cwd=src)
+    git("tag", "-a", "v2.0", "-m", "annotated", cwd=src, env={"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@x"})
+    git("tag", "old", "HEAD~1", cwd=src)  # another commit: no ref
+    r = hfcache("import", src, "--offline", "--json", endpoint=sim.hub_url)
+    assert r.code == 0, r.stderr
+    assert [ref["name"] for ref in r.json()["refs"]] == ["main", "release", "v2.0"]
+    commit = main_commit(sim)
+    assert repo_state(cache_dir)["refs"] == {"main": commit, "release": commit, "v2.0": commit}
+
+
+def test_a_ref_the_cache_has_elsewhere_stays_unless_force_refs(hfcache, cache_dir, sim, bare, tmp_path):
+    assert hfcache("pull", RBT3, "--revision", "v1.0", "--local", "--quiet", endpoint=sim.hub_url).code == 0
+    old = sim.world.repo(RBT3).resolve("v1.0")
+    (cache_dir / FOLDER / "refs" / "main").write_text(old)
+    src = clone(bare, tmp_path / "rbt3", remote(sim))
+    lfs_pull(sim.world, RBT3, src)
+    r = hfcache("import", src, "--offline", endpoint=sim.hub_url)
+    assert r.code == 0, r.stderr
+    assert f"ref 'main' stays at {old}" in r.stderr and "--force-refs" in r.stderr
+    assert (cache_dir / FOLDER / "refs" / "main").read_text() == old
+    r = hfcache("import", src, "--offline", "--force-refs", endpoint=sim.hub_url)
+    assert r.code == 0, r.stderr
+    assert (cache_dir / FOLDER / "refs" / "main").read_text() == main_commit(sim)
+
+
 def test_local_changes_are_refused_and_no_git_imports_the_folder_as_it_is(hfcache, cache_dir, sim, bare, tmp_path):
     src = clone(bare, tmp_path / "rbt3", remote(sim))
     lfs_pull(sim.world, RBT3, src)
