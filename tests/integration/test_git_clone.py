@@ -105,6 +105,30 @@ def test_the_pointer_files_come_through_hfcached_when_it_serves_the_cache(hfcach
     assert sim.requests(path_contains="model.safetensors"), "the daemon did not fetch the weights"
 
 
+def test_objects_git_lfs_fetched_but_did_not_check_out_are_used(hfcache, cache_dir, sim, bare, tmp_path):
+    import shutil
+    src = clone(bare, tmp_path / "rbt3", remote(sim))
+    for name in LFS_FILES:  # `git lfs fetch` without checkout: the objects only
+        sha = sim.world.repo(RBT3).files("main")[name]["sha256"]
+        obj = src / ".git" / "lfs" / "objects" / sha[:2] / sha[2:4] / sha
+        obj.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(sim.world.content.path(sha), obj)
+    dry = hfcache("import", src, "--offline", "--dry-run", endpoint=sim.hub_url)
+    assert dry.code == 0 and "would leave out" not in dry.stderr, dry.stderr
+    r = hfcache("import", src, "--offline", "--json", endpoint=sim.hub_url)
+    assert r.code == 0, r.stderr
+    assert sorted(r.json()["lfs_from_clone"]) == sorted(LFS_FILES) and r.json()["missing"] == []
+    assert repo_state(cache_dir) == pulled_state(hfcache, sim, tmp_path, "main")
+
+
+def test_a_dry_run_names_what_it_would_leave_out(hfcache, cache_dir, sim, bare, tmp_path):
+    src = clone(bare, tmp_path / "rbt3", remote(sim))
+    r = hfcache("import", src, "--offline", "--dry-run", endpoint=sim.hub_url)
+    assert r.code == 0, r.stderr
+    assert "would leave out model.safetensors (" in r.stderr and "would leave out onnx/model.onnx (" in r.stderr
+    assert not (cache_dir / FOLDER).exists()
+
+
 def test_pointer_files_resolved_from_another_repo_of_the_cache(hfcache, cache_dir, sim, bare, tmp_path):
     assert hfcache("pull", RBT3, "--local", "--quiet", endpoint=sim.hub_url).code == 0
     src = clone(bare, tmp_path / "rbt3", "https://github.com/someone/rbt3-fork.git")
