@@ -3,7 +3,7 @@
 # reader and chunked decoder, the upstream transport's response-head reader, and the zip export path
 # (Windows name rules, zip writer), N seconds in total (default 30), shared evenly:
 #   1. build tests/fuzz with clang into build-fuzz/: lnk_parser_fuzz, archive_import_fuzz, api_contract_fuzz,
-#      request_head_fuzz, chunked_decoder_fuzz, response_head_fuzz zip_export_fuzz and lfs_pointer_fuzz (libFuzzer + ASan + UBSan) and lnk_parser_tests (the doctest suite under the same
+#      request_head_fuzz, chunked_decoder_fuzz, response_head_fuzz, zip_export_fuzz and lfs_pointer_fuzz (libFuzzer + ASan + UBSan) and lnk_parser_tests (the doctest suite under the same
 #      sanitizers);
 #   2. run lnk_parser_tests, which also writes the .lnk seed corpus to build-fuzz/seeds; write the archive seeds
 #      (small hub-layout tars, one with ../ names) to build-fuzz/archive-seeds with Python's tarfile, and the
