@@ -149,7 +149,7 @@ GitClone GitRepository::read() const {
   RefPtr head;
   if (int rc = git_repository_head(&head.p, repo); rc != 0)
     throw UsageError("the git clone " + where + " has no commit checked out (" + last_git_error() + ")",
-                     "clone the repo again, or give a folder save_pretrained wrote");
+                     "clone the repo again, or import the folder as it is: --as ORG/NAME --no-git");
   ObjPtr head_commit;
   if (git_reference_peel(&head_commit.p, head.p, GIT_OBJECT_COMMIT) != 0)
     throw UsageError("HEAD of the git clone " + where + " names no commit: " + last_git_error());

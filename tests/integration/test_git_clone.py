@@ -334,3 +334,12 @@ def test_a_copied_cache_with_a_pointer_file_leaves_it_out(hfcache, cache_dir, si
     size = sim.world.repo(RBT3).files("main")["model.safetensors"]["size"]
     assert all(h != hashlib.sha256((src / "model.safetensors").read_bytes()).hexdigest() for h in state["blobs"].values())
     assert size > 200
+
+
+def test_a_repository_without_commits_says_how_to_import_the_folder(hfcache, cache_dir, tmp_path):
+    from integration.test_local_import import save_pretrained_folder
+    folder = save_pretrained_folder(tmp_path / "my-model")
+    git("init", "-q", folder)
+    r = hfcache("import", folder, "--as", "me/model")
+    assert r.code == 2 and "has no commit checked out" in r.stderr and "--no-git" in r.stderr, r.stderr
+    assert hfcache("import", folder, "--as", "me/model", "--no-git").code == 0
