@@ -190,6 +190,10 @@ int import_clone(const Args& args, const config::Settings& settings) {
       std::fprintf(stderr, "hfcache: warning: %zu untracked file(s) are not part of commit %s and were not imported "
                    "(such as %s); --as ORG/NAME --no-git imports the folder as it is\n",
                    result.untracked.size(), result.commit.c_str(), result.untracked.front().c_str());
+    if (request.dry_run)
+      for (const auto& m : result.missing)
+        std::fprintf(stderr, "hfcache: would leave out %s (%s, a Git LFS pointer file nothing here resolves)\n",
+                     m.path.c_str(), human(m.size).c_str());
     if (!request.dry_run && result.missing.empty()) std::cout << result.snapshot_path.string() << "\n";
   }
   if (result.missing.empty() || request.dry_run) return 0;

@@ -20,7 +20,7 @@ constexpr std::size_t io_buffer_size = 1 << 20;
 
 [[noreturn]] void changed_while_importing(const std::string& name) {
   throw IntegrityError(name + " changed while it was being imported; nothing of it was kept",
-                       "run the import again once the files are no longer being written");
+                       "run the import again once the files are no longer being written (for example after training)");
 }
 
 template <typename Sink>

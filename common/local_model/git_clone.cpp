@@ -44,7 +44,6 @@ using ObjPtr = GitPtr<git_object, git_object_free>;
 using CommitPtr = GitPtr<git_commit, git_commit_free>;
 using TreePtr = GitPtr<git_tree, git_tree_free>;
 using BlobPtr = GitPtr<git_blob, git_blob_free>;
-using RemotePtr = GitPtr<git_remote, git_remote_free>;
 
 std::string oid_hex(const git_oid* oid) {
   char buf[GIT_OID_HEXSZ + 1];
@@ -149,7 +148,7 @@ GitClone GitRepository::read() const {
   RefPtr head;
   if (int rc = git_repository_head(&head.p, repo); rc != 0)
     throw UsageError("the git clone " + where + " has no commit checked out (" + last_git_error() + ")",
-                     "clone the repo again, or give a folder save_pretrained wrote");
+                     "clone the repo again, or import the folder as it is: --as ORG/NAME --no-git");
   ObjPtr head_commit;
   if (git_reference_peel(&head_commit.p, head.p, GIT_OBJECT_COMMIT) != 0)
     throw UsageError("HEAD of the git clone " + where + " names no commit: " + last_git_error());
@@ -157,16 +156,29 @@ GitClone GitRepository::read() const {
   if (!git_repository_head_detached(repo) && git_reference_is_branch(head.p))
     clone.branch = git_reference_shorthand(head.p);
 
-  // The remote: origin, else the only one.
-  RemotePtr remote;
-  if (git_remote_lookup(&remote.p, repo, "origin") != 0) {
-    git_strarray names{};
-    if (git_remote_list(&names, repo) == 0) {
-      if (names.count == 1) git_remote_lookup(&remote.p, repo, names.strings[0]);
-      git_strarray_dispose(&names);
+  // The remote: origin, else the only one. Read from the configuration, not with git_remote_lookup,
+  // which leaks in libgit2 1.5 (pcre2 match data of its config regexes; found with valgrind).
+  git_config* config = nullptr;
+  if (git_repository_config_snapshot(&config, repo) == 0) {
+    git_buf url = GIT_BUF_INIT;
+    if (git_config_get_string_buf(&url, config, "remote.origin.url") == 0) {
+      clone.remote_url = url.ptr;
+    } else {
+      std::vector<std::string> urls;
+      git_config_iterator* it = nullptr;
+      if (git_config_iterator_new(&it, config) == 0) {
+        git_config_entry* entry = nullptr;
+        while (git_config_next(&entry, it) == 0) {
+          std::string_view name = entry->name;
+          if (name.starts_with("remote.") && name.ends_with(".url") && entry->value) urls.emplace_back(entry->value);
+        }
+        git_config_iterator_free(it);
+      }
+      if (urls.size() == 1) clone.remote_url = urls.front();
     }
+    git_buf_dispose(&url);
+    git_config_free(config);
   }
-  if (remote.p && git_remote_url(remote.p)) clone.remote_url = git_remote_url(remote.p);
 
   // Refs at the commit: local branches, origin's branches, tags (peeled). HEAD's branch first.
   std::vector<std::string> refs;

@@ -1,13 +1,10 @@
 // import_local_folder: a local model folder becomes a revision of a repo in the cache.
 #include "local_model/local_import.hpp"
 
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <map>
 #include <set>
-#include <system_error>
 
 #include "core/blob_store.hpp"
 #include "core/errors.hpp"
@@ -17,9 +14,9 @@
 #include "core/temp_sweep.hpp"
 #include "core/lfs_pointer.hpp"
 #include "core/lfs_rules.hpp"
+#include "local_model/blob_copy.hpp"
 #include "local_model/model_files.hpp"
 #include "local_model/source_folder.hpp"
-#include "util/file_lock.hpp"
 #include "util/hash.hpp"
 
 namespace hfcache::local_model {
@@ -27,37 +24,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Read size for hashing and copying: large enough for full-speed sequential reads, flat memory.
-constexpr std::size_t io_buffer_size = 1 << 20;
-
 // Bumped if the listing the commit id is computed from ever changes, so old and new ids never mix.
 constexpr std::string_view commit_id_domain = "hfcache local import v1\n";
-
-[[noreturn]] void changed_while_importing(const std::string& path) {
-  throw IntegrityError(path + " changed while it was being imported; nothing of it was kept",
-                       "run the import again once the files are no longer being written (for example after training)");
-}
-
-std::uint64_t fd_size(int fd, const std::string& path) {
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) throw std::system_error(errno, std::generic_category(), "stat " + path);
-  return static_cast<std::uint64_t>(st.st_size);
-}
-
-// Call `sink(data, n)` for the first `size` bytes of `fd` from `offset`; the file must still hold them.
-template <typename Sink>
-void read_range(int fd, const std::string& path, std::uint64_t offset, std::uint64_t size, Sink&& sink) {
-  std::vector<char> buf(static_cast<std::size_t>(std::min<std::uint64_t>(io_buffer_size, std::max<std::uint64_t>(size, 1))));
-  while (offset < size) {
-    auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), size - offset));
-    ssize_t n = ::pread(fd, buf.data(), want, static_cast<off_t>(offset));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw std::system_error(errno, std::generic_category(), "read " + path);
-    if (n == 0) changed_while_importing(path);
-    sink(buf.data(), static_cast<std::size_t>(n));
-    offset += static_cast<std::uint64_t>(n);
-  }
-}
 
 // The tree entry the hub would list for this file: the LFS rule decides which hash is the etag,
 // and only that one is computed.
@@ -66,11 +34,7 @@ core::TreeEntry describe(const SourceFolder& source, const std::string& path) {
   auto size = fd_size(fd.get(), path);
   core::TreeEntry entry{path, size, {}, {}};
   bool lfs = core::stored_in_lfs(path, size);
-  util::Hasher hasher(lfs ? util::HashKind::sha256 : util::HashKind::sha1);
-  if (!lfs) hasher.update("blob " + std::to_string(size) + std::string(1, '\0'));
-  read_range(fd.get(), path, 0, size, [&](const char* data, std::size_t n) { hasher.update(data, n); });
-  if (fd_size(fd.get(), path) != size) changed_while_importing(path);
-  auto digest = hasher.hex_digest();
+  auto digest = hash_fd(fd.get(), path, size, !lfs);
   if (lfs) {
     entry.blob_id = core::lfs_pointer_blob_id(digest, size);
     entry.lfs_sha256 = digest;
@@ -80,27 +44,11 @@ core::TreeEntry describe(const SourceFolder& source, const std::string& path) {
   return entry;
 }
 
-// Copy `entry` into blobs/<etag> through a verified BlobWriter, under the blob's lock. False when
-// another process stored it meanwhile.
+// Copy `entry` into blobs/<etag>, verified, under the blob's lock. False when another process stored it meanwhile.
 bool store_blob(const core::CacheLayout& layout, const core::RepoRef& repo, const SourceFolder& source,
                 const core::TreeEntry& entry) {
-  auto etag = entry.etag();
-  util::FileLock lock(layout.lock_path(repo, etag));
-  if (core::blob_present(layout, repo, etag, entry.size)) return false;
   auto fd = source.open(entry.path);
-  if (fd_size(fd.get(), entry.path) != entry.size) changed_while_importing(entry.path);
-  core::BlobWriter writer(layout, repo, etag, entry.size, core::BlobWriter::Mode::sequential);
-  auto offset = writer.resume_offset();
-  read_range(fd.get(), entry.path, offset, entry.size, [&](const char* data, std::size_t n) {
-    writer.write_at(offset, data, n);
-    offset += n;
-  });
-  try {
-    writer.commit();  // verifies the bytes against the etag computed earlier
-  } catch (const IntegrityError&) {
-    changed_while_importing(entry.path);
-  }
-  return true;
+  return store_fd_as_blob(layout, repo, fd.get(), entry.path, entry.etag(), entry.size);
 }
 
 void check_request(const LocalImportRequest& request) {

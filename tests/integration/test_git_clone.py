@@ -105,6 +105,30 @@ def test_the_pointer_files_come_through_hfcached_when_it_serves_the_cache(hfcach
     assert sim.requests(path_contains="model.safetensors"), "the daemon did not fetch the weights"
 
 
+def test_objects_git_lfs_fetched_but_did_not_check_out_are_used(hfcache, cache_dir, sim, bare, tmp_path):
+    import shutil
+    src = clone(bare, tmp_path / "rbt3", remote(sim))
+    for name in LFS_FILES:  # `git lfs fetch` without checkout: the objects only
+        sha = sim.world.repo(RBT3).files("main")[name]["sha256"]
+        obj = src / ".git" / "lfs" / "objects" / sha[:2] / sha[2:4] / sha
+        obj.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(sim.world.content.path(sha), obj)
+    dry = hfcache("import", src, "--offline", "--dry-run", endpoint=sim.hub_url)
+    assert dry.code == 0 and "would leave out" not in dry.stderr, dry.stderr
+    r = hfcache("import", src, "--offline", "--json", endpoint=sim.hub_url)
+    assert r.code == 0, r.stderr
+    assert sorted(r.json()["lfs_from_clone"]) == sorted(LFS_FILES) and r.json()["missing"] == []
+    assert repo_state(cache_dir) == pulled_state(hfcache, sim, tmp_path, "main")
+
+
+def test_a_dry_run_names_what_it_would_leave_out(hfcache, cache_dir, sim, bare, tmp_path):
+    src = clone(bare, tmp_path / "rbt3", remote(sim))
+    r = hfcache("import", src, "--offline", "--dry-run", endpoint=sim.hub_url)
+    assert r.code == 0, r.stderr
+    assert "would leave out model.safetensors (" in r.stderr and "would leave out onnx/model.onnx (" in r.stderr
+    assert not (cache_dir / FOLDER).exists()
+
+
 def test_pointer_files_resolved_from_another_repo_of_the_cache(hfcache, cache_dir, sim, bare, tmp_path):
     assert hfcache("pull", RBT3, "--local", "--quiet", endpoint=sim.hub_url).code == 0
     src = clone(bare, tmp_path / "rbt3", "https://github.com/someone/rbt3-fork.git")
@@ -168,6 +192,34 @@ def test_a_clone_on_a_tag(hfcache, cache_dir, sim, bare, tmp_path):
     assert out["branch"] is None and out["commit"] == tagged
     assert [ref["name"] for ref in out["refs"]] == ["v1.0"]
     assert repo_state(cache_dir) == pulled_state(hfcache, sim, tmp_path, "v1.0")
+
+
+def test_branches_and_tags_at_the_commit_become_refs(hfcache, cache_dir, sim, bare, tmp_path):
+    src = clone(bare, tmp_path / "rbt3", remote(sim))
+    lfs_pull(sim.world, RBT3, src)
+    git("branch", "release", cwd=src)
+    git("tag", "-a", "v2.0", "-m", "annotated", cwd=src, env={"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@x"})
+    git("tag", "old", "HEAD~1", cwd=src)  # another commit: no ref
+    r = hfcache("import", src, "--offline", "--json", endpoint=sim.hub_url)
+    assert r.code == 0, r.stderr
+    assert [ref["name"] for ref in r.json()["refs"]] == ["main", "release", "v2.0"]
+    commit = main_commit(sim)
+    assert repo_state(cache_dir)["refs"] == {"main": commit, "release": commit, "v2.0": commit}
+
+
+def test_a_ref_the_cache_has_elsewhere_stays_unless_force_refs(hfcache, cache_dir, sim, bare, tmp_path):
+    assert hfcache("pull", RBT3, "--revision", "v1.0", "--local", "--quiet", endpoint=sim.hub_url).code == 0
+    old = sim.world.repo(RBT3).resolve("v1.0")
+    (cache_dir / FOLDER / "refs" / "main").write_text(old)
+    src = clone(bare, tmp_path / "rbt3", remote(sim))
+    lfs_pull(sim.world, RBT3, src)
+    r = hfcache("import", src, "--offline", endpoint=sim.hub_url)
+    assert r.code == 0, r.stderr
+    assert f"ref 'main' stays at {old}" in r.stderr and "--force-refs" in r.stderr
+    assert (cache_dir / FOLDER / "refs" / "main").read_text() == old
+    r = hfcache("import", src, "--offline", "--force-refs", endpoint=sim.hub_url)
+    assert r.code == 0, r.stderr
+    assert (cache_dir / FOLDER / "refs" / "main").read_text() == main_commit(sim)
 
 
 def test_local_changes_are_refused_and_no_git_imports_the_folder_as_it_is(hfcache, cache_dir, sim, bare, tmp_path):
@@ -282,3 +334,12 @@ def test_a_copied_cache_with_a_pointer_file_leaves_it_out(hfcache, cache_dir, si
     size = sim.world.repo(RBT3).files("main")["model.safetensors"]["size"]
     assert all(h != hashlib.sha256((src / "model.safetensors").read_bytes()).hexdigest() for h in state["blobs"].values())
     assert size > 200
+
+
+def test_a_repository_without_commits_says_how_to_import_the_folder(hfcache, cache_dir, tmp_path):
+    from integration.test_local_import import save_pretrained_folder
+    folder = save_pretrained_folder(tmp_path / "my-model")
+    git("init", "-q", folder)
+    r = hfcache("import", folder, "--as", "me/model")
+    assert r.code == 2 and "has no commit checked out" in r.stderr and "--no-git" in r.stderr, r.stderr
+    assert hfcache("import", folder, "--as", "me/model", "--no-git").code == 0
