@@ -234,3 +234,36 @@ def test_gc_on_one_replica_keeps_what_the_other_is_serving(model, hfcached, shar
     assert sha256(out["body"]) == entry["sha256"], "the body b served was cut or changed by a's gc"
     assert result["evicted"] == [] and any("in use" in s for s in result["skipped"]), result
     assert (cache_a / FOLDER / "blobs" / entry["sha256"]).exists()
+
+
+def test_without_working_flock_a_replica_joining_a_download_midway_never_breaks_it(model, hfcached, shared_cache,
+                                                                                   hfcache, noflock):
+    """b starts while a is halfway: it must neither write into a's file nor take it over."""
+    sim, entries = model
+    cache_a, cache_b = shared_cache
+    env = {"LD_PRELOAD": str(noflock), "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"}
+    a = hfcached(endpoint=sim.hub_url, cache=cache_a, env=env)
+    b = hfcached(endpoint=sim.hub_url, cache=cache_b, env=env)
+    entry = entries["weights-0.bin"]
+    path = f"/{REPO}/resolve/main/weights-0.bin"
+    blobs = cache_a / FOLDER / "blobs"
+    sim.set_rate(3 << 20)  # 2 s for the file
+    out_a: dict = {}
+    ta = threading.Thread(target=fetch, args=(a.url, path, out_a))
+    ta.start()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        partial = list(blobs.glob(entry["sha256"] + "*.incomplete")) if blobs.exists() else []
+        if any(p.stat().st_size > entry["size"] // 3 for p in partial if p.exists()):
+            break
+        time.sleep(0.02)
+    else:
+        pytest.fail("replica a never started writing")
+    results = run_clients([(b.url, path), (b.url, path)])
+    ta.join(60)
+    for r in [out_a, *results]:
+        assert r.get("status") == 200 and "error" not in r, r.get("error")
+        assert sha256(r["body"]) == entry["sha256"], "a client got wrong bytes"
+    assert_blobs_sound(cache_a, {"weights-0.bin": entry})
+    assert [p.name for p in blobs.iterdir() if p.name.endswith(".incomplete")] == []
+    verify_clean(hfcache, cache_b)
