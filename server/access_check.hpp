@@ -32,8 +32,9 @@ struct AccessOutcome {
 class AccessCheck {
  public:
   // `index_db`: the index database (already at the current schema). Throws Error for the secret.
+  // `cache_root`: where repo folders are protected (protect_restricted_repos).
   AccessCheck(const std::filesystem::path& state_dir, const std::filesystem::path& index_db,
-              const access::AccessOptions& options);
+              const access::AccessOptions& options, std::filesystem::path cache_root = {});
   ~AccessCheck();
 
   // `authorization`: the request's Authorization header ("" when absent).
@@ -44,6 +45,9 @@ class AccessCheck {
                 bool learn = false);
 
  private:
+  void protect_folder(const core::RepoRef& repo, bool create);
+
+  std::filesystem::path cache_root_;
   std::unique_ptr<access::AccessStore> store_;
   std::unique_ptr<access::AccessControl> control_;
 };

@@ -53,6 +53,7 @@ struct Settings {
   int access_grant_ttl_s = 600;             // a granted (token, repo) is asked again after this
   int access_deny_ttl_s = 60;               // a refused one after this
   int access_offline_grace_s = 30 * 86400;  // offline, a grant this recent still counts
+  bool protect_restricted_repos = false;    // folders of gated/private repos: the service user's only (0700)
 
   // key -> where its value came from ("default", "env HF_HOME", "file /etc/hfcache/hfcache.json", "flag")
   std::map<std::string, std::string> origin;
