@@ -86,12 +86,11 @@ AccessOutcome AccessCheck::check(const core::RepoRef& repo, std::string_view aut
 }
 
 bool AccessCheck::may_list(const core::RepoRef& repo, std::string_view authorization, const Runtime& runtime,
-                           bool learn) {
+                           const hub::CallLimits* learn) {
   if (runtime.settings.access == "open" || is_admin(authorization, runtime)) return true;
   auto known = control_->known_restriction(repo);
-  if (learn && runtime.hub) {
-    auto limits = hub::CallLimits::within(std::chrono::seconds(std::max(runtime.settings.upstream_request_timeout_s, 5)));
-    auto upstream = access::hub_upstream(runtime.hub, limits);
+  if (learn && runtime.hub && !learn->expired()) {
+    auto upstream = access::hub_upstream(runtime.hub, *learn);
     known = control_->learn_restriction(repo, &upstream);
   }
   if (!access::restricted(known)) return true;

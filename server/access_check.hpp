@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "access/access_control.hpp"
+#include "hub/call_limits.hpp"
 #include "core/repo_id.hpp"
 
 namespace hfcache::hub {
@@ -40,9 +41,10 @@ class AccessCheck {
   // `authorization`: the request's Authorization header ("" when absent).
   AccessOutcome check(const core::RepoRef& repo, std::string_view authorization, const Runtime& runtime);
   // For listings and the fast lane: may the caller see that `repo` exists, asking nobody. With
-  // `learn`, an unknown or stale status is first learnt from the upstream (one repo info call).
+  // `learn` (a listing), an unknown or stale status is first learnt from the upstream (one repo info
+  // call), within `learn` (one deadline for the whole listing, so a dead upstream costs it once).
   bool may_list(const core::RepoRef& repo, std::string_view authorization, const Runtime& runtime,
-                bool learn = false);
+                const hub::CallLimits* learn = nullptr);
 
  private:
   void protect_folder(const core::RepoRef& repo, bool create);
