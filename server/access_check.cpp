@@ -1,5 +1,7 @@
 #include "access_check.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -23,11 +25,25 @@ std::string bearer_token(std::string_view authorization) {
 }
 
 AccessCheck::AccessCheck(const std::filesystem::path& state_dir, const std::filesystem::path& index_db,
-                         const access::AccessOptions& options)
-    : store_(std::make_unique<access::AccessStore>(index_db)),
+                         const access::AccessOptions& options, std::filesystem::path cache_root)
+    : cache_root_(std::move(cache_root)),
+      store_(std::make_unique<access::AccessStore>(index_db)),
       control_(std::make_unique<access::AccessControl>(*store_, access::TokenKeyer::from_state_dir(state_dir), options)) {}
 
 AccessCheck::~AccessCheck() = default;
+
+// protect_restricted_repos: the folder of a gated or private repo is the service user's alone
+// (0700), so a local user cannot read its files around the check; the rest of the cache stays as
+// readable as before. Created so before the first fetch writes into it; an older folder is closed
+// as soon as the repo is known to be restricted.
+void AccessCheck::protect_folder(const core::RepoRef& repo, bool create) {
+  if (cache_root_.empty()) return;
+  auto dir = cache_root_ / repo.folder_name();
+  if (create) ::mkdir(dir.c_str(), 0700);  // EEXIST: handled below
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || (st.st_mode & 077) == 0) return;
+  ::chmod(dir.c_str(), 0700);
+}
 
 namespace {
 
@@ -41,19 +57,26 @@ bool is_admin(std::string_view authorization, const Runtime& runtime) {
 AccessOutcome AccessCheck::check(const core::RepoRef& repo, std::string_view authorization, const Runtime& runtime) {
   AccessOutcome out;
   out.fetch_hub = runtime.hub;
-  if (runtime.settings.access == "open" || is_admin(authorization, runtime)) {
-    out.allowed = true;
-    out.decision.allowed = true;
-    return out;
-  }
-  auto token = bearer_token(authorization);
   access::Upstream upstream;
   if (runtime.hub) {
     auto limits = hub::CallLimits::within(std::chrono::seconds(std::max(runtime.settings.upstream_request_timeout_s, 5)));
     upstream = access::hub_upstream(runtime.hub, limits);
   }
-  out.decision = control_->decide(repo, token, runtime.hub ? &upstream : nullptr);
+  const access::Upstream* asked = runtime.hub ? &upstream : nullptr;
+  const bool protect = runtime.settings.protect_restricted_repos;
+  auto protect_if_restricted = [&](access::Restriction r, bool create) {
+    if (protect && access::restricted(r) && r != access::Restriction::unknown) protect_folder(repo, create);
+  };
+  if (runtime.settings.access == "open" || is_admin(authorization, runtime)) {
+    out.allowed = true;
+    out.decision.allowed = true;
+    if (protect) protect_if_restricted(control_->learn_restriction(repo, asked), true);
+    return out;
+  }
+  auto token = bearer_token(authorization);
+  out.decision = control_->decide(repo, token, asked);
   out.allowed = out.decision.allowed;
+  protect_if_restricted(out.decision.restriction, out.allowed);
   // The daemon's own token fetches content; without one, the granted client's does (the hub
   // client sends it to the endpoint's host only, never to the CDN).
   if (out.allowed && access::restricted(out.decision.restriction) && runtime.hub && !runtime.hub->options().token &&
@@ -63,12 +86,11 @@ AccessOutcome AccessCheck::check(const core::RepoRef& repo, std::string_view aut
 }
 
 bool AccessCheck::may_list(const core::RepoRef& repo, std::string_view authorization, const Runtime& runtime,
-                           bool learn) {
+                           const hub::CallLimits* learn) {
   if (runtime.settings.access == "open" || is_admin(authorization, runtime)) return true;
   auto known = control_->known_restriction(repo);
-  if (learn && runtime.hub) {
-    auto limits = hub::CallLimits::within(std::chrono::seconds(std::max(runtime.settings.upstream_request_timeout_s, 5)));
-    auto upstream = access::hub_upstream(runtime.hub, limits);
+  if (learn && runtime.hub && !learn->expired()) {
+    auto upstream = access::hub_upstream(runtime.hub, *learn);
     known = control_->learn_restriction(repo, &upstream);
   }
   if (!access::restricted(known)) return true;

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "access/access_control.hpp"
+#include "hub/call_limits.hpp"
 #include "core/repo_id.hpp"
 
 namespace hfcache::hub {
@@ -32,18 +33,23 @@ struct AccessOutcome {
 class AccessCheck {
  public:
   // `index_db`: the index database (already at the current schema). Throws Error for the secret.
+  // `cache_root`: where repo folders are protected (protect_restricted_repos).
   AccessCheck(const std::filesystem::path& state_dir, const std::filesystem::path& index_db,
-              const access::AccessOptions& options);
+              const access::AccessOptions& options, std::filesystem::path cache_root = {});
   ~AccessCheck();
 
   // `authorization`: the request's Authorization header ("" when absent).
   AccessOutcome check(const core::RepoRef& repo, std::string_view authorization, const Runtime& runtime);
   // For listings and the fast lane: may the caller see that `repo` exists, asking nobody. With
-  // `learn`, an unknown or stale status is first learnt from the upstream (one repo info call).
+  // `learn` (a listing), an unknown or stale status is first learnt from the upstream (one repo info
+  // call), within `learn` (one deadline for the whole listing, so a dead upstream costs it once).
   bool may_list(const core::RepoRef& repo, std::string_view authorization, const Runtime& runtime,
-                bool learn = false);
+                const hub::CallLimits* learn = nullptr);
 
  private:
+  void protect_folder(const core::RepoRef& repo, bool create);
+
+  std::filesystem::path cache_root_;
   std::unique_ptr<access::AccessStore> store_;
   std::unique_ptr<access::AccessControl> control_;
 };

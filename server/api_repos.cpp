@@ -36,8 +36,9 @@ void register_repo_routes(httplib::Server& http, ApiServices& api) {
     // be a secret of the organisation).
     if (auto runtime = api.context.runtime(); api.context.access && runtime) {
       auto authorization = req.get_header_value("Authorization");
+      auto learn = hub::CallLimits::within(std::chrono::seconds(runtime->settings.upstream_request_timeout_s));
       std::erase_if(repos, [&](const index::IndexedRepo& r) {
-        return !api.context.access->may_list(r.repo, authorization, *runtime, /*learn=*/true);
+        return !api.context.access->may_list(r.repo, authorization, *runtime, &learn);
       });
     }
     send_json(res, 200, api::repo_list_json(repos));

@@ -60,7 +60,7 @@ Daemon::Daemon(config::FlagValues flags, std::optional<std::string> config_file,
   access_options.offline_grace = std::chrono::seconds(settings.access_offline_grace_s);
   access_options.restriction_ttl = std::max(access_options.grant_ttl, std::chrono::seconds(60));
   context_->access = std::make_shared<AccessCheck>(settings.state_dir, index::CacheIndex::default_path(settings.state_dir),
-                                                   access_options);
+                                                   access_options, settings.cache_dir);
   context_->set_runtime(runtime);
   pulls_ = std::make_unique<PullJobs>(*context_, settings.max_concurrent_pulls);
   api_ = std::make_unique<ApiServices>(*context_, *pulls_, listen_.text());

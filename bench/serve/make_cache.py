@@ -1,5 +1,6 @@
 """Write a one-repo hub cache for bench/serve: models--bench--serve with big.bin (N MiB of
-deterministic bytes, an LFS-style blob) and small.json; prints the commit."""
+deterministic bytes, an LFS-style blob) and small.json, and models--bench--gated with the same
+files (hard links); prints the commit."""
 import hashlib
 import os
 import sys
@@ -29,5 +30,15 @@ with open(os.path.join(repo, "blobs", small), "wb") as f:
 os.symlink("../../blobs/" + big, os.path.join(snap, "big.bin"))
 os.symlink("../../blobs/" + small, os.path.join(snap, "small.json"))
 with open(os.path.join(repo, "refs", "main"), "w") as f:
+    f.write(commit)
+# The same snapshot under a second repo name, which bench/serve seeds as gated (seed_access.py).
+gated = os.path.join(root, "models--bench--gated")
+for sub in ("blobs", "refs", os.path.join("snapshots", commit)):
+    os.makedirs(os.path.join(gated, sub), exist_ok=True)
+for name in (big, small):
+    os.link(os.path.join(repo, "blobs", name), os.path.join(gated, "blobs", name))
+os.symlink("../../blobs/" + big, os.path.join(gated, "snapshots", commit, "big.bin"))
+os.symlink("../../blobs/" + small, os.path.join(gated, "snapshots", commit, "small.json"))
+with open(os.path.join(gated, "refs", "main"), "w") as f:
     f.write(commit)
 print(commit)

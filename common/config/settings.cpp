@@ -222,6 +222,10 @@ const std::vector<Key>& keys() {
        [](Settings& s, const std::string& v) {
          s.access_offline_grace_s = parse_int("access_offline_grace_s", v, 0, 365 * 86400);
        }},
+      {"protect_restricted_repos", "bool", "",
+       "hfcached: the folders of gated and private repos are the service user's only (0700), so other local users "
+       "cannot read them around the access check (default off; on in the installed service's config)",
+       [](Settings& s, const std::string& v) { s.protect_restricted_repos = truthy(v); }},
   };
   return table;
 }

@@ -53,6 +53,7 @@ struct Settings {
   int access_grant_ttl_s = 600;             // a granted (token, repo) is asked again after this
   int access_deny_ttl_s = 60;               // a refused one after this
   int access_offline_grace_s = 30 * 86400;  // offline, a grant this recent still counts
+  bool protect_restricted_repos = false;    // folders of gated/private repos: the service user's only (0700)
 
   // Tiers (docs/interface.md "Tiers", docs/fleet.md): the upstreams in the order tried, this
   // daemon's Via id ("" = host name and listen port), how long a failed upstream is passed over

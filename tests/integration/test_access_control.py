@@ -219,3 +219,38 @@ def test_no_token_or_token_hash_in_logs_metrics_cache_or_export(sim, hfcached, t
     for where, data in texts.items():
         for s in secrets:
             assert s.encode() not in data, (where, s[:6])
+
+
+def test_protect_restricted_repos_closes_their_folders_only(sim, hfcached, tmp_path):
+    import shutil
+    import tempfile
+    # Outside pytest's 0700 folder, so another user could reach the cache at all.
+    cache = Path(tempfile.mkdtemp(prefix="hfcache-protect-"))
+    try:
+        cache.chmod(0o755)
+        d = hfcached(endpoint=sim.hub_url, cache=cache / "hub",
+                     config={"token_file": str(token_file(tmp_path)), "protect_restricted_repos": True})
+        (cache / "hub").chmod(0o755)
+        for repo in (fx.GATED, fx.PRIVATE, PUBLIC):
+            assert get(d.url, f"/{repo}/resolve/main/config.json", headers=ALICE).status == 200
+        mode = lambda folder: (cache / "hub" / folder).stat().st_mode & 0o777
+        assert mode("models--org--gated-model") == 0o700
+        assert mode("models--org--private-model") == 0o700
+        assert mode("models--hfl--rbt3") & 0o005 == 0o005  # public: readable by all, as before
+
+        def read_as_nobody(folder):
+            snap = next((cache / "hub" / folder / "snapshots").iterdir()) / "config.json"
+            return subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "cat", str(snap)],
+                                  capture_output=True, text=True)
+        assert read_as_nobody("models--hfl--rbt3").returncode == 0
+        probe = read_as_nobody("models--org--gated-model")
+        assert probe.returncode != 0 and "Permission denied" in probe.stderr, probe
+        d.stop()
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+def test_without_protection_folders_stay_as_before(sim, hfcached, tmp_path, cache_dir):
+    d = hfcached(endpoint=sim.hub_url, config={"token_file": str(token_file(tmp_path))})
+    assert get(d.url, f"/{fx.GATED}/resolve/main/config.json", headers=ALICE).status == 200
+    assert (cache_dir / "models--org--gated-model").stat().st_mode & 0o005 == 0o005

@@ -13,6 +13,10 @@ import pytest
 
 from raw_http import BENCH_REPO, Reader, connect, make_cache, req
 
+# A cache made by hand that never saw an upstream: no repo status to learn, so the front is tested
+# with access "open" (access control has its own tests, test_access_control.py).
+OPEN = {"access": "open"}
+
 REPO_FOLDER = "models--bench--serve"
 # Host 127.0.0.1: on loopback without an admin token the DELETE would run (a foreign Host is refused as cross-site).
 SMUGGLED = b"DELETE /v1/repos/models/bench/serve HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
@@ -23,7 +27,7 @@ CHUNKED_EMPTY = b"0\r\n\r\n"
 def served(tmp_path, hfcached):
     """(daemon, {lane: (method, path)}) on an offline cache whose file is already on the fast lane."""
     cache, commit = make_cache(tmp_path, 1)
-    d = hfcached(extra=["--offline"], cache=cache, config={"http_threads": 4})
+    d = hfcached(extra=["--offline"], cache=cache, config={"http_threads": 4, **OPEN})
     file_path = f"/{BENCH_REPO}/resolve/{commit}/small.json"
     s = connect(d)
     s.sendall(req("GET", file_path))  # the first use of a revision takes the slow lane (index write)

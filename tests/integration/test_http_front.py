@@ -18,6 +18,10 @@ import pytest
 
 from raw_http import BENCH_REPO, Reader, connect, make_cache, req
 
+# A cache made by hand that never saw an upstream: no repo status to learn, so the front is tested
+# with access "open" (access control has its own tests, test_access_control.py).
+OPEN = {"access": "open"}
+
 REPO = BENCH_REPO
 BIG_MIB = 6
 
@@ -28,7 +32,7 @@ def served(tmp_path, hfcached):
     cache, commit = make_cache(tmp_path, BIG_MIB)
     snap = cache / "models--bench--serve" / "snapshots" / commit
     files = {name: (snap / name).read_bytes() for name in ("small.json", "big.bin")}
-    d = hfcached(extra=["--offline"], cache=cache, config={"http_threads": 4})
+    d = hfcached(extra=["--offline"], cache=cache, config={"http_threads": 4, **OPEN})
     return d, commit, files
 
 
@@ -383,7 +387,7 @@ def test_dual_stack_listen_takes_ipv4_clients(tmp_path, hfcached):
     from conftest import free_port
     port = free_port()
     d = hfcached(extra=["--offline"], cache=cache, listen=f"[::]:{port}",
-                 config={"admin_token_file": str(_token(tmp_path))})
+                 config={"admin_token_file": str(_token(tmp_path)), **OPEN})
     for host in ("127.0.0.1", "::1"):
         s = socket.create_connection((host, port), timeout=5)
         s.sendall(req("GET", f"/{REPO}/resolve/{commit}/small.json"))
@@ -400,7 +404,7 @@ def _token(tmp_path) -> Path:
 
 def test_stop_refuses_new_connections_and_cuts_file_bodies(tmp_path, hfcached):
     cache, commit = make_cache(tmp_path, BIG_MIB)
-    d = hfcached(extra=["--offline"], cache=cache, config={"shutdown_grace_s": 3})
+    d = hfcached(extra=["--offline"], cache=cache, config={"shutdown_grace_s": 3, **OPEN})
     # A request whose body never comes: the loop holds it (no worker), and a stop closes it.
     slow = connect(d)
     slow.sendall(b"POST /v1/reindex HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")

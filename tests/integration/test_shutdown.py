@@ -111,6 +111,9 @@ CASES = [(transfer, trouble) for transfer in ("mirror", "pull") for trouble in s
 def test_sigterm_during_upstream_trouble_exits_within_the_grace(big, hfcached, cache_dir, transfer, trouble):
     sim, entry, data = big
     d = hfcached(endpoint=sim.hub_url, config=PATIENT)
+    # The daemon learns the repo is public while the upstream still answers (access control): a pull
+    # of a repo whose status it cannot learn is refused at once, not left retrying.
+    assert get(d.url, f"/api/models/{REPO}").status == 200
     TROUBLES[trouble](sim)
     (start_mirror_get if transfer == "mirror" else start_pull_job)(d)
     wait_for_trouble(d, sim, trouble)
