@@ -4,12 +4,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <ctime>
 #include <system_error>
 
 #include "core/errors.hpp"
-#include "util/background_consumer.hpp"
 #include "util/crc32.hpp"
 #include "util/fs.hpp"
 
@@ -70,14 +68,11 @@ void check_file_name(const std::string& name) {
                      "a zip file name is not empty, has no NUL byte and does not end in '/' or '\\'");
 }
 
-// read() exactly `size` bytes of `fd` in buffer-sized pieces, into the two buffers in turn (`each`
-// may hand one to another thread until the next call); throws if the file ends early.
+// read() exactly `size` bytes of `fd` in buffer-sized pieces; throws if the file ends early.
 template <typename Each>
-void read_all(int fd, const std::filesystem::path& source, std::uint64_t size, std::array<std::vector<char>, 2>& buffers,
-              Each each) {
+void read_all(int fd, const std::filesystem::path& source, std::uint64_t size, std::vector<char>& buffer, Each each) {
   std::uint64_t left = size;
-  for (std::size_t turn = 0; left > 0; turn ^= 1) {
-    auto& buffer = buffers[turn];
+  while (left > 0) {
     auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, buffer.size()));
     ssize_t got = ::read(fd, buffer.data(), want);
     if (got < 0 && errno == EINTR) continue;
@@ -104,8 +99,6 @@ std::uint32_t ZipWriter::dos_time_now() {
 
 ZipWriter::ZipWriter(Sink sink, Patch patch, std::uint32_t dos_time)
     : sink_(std::move(sink)), patch_(std::move(patch)), dos_time_(dos_time) {}
-
-ZipWriter::~ZipWriter() = default;
 
 void ZipWriter::emit(const void* data, std::size_t size) {
   sink_(static_cast<const char*>(data), size);
@@ -172,28 +165,20 @@ void ZipWriter::add_file_from(std::string_view name, const std::filesystem::path
   check_file_name(std::string(name));
   util::UniqueFd fd(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) throw std::system_error(errno, std::generic_category(), "open " + source.string());
-  for (auto& b : buffers_) b.resize(copy_buffer_size);
-  // The CRC-32 of what is written runs on a thread of its own, overlapping the reads and writes:
-  // on this one it made a zip export 1.5x a tar export of the same bytes (bench/export/NOTES.md).
-  if (!crc_worker_)
-    crc_worker_ = std::make_unique<util::BackgroundConsumer>(
-        [this](const char* d, std::size_t n) { running_crc_ = crc_of(running_crc_, d, n); });
+  buffer_.resize(copy_buffer_size);
   Entry e{std::string(name), 0, size, offset_, false};
   std::uint32_t crc = crc_of(0, nullptr, 0);
   if (!patch_) {  // a stream: the CRC must be in the header, so checksum the file first
-    read_all(fd.get(), source, size, buffers_, [&](const char* d, std::size_t n) { crc = crc_of(crc, d, n); });
+    read_all(fd.get(), source, size, buffer_, [&](const char* d, std::size_t n) { crc = crc_of(crc, d, n); });
     if (::lseek(fd.get(), 0, SEEK_SET) != 0) throw std::system_error(errno, std::generic_category(), "seek " + source.string());
     e.crc = crc;
   }
   local_header(e);
-  crc_worker_->reset();
-  running_crc_ = crc_of(0, nullptr, 0);
-  read_all(fd.get(), source, size, buffers_, [&](const char* d, std::size_t n) {
-    crc_worker_->submit(d, n);
+  std::uint32_t streamed_crc = crc_of(0, nullptr, 0);
+  read_all(fd.get(), source, size, buffer_, [&](const char* d, std::size_t n) {
+    streamed_crc = crc_of(streamed_crc, d, n);
     emit(d, n);
   });
-  crc_worker_->drain();
-  std::uint32_t streamed_crc = running_crc_;
   if (patch_) {
     e.crc = streamed_crc;
     Record r;

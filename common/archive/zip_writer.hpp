@@ -9,22 +9,16 @@
 // The CRC is known before the data only for small in-memory contents. For a file, the writer
 // either patches the CRC into the local header afterwards (a seekable output: one read of the
 // file) or reads the file twice, once to checksum it (a stream). Both write the same bytes.
-// The CRC-32 runs on a thread of its own, beside the copy. Memory is two copy buffers whatever the
-// entry sizes; the central directory grows by one record (about 100 bytes) per entry.
-#include <array>
+// Memory is one copy buffer whatever the entry sizes; the central directory grows by one record
+// (about 100 bytes) per entry.
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "archive/archive_writer.hpp"
-
-namespace hfcache::util {
-class BackgroundConsumer;
-}
 
 namespace hfcache::archive {
 
@@ -35,9 +29,6 @@ class ZipWriter {
  public:
   // `dos_time` is the entries' modification time, as MS-DOS date << 16 | time.
   explicit ZipWriter(Sink sink, Patch patch = {}, std::uint32_t dos_time = dos_time_now());
-  ~ZipWriter();
-  ZipWriter(const ZipWriter&) = delete;
-  ZipWriter& operator=(const ZipWriter&) = delete;
 
   void add_directory(std::string_view name);  // "a/b/" (a slash is added if missing)
   void add_file(std::string_view name, std::string_view content);
@@ -67,9 +58,7 @@ class ZipWriter {
   std::uint32_t dos_time_;
   std::uint64_t offset_ = 0;
   std::vector<Entry> entries_;
-  std::array<std::vector<char>, 2> buffers_;         // read in turn: the CRC thread has the other one
-  std::uint32_t running_crc_ = 0;                      // the CRC thread's, read after drain()
-  std::unique_ptr<util::BackgroundConsumer> crc_worker_;  // after what it uses: destroyed first
+  std::vector<char> buffer_;
 };
 
 }  // namespace hfcache::archive
