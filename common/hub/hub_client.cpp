@@ -43,22 +43,27 @@ std::string HubClient::resolve_commit(const core::RepoRef& repo, const std::stri
   });
 }
 
+// Both go along the endpoint list like the content does: the access check of a node whose site is
+// down would otherwise refuse what the next tier can still check and serve.
 HubClient::Visibility HubClient::repo_visibility(const core::RepoRef& repo, const CallLimits& limits) {
-  auto url = parse_or_throw(impl_->endpoint_text + "/api/" + std::string(core::plural(repo.type)) + "/" + repo.id,
-                            "repo info URL");
-  auto context = impl_->context_for(url);
-  context.repo = repo;
-  auto answer = impl_->get_json(url, context, limits);
-  return parse_visibility(answer.response.body, answer.url.str());
+  return impl_->across_tiers(limits, [&](const std::string& base, const CallLimits& these) {
+    auto url = parse_or_throw(base + "/api/" + std::string(core::plural(repo.type)) + "/" + repo.id, "repo info URL");
+    auto context = impl_->context_for(url);
+    context.repo = repo;
+    auto answer = impl_->get_json(url, context, these);
+    return parse_visibility(answer.response.body, answer.url.str());
+  });
 }
 
 void HubClient::auth_check(const core::RepoRef& repo, const CallLimits& limits) {
-  auto url = parse_or_throw(
-      impl_->endpoint_text + "/api/" + std::string(core::plural(repo.type)) + "/" + repo.id + "/auth-check",
-      "auth-check URL");
-  auto context = impl_->context_for(url);
-  context.repo = repo;
-  impl_->get_json(url, context, limits);  // any 2xx is a grant; refusals are thrown
+  impl_->across_tiers(limits, [&](const std::string& base, const CallLimits& these) {
+    auto url = parse_or_throw(base + "/api/" + std::string(core::plural(repo.type)) + "/" + repo.id + "/auth-check",
+                              "auth-check URL");
+    auto context = impl_->context_for(url);
+    context.repo = repo;
+    impl_->get_json(url, context, these);  // any 2xx is a grant; refusals are thrown
+    return true;
+  });
 }
 
 std::unique_ptr<HubClient> HubClient::with_token(std::optional<std::string> token) const {
