@@ -21,11 +21,11 @@ HubClient::~HubClient() = default;
 
 const HubOptions& HubClient::options() const { return impl_->options; }
 
-std::vector<UpstreamState> HubClient::upstreams() const { return impl_->chain.states(); }
+std::vector<UpstreamState> HubClient::upstreams() const { return impl_->chain->states(); }
 
 std::string HubClient::resolve_url(const core::RepoRef& repo, const std::string& revision,
                                    const std::string& path) const {
-  return impl_->endpoint_texts[impl_->chain.order().front()] + "/" + std::string(repo.url_prefix()) + repo.id +
+  return impl_->endpoint_texts[impl_->chain->order().front()] + "/" + std::string(repo.url_prefix()) + repo.id +
          "/resolve/" + http::quote_revision(revision) + "/" + http::quote_path(path);
 }
 
@@ -69,7 +69,9 @@ void HubClient::auth_check(const core::RepoRef& repo, const CallLimits& limits) 
 std::unique_ptr<HubClient> HubClient::with_token(std::optional<std::string> token) const {
   auto options = impl_->options;
   options.token = std::move(token);
-  return std::make_unique<HubClient>(std::move(options));
+  auto client = std::make_unique<HubClient>(std::move(options));
+  client->impl_->chain = impl_->chain;
+  return client;
 }
 
 RepoRefs HubClient::list_refs(const core::RepoRef& repo, const CallLimits& limits) {
