@@ -69,7 +69,11 @@ bool AccessCheck::may_list(const core::RepoRef& repo, std::string_view authoriza
   if (learn && runtime.hub) {
     auto limits = hub::CallLimits::within(std::chrono::seconds(std::max(runtime.settings.upstream_request_timeout_s, 5)));
     auto upstream = access::hub_upstream(runtime.hub, limits);
-    known = control_->learn_restriction(repo, &upstream);
+    try {
+      known = control_->learn_restriction(repo, &upstream);
+    } catch (const hub::UpstreamLoopError&) {
+      // A loop in the tiers: a listing shows what is known (unknown = restricted); files answer 508.
+    }
   }
   if (!access::restricted(known)) return true;
   return control_->remembered_grant(repo, bearer_token(authorization), runtime.hub != nullptr);
