@@ -20,6 +20,8 @@ Upstream hub_upstream(std::shared_ptr<hub::HubClient> hub, hub::CallLimits limit
       if (e.hub_code == "GatedRepo") return Restriction::gated;
       spdlog::debug("access: the status of {} could not be learnt: {}", repo.display(), e.what());
       return std::nullopt;
+    } catch (const hub::UpstreamLoopError&) {
+      throw;  // a loop in the tiers is answered 508 along the chain, not taken for an upstream away
     } catch (const std::exception& e) {
       // A refused daemon token or an unreachable hub: keep what is known (unknown = restricted).
       spdlog::debug("access: the status of {} could not be learnt: {}", repo.display(), e.what());
@@ -34,6 +36,8 @@ Upstream hub_upstream(std::shared_ptr<hub::HubClient> hub, hub::CallLimits limit
       return CheckAnswer::refused;
     } catch (const AuthError&) {
       return CheckAnswer::refused;
+    } catch (const hub::UpstreamLoopError&) {
+      throw;
     } catch (const std::exception& e) {
       spdlog::debug("access: the upstream could not check a token for {}: {}", repo.display(), e.what());
       return CheckAnswer::unreachable;

@@ -21,11 +21,11 @@ HubClient::~HubClient() = default;
 
 const HubOptions& HubClient::options() const { return impl_->options; }
 
-std::vector<UpstreamState> HubClient::upstreams() const { return impl_->chain.states(); }
+std::vector<UpstreamState> HubClient::upstreams() const { return impl_->chain->states(); }
 
 std::string HubClient::resolve_url(const core::RepoRef& repo, const std::string& revision,
                                    const std::string& path) const {
-  return impl_->endpoint_texts[impl_->chain.order().front()] + "/" + std::string(repo.url_prefix()) + repo.id +
+  return impl_->endpoint_texts[impl_->chain->order().front()] + "/" + std::string(repo.url_prefix()) + repo.id +
          "/resolve/" + http::quote_revision(revision) + "/" + http::quote_path(path);
 }
 
@@ -43,28 +43,35 @@ std::string HubClient::resolve_commit(const core::RepoRef& repo, const std::stri
   });
 }
 
+// Both go along the endpoint list like the content does: the access check of a node whose site is
+// down would otherwise refuse what the next tier can still check and serve.
 HubClient::Visibility HubClient::repo_visibility(const core::RepoRef& repo, const CallLimits& limits) {
-  auto url = parse_or_throw(impl_->endpoint_text + "/api/" + std::string(core::plural(repo.type)) + "/" + repo.id,
-                            "repo info URL");
-  auto context = impl_->context_for(url);
-  context.repo = repo;
-  auto answer = impl_->get_json(url, context, limits);
-  return parse_visibility(answer.response.body, answer.url.str());
+  return impl_->across_tiers(limits, [&](const std::string& base, const CallLimits& these) {
+    auto url = parse_or_throw(base + "/api/" + std::string(core::plural(repo.type)) + "/" + repo.id, "repo info URL");
+    auto context = impl_->context_for(url);
+    context.repo = repo;
+    auto answer = impl_->get_json(url, context, these);
+    return parse_visibility(answer.response.body, answer.url.str());
+  });
 }
 
 void HubClient::auth_check(const core::RepoRef& repo, const CallLimits& limits) {
-  auto url = parse_or_throw(
-      impl_->endpoint_text + "/api/" + std::string(core::plural(repo.type)) + "/" + repo.id + "/auth-check",
-      "auth-check URL");
-  auto context = impl_->context_for(url);
-  context.repo = repo;
-  impl_->get_json(url, context, limits);  // any 2xx is a grant; refusals are thrown
+  impl_->across_tiers(limits, [&](const std::string& base, const CallLimits& these) {
+    auto url = parse_or_throw(base + "/api/" + std::string(core::plural(repo.type)) + "/" + repo.id + "/auth-check",
+                              "auth-check URL");
+    auto context = impl_->context_for(url);
+    context.repo = repo;
+    impl_->get_json(url, context, these);  // any 2xx is a grant; refusals are thrown
+    return true;
+  });
 }
 
 std::unique_ptr<HubClient> HubClient::with_token(std::optional<std::string> token) const {
   auto options = impl_->options;
   options.token = std::move(token);
-  return std::make_unique<HubClient>(std::move(options));
+  auto client = std::make_unique<HubClient>(std::move(options));
+  client->impl_->chain = impl_->chain;
+  return client;
 }
 
 RepoRefs HubClient::list_refs(const core::RepoRef& repo, const CallLimits& limits) {

@@ -2,6 +2,7 @@
 // Internals shared by hub_client.cpp and hub_download.cpp: the parsed endpoint, the transport, the
 // retry loop and the header rules (the token only ever goes to the endpoint's origin).
 #include <functional>
+#include <memory>
 #include <optional>
 #include <vector>
 #include <string>
@@ -28,7 +29,9 @@ struct HubClient::Impl {
   std::vector<http::Url> endpoint_urls;
   std::string endpoint_text;  // the first tier (messages, the gated-repo link)
   http::Url endpoint;
-  UpstreamChain chain;
+  // Shared with the clients with_token() makes (one per client token at a tier below): which tier is
+  // down is a fact about the network, not about a token.
+  std::shared_ptr<UpstreamChain> chain;
   http::RetryPolicy policy;
   http::HttpTransport transport;
 
@@ -41,7 +44,7 @@ struct HubClient::Impl {
   // (found, not found, refused) marks it up and ends the call.
   template <class Call>
   auto across_tiers(const CallLimits& limits, Call&& call) -> decltype(call(std::string(), limits)) {
-    auto order = chain.order();
+    auto order = chain->order();
     for (std::size_t k = 0;; ++k) {
       const std::size_t tier = order[k];
       const bool last = k + 1 == order.size();
@@ -52,15 +55,15 @@ struct HubClient::Impl {
       }
       try {
         auto answer = call(endpoint_texts[tier], these);
-        chain.succeeded(tier);
+        chain->succeeded(tier);
         return answer;
       } catch (const OfflineError& e) {
-        if (chain.size() > 1) chain.failed(tier, e.what());
+        if (chain->size() > 1) chain->failed(tier, e.what());
         if (last || limits.expired()) throw;
       } catch (const StopRequested&) {
         throw;
       } catch (const Error&) {
-        chain.succeeded(tier);  // it answered: not found, refused, bad request
+        chain->succeeded(tier);  // it answered: not found, refused, bad request
         throw;
       }
     }

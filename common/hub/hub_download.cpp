@@ -38,10 +38,10 @@ struct Attempt {
 std::uint64_t HubClient::download(const std::string& url_text, std::uint64_t offset,
                                   std::optional<std::uint64_t> end, const ByteSink& sink) {
   auto tier = impl_->tier_of(url_text);
-  if (!tier || impl_->chain.size() < 2) return download_once(url_text, offset, end, sink, std::nullopt);
+  if (!tier || impl_->chain->size() < 2) return download_once(url_text, offset, end, sink, std::nullopt);
   // The same path on each tier in turn, the URL's own tier first.
   const std::string suffix = url_text.substr(impl_->endpoint_texts[*tier].size());
-  auto order = impl_->chain.order();
+  auto order = impl_->chain->order();
   std::erase(order, *tier);
   order.insert(order.begin(), *tier);
   for (std::size_t k = 0;; ++k) {
@@ -49,14 +49,14 @@ std::uint64_t HubClient::download(const std::string& url_text, std::uint64_t off
     try {
       auto delivered = download_once(impl_->endpoint_texts[order[k]] + suffix, offset, end, sink,
                                      last ? std::nullopt : std::optional<int>(0));
-      impl_->chain.succeeded(order[k]);
+      impl_->chain->succeeded(order[k]);
       return delivered;
     } catch (const TransferError& e) {
       if (e.bytes_delivered > 0) throw;  // the caller resumes from there
-      impl_->chain.failed(order[k], e.what());
+      impl_->chain->failed(order[k], e.what());
       if (last) throw;
     } catch (const OfflineError& e) {
-      impl_->chain.failed(order[k], e.what());
+      impl_->chain->failed(order[k], e.what());
       if (last) throw;
     }
   }

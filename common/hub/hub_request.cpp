@@ -75,7 +75,7 @@ HubClient::Impl::Impl(HubOptions opts)
       endpoint_texts(tier_endpoints(options)),
       endpoint_text(endpoint_texts.front()),
       endpoint(parse_or_throw(endpoint_text, "hub endpoint")),
-      chain(endpoint_texts, options.tier_backoff, options.on_tier_change),
+      chain(std::make_shared<UpstreamChain>(endpoint_texts, options.tier_backoff, options.on_tier_change)),
       policy{options.max_retries, options.base_backoff, options.max_backoff, options.max_server_wait},
       transport(transport_options(options)) {
   // A CR or LF would let a header value start a new header.

@@ -169,6 +169,21 @@ def test_two_chained_daemons_hold_the_rule_end_to_end(sim, hfcached, tmp_path):
     assert get(lower.url, f"/{PUBLIC}/resolve/main/config.json").status == 200
 
 
+def test_the_access_check_fails_over_along_the_endpoint_list(sim, hfcached, tmp_path):
+    # A node whose site is down: files come from the next endpoint, and so must the restriction and
+    # the token check, or a granted client is refused while the hub is reachable.
+    from conftest import free_port
+    dead = f"http://127.0.0.1:{free_port()}"
+    node = hfcached(config={"endpoint": [dead, sim.hub_url], "upstream_request_timeout_s": 2,
+                            "tier_backoff_s": 1}, cache=tmp_path / "node-cache")
+    assert get(node.url, f"/{fx.GATED}/resolve/main/config.json", headers=ALICE).status == 200
+    assert get(node.url, f"/api/models/{fx.PRIVATE}", headers=ALICE).status == 200
+    assert_refused(get(node.url, f"/{fx.GATED}/resolve/main/config.json", headers=BOB), 403, "GatedRepo", "bob")
+    refused = get(node.url, f"/{fx.PRIVATE}/resolve/main/config.json", headers=BOB)
+    assert_refused(refused, 404, "RepoNotFound", "bob private")
+    assert refused.headers.get("x-cache") and refused.headers.get("via"), refused.headers
+
+
 def test_access_open_serves_everyone_and_the_log_says_so(sim, hfcached, tmp_path):
     d = hfcached(endpoint=sim.hub_url, config={"token_file": str(token_file(tmp_path)), "access": "open"})
     assert get(d.url, f"/{fx.GATED}/resolve/main/config.json").status == 200

@@ -256,4 +256,28 @@ TEST_SUITE("hub_client") {
       CHECK(what.find("cannot connect to 127.0.0.1:" + std::to_string(port)) != std::string::npos);
     }
   }
+
+  TEST_CASE("a client with another token shares the tier chain: a down tier is passed over, reported once") {
+    TestServer hub;
+    std::atomic<int> checks = 0;
+    hub.server.Get("/api/models/org/m/auth-check", [&](const httplib::Request&, httplib::Response& res) {
+      ++checks;
+      res.set_content("{}", "application/json");
+    });
+    hub.start();
+    auto dead = "http://127.0.0.1:" + std::to_string(closed_port());
+    auto options = fast_options(dead);
+    options.endpoints = {dead, hub.base()};
+    options.tier_backoff.backoff = 60s;
+    std::atomic<int> changes = 0;
+    options.on_tier_change = [&](const std::string&, bool, const std::string&) { ++changes; };
+    HubClient daemon(options);
+    for (int i = 0; i < 3; ++i) daemon.with_token("hf_client_token")->auth_check({core::RepoType::model, "org/m"});
+    CHECK(checks.load() == 3);
+    CHECK(changes.load() == 1);  // the dead tier went down once, and stayed down for the next clients
+    auto states = daemon.upstreams();
+    REQUIRE(states.size() == 2);
+    CHECK_FALSE(states[0].up);
+    CHECK(states[0].failures == 1);
+  }
 }
