@@ -254,3 +254,42 @@ def test_without_protection_folders_stay_as_before(sim, hfcached, tmp_path, cach
     d = hfcached(endpoint=sim.hub_url, config={"token_file": str(token_file(tmp_path))})
     assert get(d.url, f"/{fx.GATED}/resolve/main/config.json", headers=ALICE).status == 200
     assert (cache_dir / "models--org--gated-model").stat().st_mode & 0o005 == 0o005
+
+
+def wait_pull(d, job_id: str, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = get(d.url, f"/v1/pulls/{job_id}").json()
+        if job["state"] in ("done", "failed"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"pull {job_id} did not finish")
+
+
+def test_without_a_daemon_token_a_pull_job_fetches_with_the_granted_clients_token(sim, hfcached, tmp_path):
+    d = hfcached(endpoint=sim.hub_url, config={"log_level": "trace"})  # no token of its own
+    sim.clear_log()
+    posted = request(d.url, "POST", "/v1/pulls", body=json.dumps({"repo": fx.GATED}).encode(),
+                     headers={"Content-Type": "application/json", **ALICE})
+    assert posted.status == 202, posted.body
+    job_id = posted.json()["id"]
+    job = wait_pull(d, job_id)
+    assert job["state"] == "done", job
+    events = get(d.url, f"/v1/pulls/{job_id}/events").body
+    snapshot = Path(job["snapshot_path"]) / "model.safetensors"
+    e = sim.world.repo(fx.GATED).files("main")["model.safetensors"]
+    assert snapshot.read_bytes() == sim.world.content_path(e["sha256"]).read_bytes()
+    # Alice's token went to the hub for the fetch, never to the CDN.
+    assert any(r["authorization"] for r in sim.requests(host="hub", path_contains="resolve"))
+    cdn = sim.requests(host="cdn")
+    assert cdn and not any(r["authorization"] for r in cdn), cdn
+    metrics = get(d.url, "/metrics").body
+    d.stop()
+    for where, data in {"log": d.log().encode(), "job": json.dumps(job).encode(), "events": events,
+                        "metrics": metrics}.items():
+        assert fx.TOKEN_ALICE.encode() not in data, where
+    # Bob's token (granted nothing) still gets the hub's refusal, not a job.
+    d2 = hfcached(endpoint=sim.hub_url, cache=tmp_path / "other-cache")
+    refused = request(d2.url, "POST", "/v1/pulls", body=json.dumps({"repo": fx.GATED}).encode(),
+                      headers={"Content-Type": "application/json", **BOB})
+    assert refused.status == 401 or refused.status == 403, refused.status
