@@ -193,6 +193,7 @@ int cmd_doctor(const ArgList& argv) {
   std::optional<core::RepoType> type;
   if (auto t = args.value("type")) type = core::parse_repo_type(*t);
   auto parsed = core::parse_repo_arg(args.positional[0], type);
+  refuse_closed_repo(settings, parsed.repo);
   std::string revision(core::default_revision);
   if (parsed.revision) revision = *parsed.revision;
   if (auto r = args.value("revision")) {

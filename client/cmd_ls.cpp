@@ -134,7 +134,9 @@ int cmd_show(const ArgList& argv) {
   if (auto t = args.value("type")) type = core::parse_repo_type(*t);
   auto parsed = core::parse_repo_arg(args.positional[0], type);
   auto settings = settings_from(args);
-  auto repo = service_from_flags(args, settings)->find_repo(parsed.repo);
+  auto service = service_from_flags(args, settings);
+  if (!service->via_daemon()) refuse_closed_repo(settings, parsed.repo);  // the daemon checks the user's token
+  auto repo = service->find_repo(parsed.repo);
   if (!repo)
     throw NotFoundError(parsed.repo.display() + " is not in the cache " + settings.cache_dir.string(),
                         "run `hfcache pull " + parsed.repo.display() + "`");

@@ -26,6 +26,13 @@ std::string configured_url(const config::Settings& settings) {
 
 }  // namespace
 
+std::string daemon_url_for(const config::Settings& settings) {
+  auto url = configured_url(settings);
+  if (url.find("://") == std::string::npos) url = "http://" + url;
+  while (url.ends_with('/')) url.pop_back();
+  return url;
+}
+
 std::string admin_token_for(const config::Settings& settings) {
   if (const char* env = std::getenv("HFCACHE_ADMIN_TOKEN"); env && *env) return hub::clean_token(env);
   if (settings.admin_token_file) {

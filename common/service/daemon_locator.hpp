@@ -16,6 +16,10 @@ namespace hfcache::service {
 // The admin token the CLI sends: HFCACHE_ADMIN_TOKEN, else the content of admin_token_file.
 std::string admin_token_for(const config::Settings& settings);
 
+// http://host:port of the configured daemon (HFCACHE_URL / daemon_url, else the listen address):
+// also its mirror, for HF_ENDPOINT.
+std::string daemon_url_for(const config::Settings& settings);
+
 // The bearer token the CLI sends to the daemon at `daemon_url`: the admin token (full trust), else the
 // user's hub token, but only to a loopback or https daemon (never in clear text over the network);
 // "" for none.

@@ -293,3 +293,52 @@ def test_without_a_daemon_token_a_pull_job_fetches_with_the_granted_clients_toke
     refused = request(d2.url, "POST", "/v1/pulls", body=json.dumps({"repo": fx.GATED}).encode(),
                       headers={"Content-Type": "application/json", **BOB})
     assert refused.status == 401 or refused.status == 403, refused.status
+
+
+
+@pytest.fixture
+def protected_cache(sim, hfcached, tmp_path):
+    """A cache hfcached filled with protect_restricted_repos (then stopped), and `run` for hfcache as nobody."""
+    import shutil
+    import tempfile
+    from conftest import binary, clean_env, free_port
+    base = Path(tempfile.mkdtemp(prefix="hfcache-protect-cli-"))  # outside pytest's 0700 folder
+    base.chmod(0o755)
+    cache = base / "hub"
+    listen = f"127.0.0.1:{free_port()}"
+    d = hfcached(endpoint=sim.hub_url, cache=cache,
+                 config={"token_file": str(token_file(tmp_path)), "protect_restricted_repos": True})
+    cache.chmod(0o755)
+    for repo in (fx.GATED, fx.PRIVATE, PUBLIC):
+        assert get(d.url, f"/{repo}/resolve/main/config.json", headers=ALICE).status == 200
+    d.stop()  # the folder itself, not a daemon answering for it
+    home = base / "nobody-home"
+    home.mkdir()
+    home.chmod(0o777)
+
+    def run(*args):
+        env = clean_env({"HOME": str(home), "HF_HUB_CACHE": str(cache), "HFCACHE_URL": f"http://{listen}",
+                         "HF_HUB_OFFLINE": "1"})
+        return subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                               str(binary("hfcache")), *args], capture_output=True, text=True, env=env,
+                              cwd=str(home), timeout=60)
+    yield run, home, listen
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def test_the_cli_of_a_user_who_cannot_read_a_protected_repo_says_to_use_the_mirror(protected_cache):
+    as_nobody, home, listen = protected_cache
+    out = str(home / "gated.tar")
+    for args in (("path", fx.GATED), ("path", fx.GATED, "config.json"), ("show", fx.GATED),
+                 ("verify", fx.GATED), ("doctor", fx.GATED), ("export", fx.GATED, "-o", out),
+                 ("path", fx.PRIVATE)):
+        r = as_nobody(*args)
+        assert r.returncode == 4, (args, r.returncode, r.stderr)
+        repo = args[1]
+        assert f"{repo} is gated or private" in r.stderr and "readable only by the service user" in r.stderr, \
+            (args, r.stderr)
+        assert f"HF_ENDPOINT=http://{listen}" in r.stderr, (args, r.stderr)
+        assert r.stderr.count("\n") <= 3 and "filesystem error" not in r.stderr, (args, r.stderr)
+    assert not Path(out).exists()
+    public = as_nobody("path", PUBLIC, "config.json")
+    assert public.returncode == 0, public.stderr

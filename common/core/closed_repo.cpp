@@ -1,0 +1,26 @@
+#include "core/closed_repo.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace hfcache::core {
+
+bool repo_folder_closed(const CacheLayout& layout, const RepoRef& repo) {
+  auto dir = layout.repo_dir(repo);
+  return ::access(dir.c_str(), R_OK | X_OK) != 0 && errno == EACCES;
+}
+
+std::string closed_repo_message(const RepoRef& repo) {
+  return repo.display() + " is gated or private and its cache folder is kept readable only by the service user "
+         "(protect_restricted_repos)";
+}
+
+std::string closed_repo_hint(const RepoRef& repo, std::string_view mirror_url) {
+  std::string url(mirror_url);
+  return "read it through the mirror with your own hub token: HF_ENDPOINT=" + url +
+         " (huggingface_hub, transformers), or through the daemon: HFCACHE_URL=" + url + " hfcache pull " +
+         repo.display();
+}
+
+}  // namespace hfcache::core
