@@ -188,6 +188,7 @@ int cmd_doctor(const ArgList& argv) {
   if (args.positional.empty()) {
     if (args.has("revision") || args.has("file") || args.has("type"))
       throw UsageError("--revision, --file and --type need a REPO", usage);
+    note_closed_repos(settings);
     return doctor_cache(layout, options, args.has("json"));
   }
   std::optional<core::RepoType> type;

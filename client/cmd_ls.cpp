@@ -1,6 +1,7 @@
 // hfcache ls / show: what the cache holds, answered from the index (caught up with the folder by
 // a stat per repo; the folder itself when the index cannot be opened), or by hfcached when one
 // serves this cache.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -95,7 +96,12 @@ int cmd_ls(const ArgList& argv) {
   }
   if (!args.positional.empty()) throw UsageError("ls takes no arguments", "use `hfcache show REPO` for one repo");
   auto settings = settings_from(args);
-  auto repos = service_from_flags(args, settings)->list_repos();
+  auto service = service_from_flags(args, settings);
+  std::vector<core::RepoRef> closed;
+  if (!service->via_daemon()) closed = note_closed_repos(settings);
+  auto repos = service->list_repos();
+  // An index made while such a folder was still open keeps its row: the note above stands for it.
+  std::erase_if(repos, [&](const index::IndexedRepo& r) { return std::find(closed.begin(), closed.end(), r.repo) != closed.end(); });
   core::CacheLayout layout(settings.cache_dir);
   if (args.has("json")) {
     auto out = nlohmann::json::array();

@@ -39,7 +39,12 @@ int cmd_verify(const ArgList& argv) {
     repo = core::parse_repo_arg(args.positional[0], type).repo;
   }
   auto service = service_from_flags(args, settings);
-  if (repo && !service->via_daemon()) refuse_closed_repo(settings, *repo);  // the daemon checks the user's token
+  if (!service->via_daemon()) {  // the daemon checks the user's token itself
+    if (repo)
+      refuse_closed_repo(settings, *repo);
+    else
+      note_closed_repos(settings);
+  }
   auto report = service->verify({repo});
   bool damaged = repair::report_damaged(report);
   std::string fix = repair::verify_fix_command(report);

@@ -42,4 +42,13 @@ void refuse_closed_repo(const config::Settings& settings, const core::RepoRef& r
   throw AuthError(core::closed_repo_message(repo), core::closed_repo_hint(repo, service::daemon_url_for(settings)));
 }
 
+std::vector<core::RepoRef> note_closed_repos(const config::Settings& settings) {
+  auto url = service::daemon_url_for(settings);
+  auto closed = core::closed_repos(core::CacheLayout(settings.cache_dir));
+  for (const auto& repo : closed)
+    std::fprintf(stderr, "hfcache: note: %s; %s\n", core::closed_repo_message(repo).c_str(),
+                 core::closed_repo_hint(repo, url).c_str());
+  return closed;
+}
+
 }  // namespace hfcache::cli

@@ -32,6 +32,10 @@ std::unique_ptr<service::CacheService> local_service(const config::Settings& set
 // looks empty or a stack of filesystem errors.
 void refuse_closed_repo(const config::Settings& settings, const core::RepoRef& repo);
 
+// Commands over the whole cache, in-process: one note on stderr per repo folder closed to this user
+// (they go on with the rest). Returns those repos.
+std::vector<core::RepoRef> note_closed_repos(const config::Settings& settings);
+
 // "hfcache: warning: TEXT" on stderr.
 void warn(const std::string& text);
 

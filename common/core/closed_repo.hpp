@@ -5,10 +5,14 @@
 // private repos").
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/cache_layout.hpp"
 
 namespace hfcache::core {
+
+// The repos of the cache whose folders are closed to this process, sorted by folder name.
+std::vector<RepoRef> closed_repos(const CacheLayout& layout);
 
 // True when `repo`'s folder exists but this process may not enter or list it (EACCES).
 bool repo_folder_closed(const CacheLayout& layout, const RepoRef& repo);

@@ -342,3 +342,20 @@ def test_the_cli_of_a_user_who_cannot_read_a_protected_repo_says_to_use_the_mirr
     assert not Path(out).exists()
     public = as_nobody("path", PUBLIC, "config.json")
     assert public.returncode == 0, public.stderr
+
+
+def test_commands_over_the_whole_cache_name_the_protected_repos_and_go_on(protected_cache):
+    as_nobody, home, listen = protected_cache
+    for args in (("ls",), ("verify",), ("doctor",)):
+        r = as_nobody(*args)
+        assert "filesystem error" not in r.stderr and "Permission denied" not in r.stderr, (args, r.stderr)
+        for repo in (fx.GATED, fx.PRIVATE):
+            assert f"note: {repo} is gated or private" in r.stderr, (args, r.stderr)
+        assert f"HF_ENDPOINT=http://{listen}" in r.stderr, (args, r.stderr)
+        # Not mistaken for empty or broken repos (which gc would offer to remove): they are left out.
+        assert "empty_repo" not in r.stdout + r.stderr, (args, r.stdout)
+        assert fx.GATED not in r.stdout and fx.PRIVATE not in r.stdout, (args, r.stdout)
+        # The public repo holds config.json only (the mirror fetched no more): doctor says so, exit 3.
+        assert r.returncode == (3 if args == ("doctor",) else 0), (args, r.returncode, r.stdout, r.stderr)
+    listed = as_nobody("ls").stdout
+    assert PUBLIC in listed and fx.GATED not in listed and fx.PRIVATE not in listed, listed
