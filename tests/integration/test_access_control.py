@@ -331,7 +331,7 @@ def test_the_cli_of_a_user_who_cannot_read_a_protected_repo_says_to_use_the_mirr
     out = str(home / "gated.tar")
     for args in (("path", fx.GATED), ("path", fx.GATED, "config.json"), ("show", fx.GATED),
                  ("verify", fx.GATED), ("doctor", fx.GATED), ("export", fx.GATED, "-o", out),
-                 ("path", fx.PRIVATE)):
+                 ("rm", fx.GATED, "--yes"), ("pin", fx.GATED), ("path", fx.PRIVATE)):
         r = as_nobody(*args)
         assert r.returncode == 4, (args, r.returncode, r.stderr)
         repo = args[1]
@@ -346,7 +346,7 @@ def test_the_cli_of_a_user_who_cannot_read_a_protected_repo_says_to_use_the_mirr
 
 def test_commands_over_the_whole_cache_name_the_protected_repos_and_go_on(protected_cache):
     as_nobody, home, listen = protected_cache
-    for args in (("ls",), ("verify",), ("doctor",)):
+    for args in (("ls",), ("verify",), ("doctor",), ("repair", "--dry-run")):
         r = as_nobody(*args)
         assert "filesystem error" not in r.stderr and "Permission denied" not in r.stderr, (args, r.stderr)
         for repo in (fx.GATED, fx.PRIVATE):
