@@ -105,7 +105,9 @@ std::shared_ptr<hub::HubClient> require_access(DaemonContext& context, const cor
   if (outcome.allowed) return outcome.fetch_hub == runtime->hub ? nullptr : outcome.fetch_hub;
   auto refusal = access_refusal(repo, outcome.decision);
   if (refusal.status() >= 500) throw OfflineError(refusal.what(), "try again when the upstream is reachable");
-  if (refusal.code() == "GatedRepo") throw AuthError(refusal.what(), "use HF_ENDPOINT with your own token, or the admin token");
+  if (refusal.code() == "GatedRepo") throw AuthError(refusal.what(),
+                    "send the hub token of an account that accepted its conditions (HF_TOKEN or `hf auth login`: "
+                    "hfcache and HF_ENDPOINT clients send it), or the admin token");
   throw NotFoundError(refusal.what(), "send `Authorization: Bearer <hub token>` of an account that can read it");
 }
 
