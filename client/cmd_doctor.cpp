@@ -188,11 +188,13 @@ int cmd_doctor(const ArgList& argv) {
   if (args.positional.empty()) {
     if (args.has("revision") || args.has("file") || args.has("type"))
       throw UsageError("--revision, --file and --type need a REPO", usage);
+    note_closed_repos(settings);
     return doctor_cache(layout, options, args.has("json"));
   }
   std::optional<core::RepoType> type;
   if (auto t = args.value("type")) type = core::parse_repo_type(*t);
   auto parsed = core::parse_repo_arg(args.positional[0], type);
+  refuse_closed_repo(settings, parsed.repo);
   std::string revision(core::default_revision);
   if (parsed.revision) revision = *parsed.revision;
   if (auto r = args.value("revision")) {

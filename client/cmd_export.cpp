@@ -45,6 +45,7 @@ int cmd_export(const ArgList& argv) {
     selections.push_back({parsed.repo, parsed.revision});
   }
   auto settings = settings_from(args);
+  for (const auto& s : selections) refuse_closed_repo(settings, s.repo);
   core::CacheLayout layout(settings.cache_dir);
   auto plan = archive::plan_export(layout, selections, "hfcache 0.1.0");
   bool quiet = args.has("quiet");

@@ -1,6 +1,7 @@
 // hfcache ls / show: what the cache holds, answered from the index (caught up with the folder by
 // a stat per repo; the folder itself when the index cannot be opened), or by hfcached when one
 // serves this cache.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -95,7 +96,12 @@ int cmd_ls(const ArgList& argv) {
   }
   if (!args.positional.empty()) throw UsageError("ls takes no arguments", "use `hfcache show REPO` for one repo");
   auto settings = settings_from(args);
-  auto repos = service_from_flags(args, settings)->list_repos();
+  auto service = service_from_flags(args, settings);
+  std::vector<core::RepoRef> closed;
+  if (!service->via_daemon()) closed = note_closed_repos(settings);
+  auto repos = service->list_repos();
+  // An index made while such a folder was still open keeps its row: the note above stands for it.
+  std::erase_if(repos, [&](const index::IndexedRepo& r) { return std::find(closed.begin(), closed.end(), r.repo) != closed.end(); });
   core::CacheLayout layout(settings.cache_dir);
   if (args.has("json")) {
     auto out = nlohmann::json::array();
@@ -134,7 +140,9 @@ int cmd_show(const ArgList& argv) {
   if (auto t = args.value("type")) type = core::parse_repo_type(*t);
   auto parsed = core::parse_repo_arg(args.positional[0], type);
   auto settings = settings_from(args);
-  auto repo = service_from_flags(args, settings)->find_repo(parsed.repo);
+  auto service = service_from_flags(args, settings);
+  if (!service->via_daemon()) refuse_closed_repo(settings, parsed.repo);  // the daemon checks the user's token
+  auto repo = service->find_repo(parsed.repo);
   if (!repo)
     throw NotFoundError(parsed.repo.display() + " is not in the cache " + settings.cache_dir.string(),
                         "run `hfcache pull " + parsed.repo.display() + "`");

@@ -33,6 +33,7 @@ int cmd_path(const ArgList& argv) {
   }
 
   auto settings = settings_from(args);
+  refuse_closed_repo(settings, parsed.repo);
   std::cout << core::find_in_cache(core::CacheLayout(settings.cache_dir), parsed.repo, revision, file).path.string() << "\n";
   return 0;
 }

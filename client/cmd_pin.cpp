@@ -34,7 +34,9 @@ int pin_or_unpin(const ArgList& argv, bool pin) {
   auto parsed = core::parse_repo_arg(args.positional[0], type, true);
   auto revision = parsed.revision.value_or("main");
   auto settings = settings_from(args);
-  auto result = service_from_flags(args, settings)->pin({parsed.repo, revision, pin});
+  auto service = service_from_flags(args, settings);
+  if (!service->via_daemon()) refuse_closed_repo(settings, parsed.repo);  // the daemon decides for itself
+  auto result = service->pin({parsed.repo, revision, pin});
   if (args.has("json")) {
     std::cout << api::to_json(result).dump(2) << "\n";
   } else {

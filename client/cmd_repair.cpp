@@ -44,6 +44,7 @@ int cmd_repair(const ArgList& argv) {
   bool dry_run = args.has("dry-run");
   // --endpoint names an upstream for this run only: the daemon has its own, so work in-process.
   auto service = service_from_flags(args, settings, args.has("endpoint"));
+  if (!service->via_daemon()) note_closed_repos(settings);
   auto report = service->repair({dry_run, args.has("verify"), args.has("endpoint")});
   if (!report.symlinks)
     std::fprintf(stderr, "hfcache: note: %s; snapshot files are repaired as copies, as huggingface_hub makes them on "

@@ -61,6 +61,7 @@ int cmd_rm(const ArgList& argv) {
   bool dry_run = args.has("dry-run"), json = args.has("json");
   auto target = parsed.repo.display() + (parsed.revision ? "@" + *parsed.revision : "");
   auto service = service_from_flags(args, settings);
+  if (!service->via_daemon()) refuse_closed_repo(settings, parsed.repo);  // the daemon decides for itself
   // Without --yes the user sees what would go first: a dry run, then the real one if they agree.
   api::RemoveRequest request{parsed.repo, parsed.revision, dry_run || !args.has("yes")};
   if (request.dry_run) {

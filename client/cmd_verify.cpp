@@ -38,7 +38,14 @@ int cmd_verify(const ArgList& argv) {
     if (auto t = args.value("type")) type = core::parse_repo_type(*t);
     repo = core::parse_repo_arg(args.positional[0], type).repo;
   }
-  auto report = service_from_flags(args, settings)->verify({repo});
+  auto service = service_from_flags(args, settings);
+  if (!service->via_daemon()) {  // the daemon checks the user's token itself
+    if (repo)
+      refuse_closed_repo(settings, *repo);
+    else
+      note_closed_repos(settings);
+  }
+  auto report = service->verify({repo});
   bool damaged = repair::report_damaged(report);
   std::string fix = repair::verify_fix_command(report);
   if (args.has("json")) {

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "core/closed_repo.hpp"
 #include "core/errors.hpp"
 #include "service/daemon_locator.hpp"
 #include "service/local_for_settings.hpp"
@@ -34,6 +35,20 @@ std::unique_ptr<service::CacheService> service_from_flags(const Args& args, cons
                      "--local works in-process; --daemon URL hands the work to the hfcached at URL");
   if (auto daemon = service::find_daemon(settings, args.value("daemon"), args.has("local") || force_local)) return daemon;
   return local_service(settings);
+}
+
+void refuse_closed_repo(const config::Settings& settings, const core::RepoRef& repo) {
+  if (!core::repo_folder_closed(core::CacheLayout(settings.cache_dir), repo)) return;
+  throw AuthError(core::closed_repo_message(repo), core::closed_repo_hint(repo, service::daemon_url_for(settings)));
+}
+
+std::vector<core::RepoRef> note_closed_repos(const config::Settings& settings) {
+  auto url = service::daemon_url_for(settings);
+  auto closed = core::closed_repos(core::CacheLayout(settings.cache_dir));
+  for (const auto& repo : closed)
+    std::fprintf(stderr, "hfcache: note: %s; %s\n", core::closed_repo_message(repo).c_str(),
+                 core::closed_repo_hint(repo, url).c_str());
+  return closed;
 }
 
 }  // namespace hfcache::cli

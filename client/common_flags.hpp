@@ -27,6 +27,15 @@ std::unique_ptr<service::CacheService> service_from_flags(const Args& args, cons
 std::unique_ptr<service::CacheService> local_service(const config::Settings& settings,
                                                      std::optional<std::string> token = std::nullopt);
 
+// Throws AuthError (exit 4) when `repo`'s folder is closed to this user (protect_restricted_repos):
+// it names the repo and says to read it through the mirror or the daemon, instead of a cache that
+// looks empty or a stack of filesystem errors.
+void refuse_closed_repo(const config::Settings& settings, const core::RepoRef& repo);
+
+// Commands over the whole cache, in-process: one note on stderr per repo folder closed to this user
+// (they go on with the rest). Returns those repos.
+std::vector<core::RepoRef> note_closed_repos(const config::Settings& settings);
+
 // "hfcache: warning: TEXT" on stderr.
 void warn(const std::string& text);
 

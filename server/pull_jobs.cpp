@@ -46,6 +46,7 @@ constexpr auto bytes_event_interval = std::chrono::milliseconds(100);
 struct PullJobs::Job {
   std::atomic<bool> cancel{false};
   bool pin = false;
+  std::shared_ptr<hub::HubClient> fetch_hub;  // guarded by `mutex`; null: the daemon's own client
 
   mutable std::mutex mutex;
   api::PullJob status;  // what GET /v1/pulls/{id} answers
@@ -98,7 +99,8 @@ PullJobs::~PullJobs() {
   for (auto& w : workers_) w.join();
 }
 
-api::PullSubmitted PullJobs::submit(const pull::PullRequest& request, bool pin) {
+api::PullSubmitted PullJobs::submit(const pull::PullRequest& request, bool pin,
+                                    std::shared_ptr<hub::HubClient> fetch_hub) {
   std::lock_guard lock(mutex_);
   if (cancelled_)
     throw OfflineError("the daemon is stopping and takes no new pulls", "post the pull again after the restart");
@@ -106,10 +108,14 @@ api::PullSubmitted PullJobs::submit(const pull::PullRequest& request, bool pin) 
   if (auto it = active_by_key_.find(key); it != active_by_key_.end()) {
     std::lock_guard job_lock(it->second->mutex);
     it->second->pin = it->second->pin || pin;
+    // A queued job that has no client of its own yet takes the granted caller's.
+    if (fetch_hub && !it->second->fetch_hub && it->second->status.state == api::JobState::queued)
+      it->second->fetch_hub = std::move(fetch_hub);
     return {it->second->status.id, it->second->status.state, true};
   }
   auto job = std::make_shared<Job>();
   job->pin = pin;
+  job->fetch_hub = std::move(fetch_hub);
   job->status.id = "p" + std::to_string(next_id_++) + "-" + util::random_hex(8);
   job->status.request = request;
   jobs_[job->status.id] = job;
@@ -207,15 +213,19 @@ void PullJobs::run(Job& job) {
   auto request = job.status.request;
   const auto& repo = request.repo;
   auto what = repo.display() + "@" + request.revision;
+  std::shared_ptr<hub::HubClient> fetch_hub;
   {
     std::lock_guard lock(job.mutex);
     job.status.state = api::JobState::running;
+    fetch_hub = std::move(job.fetch_hub);  // the caller's token lives no longer than this run
   }
+  // Offline (no daemon client) stays offline, whoever asked.
+  auto* hub = runtime->hub ? (fetch_hub ? fetch_hub.get() : runtime->hub.get()) : nullptr;
   spdlog::info("pull {}: {} started", id, what);
   UsageTracker::Lease lease;
   std::string commit;
   try {
-    pull::Puller puller(context_.layout, runtime->hub.get(), pull::options_from_settings(runtime->settings));
+    pull::Puller puller(context_.layout, hub, pull::options_from_settings(runtime->settings));
     request.offline = runtime->hub == nullptr;
     // The lease is taken as soon as the puller knows the commit, before any byte lands, so a
     // concurrent rm or gc sees the revision in use.
@@ -272,6 +282,7 @@ void PullJobs::run(Job& job) {
 void PullJobs::finish(const std::shared_ptr<Job>& job) {
   {
     std::lock_guard lock(job->mutex);
+    job->fetch_hub.reset();  // a cancelled queued job never ran: drop the caller's token here
     job->publish_locked({std::string(api::done_event), sse_data(api::to_json(job->status))});
     for (auto& s : job->subscribers)
       if (auto q = s.lock()) q->close();

@@ -41,8 +41,10 @@ httplib::Server::HandlerResponse refuse(httplib::Response& res, AdminDecision de
                  "admin_token_file)");
       break;
     case AdminDecision::wrong_token:
-      send_error(res, 401, "unauthorized", "the admin token is wrong",
-                 "send the token in the daemon's admin_token_file as `Authorization: Bearer <token>`");
+      // Also a user's hub token (the CLI sends it when it has no admin token): not the admin's.
+      send_error(res, 401, "unauthorized", "this call changes the cache and needs the admin token; the token sent is not it",
+                 "send the token in the daemon's admin_token_file as `Authorization: Bearer <token>` (the hfcache "
+                 "CLI sends HFCACHE_ADMIN_TOKEN or the content of admin_token_file)");
       break;
     case AdminDecision::cross_site:
       send_error(res, 403, "forbidden", "refused: admin calls are not taken from web pages or other sites",

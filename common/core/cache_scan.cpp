@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "core/closed_repo.hpp"
 #include "core/refs.hpp"
 #include "core/revision.hpp"
 #include "core/tree_cache.hpp"
@@ -74,6 +75,9 @@ std::optional<CachedRepo> scan_repo(const CacheLayout& layout, const RepoRef& re
   out.dir = layout.repo_dir(repo);
   std::error_code ec;
   if (!fs::is_directory(out.dir, ec)) return std::nullopt;
+  // A folder closed to this user (protect_restricted_repos) is not ours to judge, nor an empty repo:
+  // the commands name it (client note_closed_repos).
+  if (repo_folder_closed(layout, repo)) return std::nullopt;
   read_refs(out.dir / "refs", out.refs);
   std::set<std::string> repo_seen;
   auto snapshots = out.dir / "snapshots";

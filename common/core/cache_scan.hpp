@@ -40,7 +40,8 @@ struct CachedRepo {
   std::filesystem::file_time_type last_modified{};
 };
 
-// Every repo folder in the cache, sorted by type then id. `with_files` = false skips per-file detail.
+// Every repo folder in the cache, sorted by type then id; a folder this process may not read
+// (core/closed_repo.hpp) is left out, as scan_repo gives nullopt for it. `with_files` = false skips per-file detail.
 std::vector<CachedRepo> scan_cache(const CacheLayout& layout, bool with_files = true);
 std::optional<CachedRepo> scan_repo(const CacheLayout& layout, const RepoRef& repo, bool with_files = true);
 

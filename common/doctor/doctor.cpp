@@ -6,6 +6,7 @@
 #include <set>
 #include <system_error>
 
+#include "core/closed_repo.hpp"
 #include "core/revision.hpp"
 #include "core/tree_cache.hpp"
 #include "doctor/entry_findings.hpp"
@@ -356,7 +357,9 @@ std::vector<Diagnosis> diagnose_cache(const core::CacheLayout& layout, const Doc
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(layout.root(), ec)) {
     if (!entry.is_directory(ec) || entry.is_symlink(ec)) continue;
-    if (auto repo = core::repo_from_folder_name(entry.path().filename().string())) repos.push_back(*repo);
+    auto repo = core::repo_from_folder_name(entry.path().filename().string());
+    // A folder closed to this user (protect_restricted_repos) is not ours to judge: the caller names it.
+    if (repo && !core::repo_folder_closed(layout, *repo)) repos.push_back(*repo);
   }
   std::sort(repos.begin(), repos.end(),
             [](const auto& a, const auto& b) { return std::pair(a.type, a.id) < std::pair(b.type, b.id); });

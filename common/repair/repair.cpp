@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <system_error>
 
+#include "core/closed_repo.hpp"
 #include "repair/repo_repairer.hpp"
 #include "util/fs.hpp"
 
@@ -67,7 +68,9 @@ RepairReport repair_cache(const core::CacheLayout& layout, const RepairOptions& 
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(layout.root(), ec)) {
     if (!entry.is_directory(ec) || entry.is_symlink(ec)) continue;
-    if (auto repo = core::repo_from_folder_name(entry.path().filename().string())) repos.push_back(*repo);
+    auto repo = core::repo_from_folder_name(entry.path().filename().string());
+    // A folder closed to this user (protect_restricted_repos) is not ours to judge: the caller names it.
+    if (repo && !core::repo_folder_closed(layout, *repo)) repos.push_back(*repo);
   }
   std::sort(repos.begin(), repos.end(), [](const core::RepoRef& a, const core::RepoRef& b) {
     return a.folder_name() < b.folder_name();

@@ -29,6 +29,8 @@ struct PullObserver {
 class CacheService {
  public:
   virtual ~CacheService() = default;
+  // True for hfcached (which checks the caller's token itself), false in-process.
+  virtual bool via_daemon() const { return false; }
 
   virtual pull::PullResult pull(const pull::PullRequest& request, const PullObserver& observer) = 0;
 

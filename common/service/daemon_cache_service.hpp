@@ -24,6 +24,7 @@ class DaemonCacheService final : public CacheService {
   explicit DaemonCacheService(std::unique_ptr<DaemonTransport> transport);
 
   const std::string& base_url() const { return transport_->base_url(); }
+  bool via_daemon() const override { return true; }
   // GET /v1/health; nullopt when nothing answers, or something that is not hfcached.
   std::optional<api::Health> health();
   // GET /metrics (Prometheus text); nullopt when it is not answered.

@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "core/errors.hpp"
+#include "http/url.hpp"
 #include "hub/token_source.hpp"
 #include "util/fs.hpp"
 
@@ -25,6 +26,13 @@ std::string configured_url(const config::Settings& settings) {
 
 }  // namespace
 
+std::string daemon_url_for(const config::Settings& settings) {
+  auto url = configured_url(settings);
+  if (url.find("://") == std::string::npos) url = "http://" + url;
+  while (url.ends_with('/')) url.pop_back();
+  return url;
+}
+
 std::string admin_token_for(const config::Settings& settings) {
   if (const char* env = std::getenv("HFCACHE_ADMIN_TOKEN"); env && *env) return hub::clean_token(env);
   if (settings.admin_token_file) {
@@ -33,9 +41,23 @@ std::string admin_token_for(const config::Settings& settings) {
   return {};
 }
 
+bool may_carry_hub_token(const std::string& daemon_url) {
+  auto parsed = http::parse_url(daemon_url.find("://") == std::string::npos ? "http://" + daemon_url : daemon_url);
+  if (!parsed) return false;
+  const auto& host = parsed->host;
+  return parsed->scheme == "https" || host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
+std::string bearer_for(const config::Settings& settings, const std::string& daemon_url) {
+  if (auto admin = admin_token_for(settings); !admin.empty()) return admin;
+  if (!may_carry_hub_token(daemon_url)) return {};
+  return hub::load_token().value_or("");
+}
+
 std::unique_ptr<DaemonCacheService> daemon_at(const std::optional<std::string>& url, const config::Settings& settings) {
-  return std::make_unique<DaemonCacheService>(
-      make_daemon_transport(url.value_or(configured_url(settings)), admin_token_for(settings)));
+  auto where = url.value_or(configured_url(settings));
+  auto bearer = bearer_for(settings, where);
+  return std::make_unique<DaemonCacheService>(make_daemon_transport(where, std::move(bearer)));
 }
 
 std::unique_ptr<DaemonCacheService> find_daemon(const config::Settings& settings, const std::optional<std::string>& flag_url,

@@ -3,7 +3,8 @@
 // call (a quick probe, a JSON call, an event stream), nothing else. The implementation lives in one
 // file (daemon_transport_http.cpp, on http/http_transport.hpp, the project's one HTTP client), so
 // the client library can change without touching the service.
-// Every call sends the admin token, when there is one, as `Authorization: Bearer`.
+// Every call sends the bearer token it was made with (daemon_locator.hpp bearer_for: the admin
+// token, else the user's hub token), when there is one, as `Authorization: Bearer`.
 #include <functional>
 #include <memory>
 #include <optional>
@@ -40,6 +41,6 @@ class DaemonTransport {
 };
 
 // `base_url`: "host:port" or "http://host:port[/]".
-std::unique_ptr<DaemonTransport> make_daemon_transport(const std::string& base_url, std::string admin_token);
+std::unique_ptr<DaemonTransport> make_daemon_transport(const std::string& base_url, std::string bearer_token);
 
 }  // namespace hfcache::service

@@ -269,3 +269,108 @@ def test_without_protection_folders_stay_as_before(sim, hfcached, tmp_path, cach
     d = hfcached(endpoint=sim.hub_url, config={"token_file": str(token_file(tmp_path))})
     assert get(d.url, f"/{fx.GATED}/resolve/main/config.json", headers=ALICE).status == 200
     assert (cache_dir / "models--org--gated-model").stat().st_mode & 0o005 == 0o005
+
+
+def wait_pull(d, job_id: str, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = get(d.url, f"/v1/pulls/{job_id}").json()
+        if job["state"] in ("done", "failed"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"pull {job_id} did not finish")
+
+
+def test_without_a_daemon_token_a_pull_job_fetches_with_the_granted_clients_token(sim, hfcached, tmp_path):
+    d = hfcached(endpoint=sim.hub_url, config={"log_level": "trace"})  # no token of its own
+    sim.clear_log()
+    posted = request(d.url, "POST", "/v1/pulls", body=json.dumps({"repo": fx.GATED}).encode(),
+                     headers={"Content-Type": "application/json", **ALICE})
+    assert posted.status == 202, posted.body
+    job_id = posted.json()["id"]
+    job = wait_pull(d, job_id)
+    assert job["state"] == "done", job
+    events = get(d.url, f"/v1/pulls/{job_id}/events").body
+    snapshot = Path(job["snapshot_path"]) / "model.safetensors"
+    e = sim.world.repo(fx.GATED).files("main")["model.safetensors"]
+    assert snapshot.read_bytes() == sim.world.content_path(e["sha256"]).read_bytes()
+    # Alice's token went to the hub for the fetch, never to the CDN.
+    assert any(r["authorization"] for r in sim.requests(host="hub", path_contains="resolve"))
+    cdn = sim.requests(host="cdn")
+    assert cdn and not any(r["authorization"] for r in cdn), cdn
+    metrics = get(d.url, "/metrics").body
+    d.stop()
+    for where, data in {"log": d.log().encode(), "job": json.dumps(job).encode(), "events": events,
+                        "metrics": metrics}.items():
+        assert fx.TOKEN_ALICE.encode() not in data, where
+    # Bob's token (granted nothing) still gets the hub's refusal, not a job.
+    d2 = hfcached(endpoint=sim.hub_url, cache=tmp_path / "other-cache")
+    refused = request(d2.url, "POST", "/v1/pulls", body=json.dumps({"repo": fx.GATED}).encode(),
+                      headers={"Content-Type": "application/json", **BOB})
+    assert refused.status == 401 or refused.status == 403, refused.status
+
+
+
+@pytest.fixture
+def protected_cache(sim, hfcached, tmp_path):
+    """A cache hfcached filled with protect_restricted_repos (then stopped), and `run` for hfcache as nobody."""
+    import shutil
+    import tempfile
+    from conftest import binary, clean_env, free_port
+    base = Path(tempfile.mkdtemp(prefix="hfcache-protect-cli-"))  # outside pytest's 0700 folder
+    base.chmod(0o755)
+    cache = base / "hub"
+    listen = f"127.0.0.1:{free_port()}"
+    d = hfcached(endpoint=sim.hub_url, cache=cache,
+                 config={"token_file": str(token_file(tmp_path)), "protect_restricted_repos": True})
+    cache.chmod(0o755)
+    for repo in (fx.GATED, fx.PRIVATE, PUBLIC):
+        assert get(d.url, f"/{repo}/resolve/main/config.json", headers=ALICE).status == 200
+    d.stop()  # the folder itself, not a daemon answering for it
+    home = base / "nobody-home"
+    home.mkdir()
+    home.chmod(0o777)
+
+    def run(*args):
+        env = clean_env({"HOME": str(home), "HF_HUB_CACHE": str(cache), "HFCACHE_URL": f"http://{listen}",
+                         "HF_HUB_OFFLINE": "1"})
+        return subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                               str(binary("hfcache")), *args], capture_output=True, text=True, env=env,
+                              cwd=str(home), timeout=60)
+    yield run, home, listen
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def test_the_cli_of_a_user_who_cannot_read_a_protected_repo_says_to_use_the_mirror(protected_cache):
+    as_nobody, home, listen = protected_cache
+    out = str(home / "gated.tar")
+    for args in (("path", fx.GATED), ("path", fx.GATED, "config.json"), ("show", fx.GATED),
+                 ("verify", fx.GATED), ("doctor", fx.GATED), ("export", fx.GATED, "-o", out),
+                 ("rm", fx.GATED, "--yes"), ("pin", fx.GATED), ("path", fx.PRIVATE)):
+        r = as_nobody(*args)
+        assert r.returncode == 4, (args, r.returncode, r.stderr)
+        repo = args[1]
+        assert f"{repo} is gated or private" in r.stderr and "readable only by the service user" in r.stderr, \
+            (args, r.stderr)
+        assert f"HF_ENDPOINT=http://{listen}" in r.stderr, (args, r.stderr)
+        assert r.stderr.count("\n") <= 3 and "filesystem error" not in r.stderr, (args, r.stderr)
+    assert not Path(out).exists()
+    public = as_nobody("path", PUBLIC, "config.json")
+    assert public.returncode == 0, public.stderr
+
+
+def test_commands_over_the_whole_cache_name_the_protected_repos_and_go_on(protected_cache):
+    as_nobody, home, listen = protected_cache
+    for args in (("ls",), ("verify",), ("doctor",), ("repair", "--dry-run")):
+        r = as_nobody(*args)
+        assert "filesystem error" not in r.stderr and "Permission denied" not in r.stderr, (args, r.stderr)
+        for repo in (fx.GATED, fx.PRIVATE):
+            assert f"note: {repo} is gated or private" in r.stderr, (args, r.stderr)
+        assert f"HF_ENDPOINT=http://{listen}" in r.stderr, (args, r.stderr)
+        # Not mistaken for empty or broken repos (which gc would offer to remove): they are left out.
+        assert "empty_repo" not in r.stdout + r.stderr, (args, r.stdout)
+        assert fx.GATED not in r.stdout and fx.PRIVATE not in r.stdout, (args, r.stdout)
+        # The public repo holds config.json only (the mirror fetched no more): doctor says so, exit 3.
+        assert r.returncode == (3 if args == ("doctor",) else 0), (args, r.returncode, r.stdout, r.stderr)
+    listed = as_nobody("ls").stdout
+    assert PUBLIC in listed and fx.GATED not in listed and fx.PRIVATE not in listed, listed

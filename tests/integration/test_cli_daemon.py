@@ -212,3 +212,34 @@ def test_local_and_daemon_together_are_refused_before_any_work(hfcache, cache_di
     assert r.code == 2, r.stderr
     assert "give --local or --daemon, not both" in r.stderr
     assert list(cache_dir.iterdir()) == []  # nothing written
+
+
+def test_pull_via_daemon_sends_the_users_own_hub_token(sim, hfcached, hfcache, tmp_path):
+    d = hfcached(endpoint=sim.hub_url)  # no token of its own: a gated repo is fetched with the user's
+    refused = hfcache("pull", fx.GATED, env={"HFCACHE_URL": d.url})
+    assert refused.code != 0 and "GatedRepo" not in refused.stdout, refused.stderr
+    assert "restricted" in refused.stderr, refused.stderr
+    # HF_TOKEN, and the token file as huggingface_hub finds it ($HF_HOME/token).
+    via = hfcache("pull", fx.GATED, env={"HFCACHE_URL": d.url, "HF_TOKEN": fx.TOKEN_ALICE})
+    assert via.code == 0, via.stderr
+    assert "pulling through hfcached at " + d.url in via.stderr
+    assert (Path(via.last_line) / "model.safetensors").is_file()
+    home = tmp_path / "user-hf-home"
+    home.mkdir()
+    (home / "token").write_text(fx.TOKEN_ALICE + "\n")
+    private = hfcache("pull", fx.PRIVATE, env={"HFCACHE_URL": d.url, "HF_HOME": str(home)})
+    assert private.code == 0, private.stderr
+    assert "pulling through hfcached" in private.stderr
+    assert fx.TOKEN_ALICE not in d.log()
+
+
+def test_pull_via_daemon_with_the_admin_token_still_acts_as_admin(sim, hfcached, hfcache, tmp_path):
+    admin = tmp_path / "admin-token"
+    admin.write_text("the-admin-token\n")
+    admin.chmod(0o600)
+    d = hfcached(endpoint=sim.hub_url, config={"admin_token_file": str(admin)})
+    # The admin token wins over the user's hub token: POST /v1/pulls is an admin call here.
+    via = hfcache("pull", fx.RBT3, env={"HFCACHE_URL": d.url, "HFCACHE_ADMIN_TOKEN": "the-admin-token",
+                                        "HF_TOKEN": fx.TOKEN_BOB})
+    assert via.code == 0, via.stderr
+    assert "pulling through hfcached" in via.stderr
