@@ -79,11 +79,12 @@ bool AccessCheck::may_list(const core::RepoRef& repo, std::string_view authoriza
   return control_->remembered_grant(repo, bearer_token(authorization), runtime.hub != nullptr);
 }
 
-void require_access(DaemonContext& context, const core::RepoRef& repo, std::string_view authorization) {
+std::shared_ptr<hub::HubClient> require_access(DaemonContext& context, const core::RepoRef& repo,
+                                               std::string_view authorization) {
   auto runtime = context.runtime();
-  if (!context.access || !runtime) return;
+  if (!context.access || !runtime) return nullptr;
   auto outcome = context.access->check(repo, authorization, *runtime);
-  if (outcome.allowed) return;
+  if (outcome.allowed) return outcome.fetch_hub != runtime->hub ? outcome.fetch_hub : nullptr;
   auto refusal = access_refusal(repo, outcome.decision);
   if (refusal.status() >= 500) throw OfflineError(refusal.what(), "try again when the upstream is reachable");
   if (refusal.code() == "GatedRepo") throw AuthError(refusal.what(), "use HF_ENDPOINT with your own token, or the admin token");

@@ -52,8 +52,10 @@ class DaemonContext;
 
 // For the /v1 routes: returns when the caller may act on `repo`; throws NotFoundError (private or
 // unknown, 404) or AuthError (gated, 401) with the refusal's message otherwise. A context without an
-// access check (unit tests) lets everything through.
-void require_access(DaemonContext& context, const core::RepoRef& repo, std::string_view authorization);
+// access check (unit tests) lets everything through. Returns the client to fetch the repo with when
+// it is not the daemon's own (AccessOutcome::fetch_hub: the granted client's token), else null.
+std::shared_ptr<hub::HubClient> require_access(DaemonContext& context, const core::RepoRef& repo,
+                                               std::string_view authorization);
 
 // The token of "Authorization: Bearer TOKEN" ("" for none or another scheme).
 std::string bearer_token(std::string_view authorization);

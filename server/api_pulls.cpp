@@ -25,8 +25,8 @@ NotFoundError no_such_job(const std::string& id) {
 void register_pull_routes(httplib::Server& http, ApiServices& api) {
   http.Post(api::routes::pulls, [&api](const httplib::Request& req, httplib::Response& res) {
     auto request = read_body(req, api::read_pull_request);
-    require_access(api.context, request.repo, req.get_header_value("Authorization"));
-    auto submitted = api.pulls.submit(std::move(request));
+    auto as_client = require_access(api.context, request.repo, req.get_header_value("Authorization"));
+    auto submitted = api.pulls.submit(std::move(request), false, std::move(as_client));
     res.set_header("Location", api::pull_route(submitted.id));
     send_json(res, 202, api::to_json(submitted));
   });

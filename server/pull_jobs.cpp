@@ -46,6 +46,7 @@ constexpr auto bytes_event_interval = std::chrono::milliseconds(100);
 struct PullJobs::Job {
   std::atomic<bool> cancel{false};
   bool pin = false;
+  std::shared_ptr<hub::HubClient> hub;  // null: the daemon's client at the time the job runs
 
   mutable std::mutex mutex;
   api::PullJob status;  // what GET /v1/pulls/{id} answers
@@ -98,7 +99,7 @@ PullJobs::~PullJobs() {
   for (auto& w : workers_) w.join();
 }
 
-api::PullSubmitted PullJobs::submit(const pull::PullRequest& request, bool pin) {
+api::PullSubmitted PullJobs::submit(const pull::PullRequest& request, bool pin, std::shared_ptr<hub::HubClient> hub) {
   std::lock_guard lock(mutex_);
   if (cancelled_)
     throw OfflineError("the daemon is stopping and takes no new pulls", "post the pull again after the restart");
@@ -110,6 +111,7 @@ api::PullSubmitted PullJobs::submit(const pull::PullRequest& request, bool pin) 
   }
   auto job = std::make_shared<Job>();
   job->pin = pin;
+  job->hub = std::move(hub);
   job->status.id = "p" + std::to_string(next_id_++) + "-" + util::random_hex(8);
   job->status.request = request;
   jobs_[job->status.id] = job;
@@ -215,7 +217,9 @@ void PullJobs::run(Job& job) {
   UsageTracker::Lease lease;
   std::string commit;
   try {
-    pull::Puller puller(context_.layout, runtime->hub.get(), pull::options_from_settings(runtime->settings));
+    // A client's token only when the daemon is online: offline the pull answers from the cache.
+    auto* hub = runtime->hub && job.hub ? job.hub.get() : runtime->hub.get();
+    pull::Puller puller(context_.layout, hub, pull::options_from_settings(runtime->settings));
     request.offline = runtime->hub == nullptr;
     // The lease is taken as soon as the puller knows the commit, before any byte lands, so a
     // concurrent rm or gc sees the revision in use.

@@ -22,6 +22,10 @@
 #include "pull/puller.hpp"
 #include "pull_event_queue.hpp"
 
+namespace hfcache::hub {
+class HubClient;
+}
+
 namespace hfcache::server {
 
 class DaemonContext;
@@ -35,7 +39,10 @@ class PullJobs {
 
   // Identical pulls (api::pull_identity) share a job: then `shared` is set.
   // `pin`: the revision is pinned once pulled (the prefetch setting), so gc keeps it.
-  api::PullSubmitted submit(const pull::PullRequest& request, bool pin = false);
+  // `hub`: what to fetch with instead of the daemon's client (a granted client's token, when the
+  // daemon has none of its own: require_access).
+  api::PullSubmitted submit(const pull::PullRequest& request, bool pin = false,
+                            std::shared_ptr<hub::HubClient> hub = nullptr);
 
   // The job as GET /v1/pulls/{id} shows it; nullopt for an unknown (or long forgotten) id.
   std::optional<api::PullJob> status(const std::string& id) const;
