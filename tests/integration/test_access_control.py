@@ -184,6 +184,19 @@ def test_the_access_check_fails_over_along_the_endpoint_list(sim, hfcached, tmp_
     assert refused.headers.get("x-cache") and refused.headers.get("via"), refused.headers
 
 
+def test_a_pull_posted_to_a_daemon_without_a_token_fetches_with_the_granted_clients(sim, hfcached, tmp_path):
+    # A node with no token of its own (docs/fleet.md): the scheduler warms it with POST /v1/pulls
+    # carrying the user's token; the pull must fetch as that client, as the mirror routes do.
+    from test_daemon_api import call, wait_job
+    d = hfcached(endpoint=sim.hub_url, cache=tmp_path / "tokenless-cache")
+    status, body, _ = call(d, "POST", "/v1/pulls", {"repo": fx.GATED}, headers=ALICE)
+    assert status == 202, body
+    job = wait_job(d, body["id"])
+    assert job["state"] == "done", job
+    status, body, _ = call(d, "POST", "/v1/pulls", {"repo": fx.GATED}, headers=BOB)
+    assert status in (401, 403), body
+
+
 def test_access_open_serves_everyone_and_the_log_says_so(sim, hfcached, tmp_path):
     d = hfcached(endpoint=sim.hub_url, config={"token_file": str(token_file(tmp_path)), "access": "open"})
     assert get(d.url, f"/{fx.GATED}/resolve/main/config.json").status == 200
