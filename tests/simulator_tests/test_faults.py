@@ -147,11 +147,13 @@ def test_offline_modes(fsim, mode, errors):
 def test_request_log(fsim):
     call(url(fsim), headers={"Authorization": f"Bearer {fx.TOKEN_ALICE}", "Range": "bytes=0-9"})
     call(cdn_url(fsim) + "", headers={"Range": "bytes=5-"})
+    call(url(fsim), headers={"Via": "1.1 node:8765 (hfcached)"})
+    assert fsim.requests(host="hub", path_contains="config.json")[1]["via"] == "1.1 node:8765 (hfcached)"
     hub = fsim.requests(host="hub", path_contains="config.json")
     assert hub[0] | {"time": 0} == {
         "time": 0, "host": "hub", "method": "GET", "path": "/hfl/rbt3/resolve/main/config.json",
         "decoded_path": "/hfl/rbt3/resolve/main/config.json", "query": "", "range": "bytes=0-9",
-        "authorization": True, "status": 206, "body_bytes": 10, "fault": None}
+        "authorization": True, "status": 206, "body_bytes": 10, "fault": None, "via": None}
     cdn = fsim.requests(host="cdn")
     assert cdn[0]["range"] == "bytes=5-" and cdn[0]["body_bytes"] == (4 << 20) - 5
     assert "X-Amz-Signature" in cdn[0]["query"] and cdn[0]["authorization"] is False
