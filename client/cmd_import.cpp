@@ -1,6 +1,5 @@
 // hfcache import SOURCE: merge an archive or a copied cache folder into the cache; with
 // --as ORG/NAME, import a local model folder as a revision of that repo.
-#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -13,6 +12,7 @@
 #include "core/revision.hpp"
 #include "core/blob_store.hpp"
 #include "core/snapshot.hpp"
+#include "http/url.hpp"
 #include "index/index_for_settings.hpp"
 #include "local_model/clone_import.hpp"
 #include "local_model/git_clone.hpp"
@@ -83,14 +83,12 @@ int import_local(const Args& args, const config::Settings& settings) {
   return 0;
 }
 
-// host[:port] of the configured endpoint: a clone whose remote names it is a clone of a hub repo.
+// host[:port] of every configured upstream tier: a clone whose remote names one is a clone of a hub repo.
 std::vector<std::string> hub_hosts(const config::Settings& settings) {
-  auto url = std::string_view(settings.endpoint);
-  if (auto sep = url.find("://"); sep != std::string_view::npos) url.remove_prefix(sep + 3);
-  url = url.substr(0, url.find('/'));
-  std::string host(url);
-  for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return {host};
+  std::vector<std::string> hosts;
+  for (const auto& endpoint : settings.endpoints)
+    if (auto url = http::parse_url(endpoint)) hosts.push_back(url->authority());
+  return hosts;
 }
 
 // Pointer files nothing local resolved: pull the commit from the hub (through hfcached when one
