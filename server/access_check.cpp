@@ -3,26 +3,15 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cctype>
 
 #include "access/hub_upstream.hpp"
 #include "admin_auth.hpp"
 #include "daemon_context.hpp"
+#include "http/bearer_token.hpp"
 #include "hub/hub_client.hpp"
 #include "mirror/mirror_error.hpp"
 
 namespace hfcache::server {
-
-std::string bearer_token(std::string_view authorization) {
-  constexpr std::string_view scheme = "bearer ";
-  if (authorization.size() <= scheme.size()) return {};
-  for (std::size_t i = 0; i < scheme.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(authorization[i])) != scheme[i]) return {};
-  auto token = authorization.substr(scheme.size());
-  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-  return std::string(token);
-}
 
 AccessCheck::AccessCheck(const std::filesystem::path& state_dir, const std::filesystem::path& index_db,
                          const access::AccessOptions& options, std::filesystem::path cache_root)
@@ -73,7 +62,7 @@ AccessOutcome AccessCheck::check(const core::RepoRef& repo, std::string_view aut
     if (protect) protect_if_restricted(control_->learn_restriction(repo, asked), true);
     return out;
   }
-  auto token = bearer_token(authorization);
+  auto token = std::string(http::bearer_token(authorization));
   out.decision = control_->decide(repo, token, asked);
   out.allowed = out.decision.allowed;
   protect_if_restricted(out.decision.restriction, out.allowed);
@@ -98,7 +87,7 @@ bool AccessCheck::may_list(const core::RepoRef& repo, std::string_view authoriza
     }
   }
   if (!access::restricted(known)) return true;
-  return control_->remembered_grant(repo, bearer_token(authorization), runtime.hub != nullptr);
+  return control_->remembered_grant(repo, std::string(http::bearer_token(authorization)), runtime.hub != nullptr);
 }
 
 std::shared_ptr<hub::HubClient> require_access(DaemonContext& context, const core::RepoRef& repo,

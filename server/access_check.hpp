@@ -62,9 +62,6 @@ class DaemonContext;
 // it is not the daemon's own (no daemon token, restricted repo: one with the caller's token), else null.
 std::shared_ptr<hub::HubClient> require_access(DaemonContext& context, const core::RepoRef& repo, std::string_view authorization);
 
-// The token of "Authorization: Bearer TOKEN" ("" for none or another scheme).
-std::string bearer_token(std::string_view authorization);
-
 // The hub's own refusal for a denied repo: 401/404 RepoNotFound for a private one, so its existence
 // does not leak; 401/403 GatedRepo for a gated one; the message says what to do. A repo whose status
 // could not be learnt (upstream away or offline) gets 504/503 like any question the mirror cannot

@@ -4,6 +4,7 @@
 #include <openssl/sha.h>
 
 #include "api/routes.hpp"
+#include "http/bearer_token.hpp"
 #include "daemon_context.hpp"
 
 namespace hfcache::server {
@@ -50,13 +51,9 @@ bool looks_cross_site(const Runtime& runtime, std::string_view host, std::string
 AdminDecision check_admin(const Runtime& runtime, std::string_view authorization) {
   if (runtime.admin_token.empty())
     return runtime.loopback_only ? AdminDecision::allowed : AdminDecision::no_token_configured;
-  constexpr std::string_view scheme = "Bearer ";
   if (authorization.empty()) return AdminDecision::missing_token;
-  if (authorization.size() <= scheme.size() || authorization.substr(0, scheme.size()) != scheme)
-    return AdminDecision::wrong_token;
-  auto token = authorization.substr(scheme.size());
-  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  auto token = http::bearer_token(authorization);
+  if (token.empty()) return AdminDecision::wrong_token;
   return constant_time_equal(token, runtime.admin_token) ? AdminDecision::allowed : AdminDecision::wrong_token;
 }
 
