@@ -15,9 +15,9 @@
 #include "core/refs.hpp"
 #include "core/repo_id.hpp"
 #include "core/snapshot.hpp"
-#include "core/temp_sweep.hpp"
 #include "core/tree_cache.hpp"
 #include "local_model/blob_copy.hpp"
+#include "local_model/repo_folder.hpp"
 #include "local_model/git_clone.hpp"
 #include "local_model/source_folder.hpp"
 
@@ -173,12 +173,7 @@ CloneImportResult import_git_clone(const core::CacheLayout& layout, const CloneI
   }
   if (request.dry_run) return result;
 
-  auto repo_dir = layout.repo_dir(result.repo);
-  bool tag_cache = request.write_cachedir_tag && layout.cachedir_tag_expected();  // before the repo folder exists
-  fs::create_directories(repo_dir);
-  core::sweep_leftovers(layout, result.repo);
-  if (tag_cache) layout.ensure_cachedir_tag();
-  bool symlinks = !request.disable_symlinks && util::supports_symlinks(repo_dir);
+  bool symlinks = prepare_repo_folder(layout, result.repo, request.write_cachedir_tag, request.disable_symlinks);
 
   // Identical content at several paths is one blob.
   std::map<std::string, std::vector<const Planned*>> by_etag;

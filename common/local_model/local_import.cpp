@@ -11,10 +11,10 @@
 #include "core/refs.hpp"
 #include "core/revision.hpp"
 #include "core/snapshot.hpp"
-#include "core/temp_sweep.hpp"
 #include "core/lfs_pointer.hpp"
 #include "core/lfs_rules.hpp"
 #include "local_model/blob_copy.hpp"
+#include "local_model/repo_folder.hpp"
 #include "local_model/model_files.hpp"
 #include "local_model/source_folder.hpp"
 #include "util/hash.hpp"
@@ -144,12 +144,7 @@ LocalImportResult import_local_folder(const core::CacheLayout& layout, const Loc
     return result;
   }
 
-  auto repo_dir = layout.repo_dir(request.repo);
-  bool tag_cache = request.write_cachedir_tag && layout.cachedir_tag_expected();  // before the repo folder exists
-  fs::create_directories(repo_dir);
-  core::sweep_leftovers(layout, request.repo);
-  if (tag_cache) layout.ensure_cachedir_tag();
-  bool symlinks = !request.disable_symlinks && util::supports_symlinks(repo_dir);
+  bool symlinks = prepare_repo_folder(layout, request.repo, request.write_cachedir_tag, request.disable_symlinks);
 
   for (const auto& [etag, group] : paths_by_etag) {
     std::vector<const core::TreeEntry*> to_link;
